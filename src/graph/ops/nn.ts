@@ -1,0 +1,70 @@
+/** Neural-network ops: Softmax-13, LayerNormalization-17, Gelu-20, Dropout-13. */
+import { float } from '../graph.ts';
+import { formatShape, normalizeAxis } from '../shape.ts';
+import type { Tensor } from '../tensor.ts';
+import { FLOATS, requireDtype, requireSameDtype, requireSameGraph, scalar } from './util.ts';
+
+/** Softmax along `axis` (Softmax-13); output has x's shape. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  requireDtype('Softmax', x, FLOATS);
+  const ax = normalizeAxis(axis, x.rank, 'Softmax', x.shape);
+  return x.graph.addNode('Softmax', [x], { axis: ax }, [{ dtype: x.dtype, shape: x.shape }])[0];
+}
+
+export interface LayerNormResult {
+  y: Tensor;
+  /** Per-row mean and 1/sqrt(var + eps) in float32, shape x.shape with the last axis set to 1. */
+  mean: Tensor;
+  invStdDev: Tensor;
+}
+
+/** LayerNormalization-17 over the last axis, with scale and bias of shape [d]. */
+export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor, epsilon = 1e-5): LayerNormResult {
+  const g = requireSameGraph('LayerNormalization', x, scale, bias);
+  requireDtype('LayerNormalization', x, FLOATS);
+  requireSameDtype('LayerNormalization', x, scale);
+  requireSameDtype('LayerNormalization', x, bias);
+  const d = x.shape[x.rank - 1];
+  if (scale.rank !== 1 || scale.shape[0] !== d || bias.rank !== 1 || bias.shape[0] !== d) {
+    throw new Error(`LayerNormalization: scale ${formatShape(scale.shape)} and bias ${formatShape(bias.shape)} must be [${d}] for x ${formatShape(x.shape)}`);
+  }
+  const statShape = [...x.shape.slice(0, -1), 1];
+  // onnxruntime computes the statistics in float32 (stash_type 1) for every input dtype.
+  const attrs = { axis: -1, epsilon: float(epsilon), stash_type: 1 };
+  const [y, mean, invStdDev] = g.addNode('LayerNormalization', [x, scale, bias], attrs, [
+    { dtype: x.dtype, shape: x.shape },
+    { dtype: 'float32', shape: statShape },
+    { dtype: 'float32', shape: statShape },
+  ]);
+  return { y, mean, invStdDev };
+}
+
+/** Exact GELU, x * Phi(x) (Gelu-20, approximate='none'). */
+export function gelu(x: Tensor): Tensor {
+  requireDtype('Gelu', x, FLOATS);
+  return x.graph.addNode('Gelu', [x], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
+}
+
+export interface DropoutResult {
+  y: Tensor;
+  /** bool mask, true where the element was kept. */
+  mask: Tensor;
+}
+
+/**
+ * Training-mode Dropout-13: y = x * mask / (1 - ratio). The mask output is what the gradient
+ * rule reuses. `seed` fixes the kernel's random stream for the session's lifetime.
+ */
+export function dropout(x: Tensor, ratio: number, seed?: number): DropoutResult {
+  requireDtype('Dropout', x, FLOATS);
+  if (!(ratio >= 0 && ratio < 1)) throw new Error(`Dropout: ratio ${ratio} must be in [0, 1)`);
+  const g = x.graph;
+  const ratioT = scalar(g, ratio, x.dtype, 'ratio');
+  const training = g.constant(new Uint8Array([1]), 'bool', [], 'training_mode');
+  const attrs: Record<string, number> = seed === undefined ? {} : { seed };
+  const [y, mask] = g.addNode('Dropout', [x, ratioT, training], attrs, [
+    { dtype: x.dtype, shape: x.shape },
+    { dtype: 'bool', shape: x.shape },
+  ]);
+  return { y, mask };
+}

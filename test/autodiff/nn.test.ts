@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Graph, ops, serializeGraph } from '../../src/graph/index.ts';
+import { createSession, ortTensor } from '../../src/runtime/session.ts';
+import { gradcheck } from '../helpers/gradcheck.ts';
+
+describe('nn gradients', () => {
+  for (const axis of [-1, 1]) {
+    it(`Softmax axis ${axis}`, () => gradcheck({ name: 'Softmax', inputs: [{ shape: [2, 3, 5] }], build: (_, [x]) => ops.softmax(x, axis) }));
+  }
+  it('LayerNormalization (x, scale, bias)', () =>
+    gradcheck({
+      name: 'LayerNormalization',
+      inputs: [{ shape: [2, 3, 5] }, { shape: [5] }, { shape: [5] }],
+      build: (_, [x, s, b]) => ops.layerNorm(x, s, b, 1e-5).y,
+    }));
+  // Gelu decomposes to Erf in onnxruntime, which is float32-only (see Erf).
+  it('Gelu (float32)', () => gradcheck({ name: 'Gelu', dtype: 'float32', inputs: [{ shape: [4, 5] }], build: (_, [x]) => ops.gelu(x) }));
+  it('Dropout reuses its mask', () =>
+    gradcheck({
+      name: 'Dropout',
+      inputs: [{ shape: [4, 6] }],
+      // The mask is drawn once per session run; x * x keeps the check sensitive to the scale.
+      build: (_, [x]) => ops.dropout(ops.mul(x, x), 0.0).y,
+    }));
+
+  it('Softmax rows sum to 1 and match a hand-computed vector', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [1, 3]);
+    g.output(ops.softmax(x), 'y');
+    const s = await createSession(serializeGraph(g), { threads: 1 });
+    const y = (await s.run({ x: ortTensor('float32', new Float32Array([1, 2, 3]), [1, 3]) })).y.data as Float32Array;
+    const e = [1, 2, 3].map((v) => Math.exp(v));
+    const z = e[0] + e[1] + e[2];
+    e.forEach((v, i) => assert.ok(Math.abs(y[i] - v / z) < 1e-6));
+  });
+});
