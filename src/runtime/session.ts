@@ -31,7 +31,7 @@ export async function createSession(model: Uint8Array, options: RuntimeOptions =
   try {
     return await ort.InferenceSession.create(model, sessionOptions);
   } catch (err) {
-    throw new Error(`onnxruntime rejected the graph: ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`onnxruntime rejected the graph: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
 }
 

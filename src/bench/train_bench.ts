@@ -1,0 +1,78 @@
+/** `tltc bench`: training steps of a spec's model on random tokens, reported as DESIGN §4 says. */
+import { maskedPerSequence, type MlmBatch } from '../data/mlm_batches.ts';
+import { validateModelConfig } from '../nn/config.ts';
+import { mlmForwardFlops } from '../nn/mlm.ts';
+import { countParams, initParams, mlmParamSpecs } from '../nn/params.ts';
+import { MlmRunner } from '../train/mlm_runner.ts';
+import { Random } from '../util/random.ts';
+import { machineInfo } from '../util/machine.ts';
+import { measureMatMulPeak } from './peak.ts';
+import type { BenchSpec } from './spec.ts';
+
+export interface BenchResult {
+  name: string;
+  tokens_per_s: number;
+  step_ms: number;
+  step_ms_p90: number;
+  steps: number;
+  params: number;
+  gflops_per_step: number;
+  achieved_gflops: number;
+  peak_gflops: number;
+  mfu: number;
+  session_ms: number;
+  threads: number;
+  machine: Record<string, unknown>;
+}
+
+function randomBatch(spec: BenchSpec, masked: number, rng: Random): MlmBatch {
+  const { batch_size: b, seq_len: t } = spec.batch;
+  const k = masked / b;
+  const inputIds = BigInt64Array.from({ length: b * t }, () => BigInt(5 + rng.int(spec.model.vocab_size - 5)));
+  const maskedPositions = BigInt64Array.from({ length: masked }, (_, i) => BigInt(Math.floor(i / k) * t + 1 + ((i % k) * Math.floor((t - 2) / k))));
+  const labels = BigInt64Array.from({ length: masked }, () => BigInt(5 + rng.int(spec.model.vocab_size - 5)));
+  return { inputIds, maskedPositions, labels };
+}
+
+export async function runBench(spec: BenchSpec, options: { seconds?: number; warmup?: number } = {}): Promise<BenchResult> {
+  const model = validateModelConfig({ ...spec.model, layer_norm_eps: 1e-5 }, `bench spec ${spec.name}`);
+  const masked = spec.batch.batch_size * maskedPerSequence(spec.batch.seq_len, spec.batch.mask_prob);
+  const shape = { batch: spec.batch.batch_size, seq: spec.batch.seq_len, masked };
+  const opt = { ...spec.optimizer, betas: spec.optimizer.betas as [number, number], clip_norm: 1, warmup_steps: 10, schedule: 'linear' as const, min_lr_ratio: 0.1 };
+  const specs = mlmParamSpecs(model);
+  const t0 = performance.now();
+  const runner = await MlmRunner.create(model, shape, opt, initParams(specs, model, 0), null, { threads: spec.threads });
+  const sessionMs = performance.now() - t0;
+  const rng = new Random(11);
+  const batches = [randomBatch(spec, masked, rng), randomBatch(spec, masked, rng)];
+  const warmup = options.warmup ?? 2;
+  for (let i = 0; i < warmup; i++) await runner.step(batches[i % 2], i + 1, 0);
+  const times: number[] = [];
+  const end = performance.now() + (options.seconds ?? 20) * 1000;
+  while (performance.now() < end || times.length < 3) {
+    const s = performance.now();
+    await runner.step(batches[times.length % 2], warmup + times.length + 1, 0.5);
+    times.push(performance.now() - s);
+  }
+  await runner.release();
+  const peak = await measureMatMulPeak(spec.threads);
+  const sorted = [...times].sort((a, b) => a - b);
+  const stepMs = sorted[Math.floor(sorted.length / 2)];
+  const flops = 3 * mlmForwardFlops(model, shape);
+  const achieved = flops / (stepMs / 1000) / 1e9;
+  return {
+    name: spec.name,
+    tokens_per_s: (shape.batch * shape.seq) / (stepMs / 1000),
+    step_ms: stepMs,
+    step_ms_p90: sorted[Math.floor(sorted.length * 0.9)],
+    steps: times.length,
+    params: countParams(specs),
+    gflops_per_step: flops / 1e9,
+    achieved_gflops: achieved,
+    peak_gflops: peak,
+    mfu: achieved / peak,
+    session_ms: sessionMs,
+    threads: spec.threads,
+    machine: machineInfo(spec.threads),
+  };
+}

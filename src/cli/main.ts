@@ -1,0 +1,26 @@
+/** The tltc command line. */
+import { Command, CommanderError } from 'commander';
+import { registerBench } from './bench.ts';
+import { fail } from './errors.ts';
+import { registerEval } from './eval.ts';
+import { registerTrain } from './train.ts';
+
+const program = new Command();
+program
+  .name('tltc')
+  .description('Train Large, Then Compress: train transformer language models on ONNX Runtime, then compress them')
+  .version('0.1.0')
+  .showHelpAfterError(false)
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `tltc: ${s.slice(7)}` : s) });
+
+registerTrain(program);
+registerEval(program);
+registerBench(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 1);
+  fail(err);
+}

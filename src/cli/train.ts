@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseTrainConfig, readTrainConfig, type TrainConfig } from '../train/config.ts';
+import { train } from '../train/trainer.ts';
+import { positiveInt, positiveNumber } from './errors.ts';
+
+interface TrainFlags {
+  config?: string;
+  model?: string;
+  budget?: string;
+  out?: string;
+  resume?: boolean;
+  corpus?: string;
+  seed?: number;
+  threads?: number;
+  batchSize?: number;
+  lr?: number;
+  evalInterval?: number;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+function buildConfig(flags: TrainFlags): TrainConfig {
+  if (!flags.config && !flags.model) throw new Error('train needs --config FILE or --model NAME (e.g. --model L4-H256)');
+  const base = flags.config ? readTrainConfig(flags.config) : parseTrainConfig({ model: flags.model }, '--model');
+  const merged = {
+    ...base,
+    ...(flags.model ? { model: flags.model } : {}),
+    ...(flags.budget ? { budget: flags.budget } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.threads ? { threads: flags.threads } : {}),
+    ...(flags.batchSize ? { batch_size: flags.batchSize } : {}),
+    data: { ...base.data, ...(flags.corpus ? { corpus: flags.corpus } : {}) },
+    optimizer: { ...base.optimizer, ...(flags.lr ? { lr: flags.lr } : {}) },
+    eval: { ...base.eval, ...(flags.evalInterval ? { interval_s: flags.evalInterval } : {}) },
+  };
+  return parseTrainConfig(merged, flags.config ? `config ${flags.config}` : 'arguments');
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('pretrain a masked language model; writes metrics.jsonl, run.json, summary.json and checkpoints/ to --out')
+    .option('--config <file>', 'training config (JSON)')
+    .option('--model <name>', 'model shorthand L{layers}-H{width}, e.g. L4-H256 (default data and hyperparameters)')
+    .option('--budget <budget>', 'training budget: 90s, 10m, 2000steps or 5e6tokens')
+    .option('--out <dir>', 'run folder (default runs/<model>)')
+    .option('--resume', 'continue the run in --out from its newest complete checkpoint')
+    .option('--corpus <path>', '"default", a .txt file or a folder of .txt files')
+    .option('--seed <n>', 'random seed', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--seed must be a whole number >= 0, got "${v}"`);
+      return n;
+    })
+    .option('--threads <n>', 'intra-op threads (default: all cores)', positiveInt('--threads'))
+    .option('--batch-size <n>', 'sequences per step', positiveInt('--batch-size'))
+    .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'))
+    .option('--eval-interval <seconds>', 'training seconds between evaluations and checkpoints', positiveNumber('--eval-interval'))
+    .option('--quiet', 'no progress output')
+    .option('--json', 'print the final metrics as one JSON line')
+    .action(async (flags: TrainFlags) => {
+      const cfg = buildConfig(flags);
+      const name = typeof cfg.model === 'string' ? cfg.model : `L${cfg.model.n_layers}-H${cfg.model.d_model}`;
+      const outDir = flags.out ?? path.join('runs', name);
+      const result = await train(cfg, { outDir, resume: flags.resume, quiet: flags.quiet });
+      const summary = { run: result.runDir, model: name, checkpoint: result.checkpoint, unigram_val_ppl: result.unigramValPpl, ...result.final };
+      writeFileSync(path.join(result.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    });
+}

@@ -1,0 +1,64 @@
+/** Model configuration: validated at the boundary, with the shorthand names of DESIGN §2. */
+import { z } from 'zod';
+
+export const ModelConfigSchema = z
+  .object({
+    vocab_size: z.number().int().min(8).max(65535), // token ids are stored as uint16
+    max_len: z.number().int().min(8).max(4096),
+    d_model: z.number().int().min(8).max(8192),
+    n_layers: z.number().int().min(1).max(96),
+    n_heads: z.number().int().min(1).max(128),
+    d_ff: z.number().int().min(1).max(65536),
+    dropout: z.number().min(0).max(0.9).default(0.1),
+    activation: z.literal('gelu').default('gelu'),
+    norm: z.literal('pre').default('pre'),
+    tie_embeddings: z.literal(true).default(true),
+    layer_norm_eps: z.number().positive().max(0.1).default(1e-5),
+    init_std: z.number().positive().max(1).default(0.02),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.d_model % c.n_heads !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['n_heads'], message: `n_heads ${c.n_heads} must divide d_model ${c.d_model}` });
+    }
+  });
+
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/** RoBERTa numbers positions from padding_idx + 1 = 2; tltc keeps that layout for HF interop. */
+export const POSITION_OFFSET = 2;
+
+/**
+ * Parses `L{layers}-H{d_model}` (e.g. L4-H256), optionally `-A{heads}` and `-F{d_ff}`:
+ * heads = d_model / 64 (at least 1) and d_ff = 4 d_model unless given.
+ */
+export function parseModelName(name: string, base: { vocab_size: number; max_len: number; dropout?: number }): ModelConfig {
+  const m = /^L(\d+)-H(\d+)(?:-A(\d+))?(?:-F(\d+))?$/.exec(name);
+  if (!m) throw new Error(`model name "${name}" is not of the form L{layers}-H{width}, e.g. L4-H256`);
+  const d = Number(m[2]);
+  const raw = {
+    ...base,
+    n_layers: Number(m[1]),
+    d_model: d,
+    n_heads: m[3] ? Number(m[3]) : Math.max(1, Math.floor(d / 64)),
+    d_ff: m[4] ? Number(m[4]) : 4 * d,
+  };
+  return validateModelConfig(raw, `model ${name}`);
+}
+
+export function modelName(c: ModelConfig): string {
+  return `L${c.n_layers}-H${c.d_model}`;
+}
+
+export function validateModelConfig(raw: unknown, where: string): ModelConfig {
+  const r = ModelConfigSchema.safeParse(raw);
+  if (!r.success) throw new Error(`${where}: ${formatZodError(r.error)}`);
+  return r.data;
+}
+
+/** One line naming the first problem's field path. */
+export function formatZodError(err: z.ZodError): string {
+  const issue = err.issues[0];
+  const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  return `${path}: ${issue.message}`;
+}

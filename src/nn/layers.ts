@@ -1,0 +1,71 @@
+/** Transformer layers as graph builders. Activations are kept as (tokens, d_model) rows. */
+import { ops, type Tensor } from '../graph/index.ts';
+
+export type Params = Readonly<Record<string, Tensor>>;
+
+export interface LayerContext {
+  params: Params;
+  batch: number;
+  seq: number;
+  heads: number;
+  /** Dropout ratio; 0 builds no Dropout nodes (evaluation and export). */
+  dropout: number;
+  /** Seeds each Dropout node's random stream, so a run is reproducible from its config. */
+  seed?: number;
+  eps: number;
+  /** Additive attention bias (batch, 1, 1, seq): 0 for tokens, a large negative for padding. */
+  attentionBias?: Tensor;
+}
+
+/** x @ W^T + b with W stored (out, in) as in PyTorch and Hugging Face. */
+export function linear(x: Tensor, p: Params, name: string): Tensor {
+  return ops.gemm(x, p[`${name}.weight`], p[`${name}.bias`], { transB: true });
+}
+
+export function layerNorm(x: Tensor, p: Params, name: string, eps: number): Tensor {
+  return ops.layerNorm(x, p[`${name}.weight`], p[`${name}.bias`], eps).y;
+}
+
+export function maybeDropout(x: Tensor, ctx: Pick<LayerContext, 'dropout' | 'seed'>): Tensor {
+  if (ctx.dropout <= 0) return x;
+  const seed = ((ctx.seed ?? 0) * 7919 + x.graph.nodes.length) % 2147483647;
+  return ops.dropout(x, ctx.dropout, seed).y;
+}
+
+/** op(a) @ op(b) * alpha: FusedMatMul in float32 (no materialized transpose), MatMul otherwise. */
+function scaledProduct(a: Tensor, b: Tensor, transB: boolean, alpha: number): Tensor {
+  if (a.dtype === 'float32') return ops.fusedMatMul(a, b, { transB, alpha });
+  const y = ops.matmul(a, transB ? ops.transpose(b, [0, 1, 3, 2]) : b);
+  return alpha === 1 ? y : ops.mul(y, alpha);
+}
+
+/** Multi-head self-attention on rows x (B*T, D); returns (B*T, D) before the residual. */
+export function selfAttention(x: Tensor, ctx: LayerContext, name: string): Tensor {
+  const { batch: b, seq: t, heads: h } = ctx;
+  const d = x.shape[1] as number;
+  const hs = d / h;
+  const split = (y: Tensor) => ops.transpose(ops.reshape(y, [b, t, h, hs]), [0, 2, 1, 3]); // (B*T, D) -> (B, H, T, hs)
+  const q = split(linear(x, ctx.params, `${name}.self.query`));
+  const k = split(linear(x, ctx.params, `${name}.self.key`));
+  const v = split(linear(x, ctx.params, `${name}.self.value`));
+  let scores = scaledProduct(q, k, true, 1 / Math.sqrt(hs)); // (B, H, T, T)
+  if (ctx.attentionBias) scores = ops.add(scores, ctx.attentionBias);
+  const probs = maybeDropout(ops.softmax(scores, -1), ctx);
+  const heads = scaledProduct(probs, v, false, 1); // (B, H, T, hs)
+  const merged = ops.reshape(ops.transpose(heads, [0, 2, 1, 3]), [b * t, d]); // (B, H, T, hs) -> (B*T, D)
+  return linear(merged, ctx.params, `${name}.output.dense`);
+}
+
+/** One pre-LN encoder layer: x + Attn(LN(x)), then x + FFN(LN(x)). */
+export function encoderLayer(x: Tensor, ctx: LayerContext, prefix: string): Tensor {
+  const g = x.graph;
+  return g.scope(prefix, () => {
+    const attnIn = layerNorm(x, ctx.params, `${prefix}.attention.LayerNorm`, ctx.eps);
+    const attn = maybeDropout(selfAttention(attnIn, ctx, `${prefix}.attention`), ctx);
+    const h = ops.add(x, attn);
+    const ffnIn = layerNorm(h, ctx.params, `${prefix}.LayerNorm`, ctx.eps);
+    const inner = ops.gelu(linear(ffnIn, ctx.params, `${prefix}.intermediate.dense`));
+    const ffn = maybeDropout(linear(inner, ctx.params, `${prefix}.output.dense`), ctx);
+    return ops.add(h, ffn);
+  });
+}

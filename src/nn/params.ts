@@ -1,0 +1,78 @@
+/** Parameter layout of the MLM encoder, named as Hugging Face names the RoBERTa equivalents. */
+import { Random } from '../util/random.ts';
+import { POSITION_OFFSET, type ModelConfig } from './config.ts';
+
+export type Init = 'normal' | 'zeros' | 'ones';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  init: Init;
+  /** Weight decay applies to matrices (weights, embeddings), not to biases and norms. */
+  decay: boolean;
+}
+
+export interface Parameter {
+  readonly spec: ParamSpec;
+  data: Float32Array;
+}
+
+const linear = (name: string, out: number, inp: number): ParamSpec[] => [
+  { name: `${name}.weight`, shape: [out, inp], init: 'normal', decay: true },
+  { name: `${name}.bias`, shape: [out], init: 'zeros', decay: false },
+];
+
+const norm = (name: string, d: number): ParamSpec[] => [
+  { name: `${name}.weight`, shape: [d], init: 'ones', decay: false },
+  { name: `${name}.bias`, shape: [d], init: 'zeros', decay: false },
+];
+
+export const layerPrefix = (i: number) => `roberta.encoder.layer.${i}`;
+
+/** Every parameter of the encoder and MLM head, in a fixed order. */
+export function mlmParamSpecs(c: ModelConfig): ParamSpec[] {
+  const d = c.d_model;
+  const specs: ParamSpec[] = [
+    { name: 'roberta.embeddings.word_embeddings.weight', shape: [c.vocab_size, d], init: 'normal', decay: true },
+    { name: 'roberta.embeddings.position_embeddings.weight', shape: [c.max_len + POSITION_OFFSET, d], init: 'normal', decay: true },
+  ];
+  for (let i = 0; i < c.n_layers; i++) {
+    const p = layerPrefix(i);
+    specs.push(
+      ...norm(`${p}.attention.LayerNorm`, d),
+      ...linear(`${p}.attention.self.query`, d, d),
+      ...linear(`${p}.attention.self.key`, d, d),
+      ...linear(`${p}.attention.self.value`, d, d),
+      ...linear(`${p}.attention.output.dense`, d, d),
+      ...norm(`${p}.LayerNorm`, d),
+      ...linear(`${p}.intermediate.dense`, c.d_ff, d),
+      ...linear(`${p}.output.dense`, d, c.d_ff),
+    );
+  }
+  specs.push(
+    ...norm('roberta.encoder.LayerNorm', d),
+    ...linear('lm_head.dense', d, d),
+    ...norm('lm_head.layer_norm', d),
+    { name: 'lm_head.bias', shape: [c.vocab_size], init: 'zeros', decay: false },
+  );
+  return specs;
+}
+
+export function numel(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function countParams(specs: readonly ParamSpec[]): number {
+  return specs.reduce((n, s) => n + numel(s.shape), 0);
+}
+
+/** Fresh parameters: N(0, init_std) matrices, zero biases, unit norm scales. */
+export function initParams(specs: readonly ParamSpec[], c: ModelConfig, seed: number): Parameter[] {
+  const rng = new Random(seed, 0x1417);
+  return specs.map((spec) => {
+    const data = new Float32Array(numel(spec.shape));
+    if (spec.init === 'ones') data.fill(1);
+    else if (spec.init === 'normal') for (let i = 0; i < data.length; i++) data[i] = rng.normal() * c.init_std;
+    return { spec, data };
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * Checkpoint folders (DESIGN §3): config.json, model.safetensors, optimizer.safetensors and
+ * tokenizer.json, written into a temp folder and renamed into place, with checksums in
+ * config.json so a damaged file is detected before it is used.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { decodeSafetensors, encodeSafetensors, type StTensor } from '../io/safetensors.ts';
+import { validateModelConfig, type ModelConfig } from '../nn/config.ts';
+import type { Parameter } from '../nn/params.ts';
+import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
+
+export interface TrainState {
+  step: number;
+  tokens: number;
+  flops: number;
+  /** Training wall-clock so far, excluding evaluation and checkpoint writing. */
+  train_s: number;
+}
+
+export interface CheckpointConfig {
+  format: 'tltc-checkpoint';
+  version: 1;
+  model_type: 'tltc-mlm';
+  model: ModelConfig;
+  train: unknown;
+  state: TrainState;
+  files: Record<string, { sha256: string; bytes: number }>;
+}
+
+export interface Checkpoint {
+  dir: string;
+  config: CheckpointConfig;
+  params: Map<string, Float32Array>;
+  /** Adam moments by parameter name; absent when loading for inference only. */
+  moments?: { m: Map<string, Float32Array>; v: Map<string, Float32Array> };
+  tokenizerJson: string;
+}
+
+const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+export const checkpointName = (step: number) => `step-${String(step).padStart(8, '0')}`;
+const STEP_DIR = /^step-(\d{8,})$/;
+
+export interface SaveInput {
+  model: ModelConfig;
+  train: unknown;
+  state: TrainState;
+  params: readonly Parameter[];
+  m: readonly Float32Array[];
+  v: readonly Float32Array[];
+  tokenizerJson: string;
+}
+
+const f32 = (data: Float32Array, shape: number[]): StTensor => ({ dtype: 'F32', shape, data });
+
+/** Writes checkpoints/step-N atomically and prunes all but the newest `keep`. Returns its path. */
+export function saveCheckpoint(runDir: string, input: SaveInput, keep: number): string {
+  const root = path.join(runDir, 'checkpoints');
+  mkdirSync(root, { recursive: true });
+  const name = checkpointName(input.state.step);
+  const final = path.join(root, name);
+  const tmp = path.join(root, `.tmp-${name}-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    const model = encodeSafetensors(new Map(input.params.map((p) => [p.spec.name, f32(p.data, p.spec.shape)])), { format: 'pt' });
+    const optimizer = encodeSafetensors(
+      new Map(
+        input.params.flatMap((p, i) => [
+          [`m/${p.spec.name}`, f32(input.m[i], p.spec.shape)],
+          [`v/${p.spec.name}`, f32(input.v[i], p.spec.shape)],
+        ]),
+      ),
+    );
+    const files = { 'model.safetensors': model, 'optimizer.safetensors': optimizer, 'tokenizer.json': new TextEncoder().encode(input.tokenizerJson) };
+    const config: CheckpointConfig = {
+      format: 'tltc-checkpoint',
+      version: 1,
+      model_type: 'tltc-mlm',
+      model: input.model,
+      train: input.train,
+      state: input.state,
+      files: Object.fromEntries(Object.entries(files).map(([f, b]) => [f, { sha256: sha256(b), bytes: b.length }])),
+    };
+    for (const [f, b] of Object.entries(files)) writeFileAtomic(path.join(tmp, f), b);
+    writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2));
+    fsyncDir(tmp);
+    rmSync(final, { recursive: true, force: true });
+    renameSync(tmp, final);
+    fsyncDir(root);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOSPC' ? 'the disk is full' : e.message.split('\n')[0];
+    throw new Error(`could not write checkpoint ${final}: ${why}; earlier checkpoints are intact`, { cause: err });
+  }
+  for (const old of listCheckpoints(runDir).slice(0, -keep)) rmSync(old, { recursive: true, force: true });
+  return final;
+}
+
+/** Complete checkpoint folders of a run, oldest first (temp folders are ignored). */
+export function listCheckpoints(runDir: string): string[] {
+  const root = path.join(runDir, 'checkpoints');
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((f) => STEP_DIR.test(f) && existsSync(path.join(root, f, 'config.json')))
+    .sort()
+    .map((f) => path.join(root, f));
+}
+
+/** A checkpoint folder, or a run folder whose newest complete checkpoint is meant. */
+export function resolveCheckpointDir(dir: string): string {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`checkpoint ${dir} does not exist`);
+  if (existsSync(path.join(dir, 'config.json'))) return dir;
+  const all = listCheckpoints(dir);
+  if (all.length === 0) throw new Error(`${dir} has no complete checkpoint: train first, or point at a checkpoint folder`);
+  return all[all.length - 1];
+}
+
+function readChecked(dir: string, file: string, expected: { sha256: string; bytes: number } | undefined): Uint8Array {
+  const p = path.join(dir, file);
+  if (!existsSync(p)) throw new Error(`${p} is missing: the checkpoint is incomplete`);
+  const bytes = readFileSync(p);
+  if (!expected) throw new Error(`${path.join(dir, 'config.json')} lists no checksum for ${file}: the checkpoint is damaged`);
+  if (bytes.length !== expected.bytes) {
+    throw new Error(`${p} is truncated or damaged (${bytes.length} bytes, expected ${expected.bytes}): use an earlier checkpoint`);
+  }
+  if (sha256(bytes) !== expected.sha256) throw new Error(`${p} is corrupt (checksum mismatch): use an earlier checkpoint`);
+  return bytes;
+}
+
+export function readCheckpointConfig(dir: string): CheckpointConfig {
+  const file = path.join(dir, 'config.json');
+  let raw: CheckpointConfig;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new Error(`${file} is not valid JSON: the checkpoint is damaged`);
+  }
+  if (raw?.format !== 'tltc-checkpoint') throw new Error(`${file} is not a tltc checkpoint config`);
+  if (raw.model_type !== 'tltc-mlm') throw new Error(`${file} holds a ${String(raw.model_type)} model, expected tltc-mlm`);
+  raw.model = validateModelConfig(raw.model, file);
+  return raw;
+}
+
+function float32Map(tensors: Map<string, StTensor>, file: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, t] of tensors) {
+    if (t.dtype !== 'F32') throw new Error(`${file}: tensor ${name} is ${t.dtype}, expected F32`);
+    out.set(name, t.data as Float32Array);
+  }
+  return out;
+}
+
+/** Loads and verifies a checkpoint; `withOptimizer` also loads the Adam moments. */
+export function loadCheckpoint(dirOrRun: string, withOptimizer = false): Checkpoint {
+  const dir = resolveCheckpointDir(dirOrRun);
+  const config = readCheckpointConfig(dir);
+  const modelFile = path.join(dir, 'model.safetensors');
+  const params = float32Map(decodeSafetensors(readChecked(dir, 'model.safetensors', config.files['model.safetensors']), modelFile).tensors, modelFile);
+  const tokenizerJson = new TextDecoder().decode(readChecked(dir, 'tokenizer.json', config.files['tokenizer.json']));
+  let moments: Checkpoint['moments'];
+  if (withOptimizer) {
+    const optFile = path.join(dir, 'optimizer.safetensors');
+    const all = float32Map(decodeSafetensors(readChecked(dir, 'optimizer.safetensors', config.files['optimizer.safetensors']), optFile).tensors, optFile);
+    const m = new Map<string, Float32Array>();
+    const v = new Map<string, Float32Array>();
+    for (const [k, t] of all) (k.startsWith('m/') ? m : v).set(k.slice(2), t);
+    moments = { m, v };
+  }
+  return { dir, config, params, moments, tokenizerJson };
+}

@@ -1,0 +1,55 @@
+/** The training step as one graph: MLM forward, backward, clipping, schedule and AdamW. */
+import { gradients } from '../autodiff/index.ts';
+import { ops, serializeGraph } from '../graph/index.ts';
+import type { ModelConfig } from '../nn/config.ts';
+import { buildMlmLoss, type MlmShape } from '../nn/mlm.ts';
+import { mlmParamSpecs } from '../nn/params.ts';
+import { adamw, globalNorm, learningRate, type OptimizerConfig } from './optimizer.ts';
+
+/** Names of the step graph's state outputs, so the trainer can adopt them as the next state. */
+export const stateOutputName = (kind: 'param' | 'm' | 'v', name: string) => `${kind}_out/${name}`;
+export const momentInputName = (kind: 'm' | 'v', name: string) => `${kind}/${name}`;
+
+export interface TrainStepModel {
+  bytes: Uint8Array;
+  paramNames: string[];
+  nodes: number;
+}
+
+export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig, seed = 0): TrainStepModel {
+  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, seed });
+  const g = mlm.graph;
+  const step = g.input('step', 'float32', []);
+  const progress = g.input('progress', 'float32', []);
+  const specs = mlmParamSpecs(c);
+  const grads = gradients(mlm.loss, mlm.params);
+  const gradNorm = globalNorm(grads);
+  const clip = opt.clip_norm > 0 ? ops.min(ops.div(ops.scalarLike(gradNorm, opt.clip_norm), ops.add(gradNorm, 1e-6)), 1) : null;
+  const lr = learningRate(opt, { step, progress });
+  const states = mlm.params.map((param, i) => ({
+    param,
+    grad: grads[i],
+    m: g.input(momentInputName('m', param.name), 'float32', param.shape),
+    v: g.input(momentInputName('v', param.name), 'float32', param.shape),
+    decay: specs[i].decay,
+  }));
+  const updates = adamw(opt, states, lr, step, clip);
+  g.output(mlm.loss, 'loss');
+  g.output(gradNorm, 'grad_norm');
+  g.output(lr, 'lr');
+  updates.forEach((u, i) => {
+    const name = mlm.params[i].name;
+    g.output(u.param, stateOutputName('param', name));
+    g.output(u.m, stateOutputName('m', name));
+    g.output(u.v, stateOutputName('v', name));
+  });
+  return { bytes: serializeGraph(g), paramNames: mlm.params.map((p) => p.name), nodes: g.nodes.length };
+}
+
+/** Forward-only graph returning the summed masked-LM loss and the count of predicted tokens. */
+export function buildEvalStep(c: ModelConfig, shape: MlmShape): Uint8Array {
+  const mlm = buildMlmLoss(c, shape, { dropout: 0 });
+  const g = mlm.graph;
+  g.output(mlm.loss, 'loss');
+  return serializeGraph(g);
+}
