@@ -114,6 +114,7 @@ async function trainLocked(cfg: TrainConfig, model: ModelConfig, budget: ReturnT
   const bar = createProgress('train', 1000, {
     quiet: options.quiet,
     format: 'train {bar} {percentage}% | step {step} | loss {loss} | val ppl {ppl} | {tps} tok/s | ETA {eta_formatted}',
+    initial: { step: state.step, loss: '-', ppl: '-', tps: '-' },
   });
   let sinceEval = { loss: 0, steps: 0, seconds: 0, tokens: 0 };
   let lastEvalAt = state.train_s;

@@ -12,6 +12,8 @@ export interface ProgressOptions {
   /** cli-progress format; {bar}, {value}, {total}, {percentage}, {eta_formatted} and payload keys. */
   format?: string;
   quiet?: boolean;
+  /** Values for the format's payload keys before the first update. */
+  initial?: Record<string, string | number>;
 }
 
 export function createProgress(title: string, total: number, options: ProgressOptions = {}): Progress {
@@ -28,7 +30,7 @@ export function createProgress(title: string, total: number, options: ProgressOp
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, {});
+  bar.start(total, 0, options.initial ?? {});
   return {
     update: (value, payload) => bar.update(value, payload ?? {}),
     log: (line) => {

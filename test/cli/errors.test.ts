@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, tmpDir } from '../helpers/cli.ts';
+
+const dir = tmpDir();
+const file = (name: string, content: string) => {
+  const p = path.join(dir, name);
+  writeFileSync(p, content);
+  return p;
+};
+const env = { TLTC_CACHE_DIR: path.join(dir, 'cache') };
+
+// Each bad input must give one line on stderr, naming what is wrong, and exit 1.
+const cases: [string, string[], RegExp][] = [
+  ['no model or config', ['train'], /needs --config FILE or --model NAME/],
+  ['malformed JSON', ['train', '--config', file('bad.json', '{"model": ')], /is not valid JSON/],
+  ['missing config', ['train', '--config', path.join(dir, 'nope.json')], /cannot be read/],
+  ['unknown key', ['train', '--config', file('unknown.json', '{"model":"L2-H64","learning_rate":1}')], /Unrecognized key.*learning_rate/i],
+  ['heads not dividing width', ['train', '--config', file('heads.json', '{"model":{"n_layers":2,"d_model":100,"n_heads":3}}')], /n_heads 3 must divide d_model 100/],
+  ['negative layers', ['train', '--config', file('neg.json', '{"model":{"n_layers":-2,"d_model":64}}')], /model: n_layers/],
+  ['bad model name', ['train', '--model', 'big'], /model name "big" is not of the form/],
+  ['budget 0', ['train', '--model', 'L1-H64', '--budget', '0s'], /budget "0s" must be positive/],
+  ['budget garbage', ['train', '--model', 'L1-H64', '--budget', 'soon'], /budget "soon" is not understood/],
+  ['missing corpus', ['train', '--model', 'L1-H64', '--corpus', path.join(dir, 'missing.txt'), '--out', path.join(dir, 'r1')], /corpus .* does not exist/],
+  ['empty corpus', ['train', '--model', 'L1-H64', '--corpus', file('empty.txt', ''), '--out', path.join(dir, 'r2')], /less than 1000 characters/],
+  ['binary corpus', ['train', '--model', 'L1-H64', '--corpus', file('bin.txt', '\u0000\u0001'.repeat(800)), '--out', path.join(dir, 'r3')], /looks binary/],
+  ['bad threads', ['train', '--model', 'L1-H64', '--threads', '-1'], /--threads must be a positive whole number/],
+  ['unknown option', ['train', '--modle', 'L1-H64'], /unknown option '--modle'/],
+  ['unknown command', ['fly'], /unknown command 'fly'/],
+  ['eval of a missing checkpoint', ['eval', '--checkpoint', path.join(dir, 'none')], /checkpoint .* does not exist/],
+  ['bench spec with a wrong field', ['bench', '--spec', file('spec.json', '{"name":"x"}')], /bench spec .*: model/],
+];
+
+describe('bad input gets a one-line error and exit 1', () => {
+  for (const [name, args, pattern] of cases) {
+    it(name, () => {
+      const r = runCli(args, env, 60_000);
+      assert.equal(r.code, 1, `exit code for ${name}: ${r.stderr}`);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
+      assert.match(lines[0], /^tltc: /);
+      assert.match(lines[0], pattern);
+      assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/, 'no stack trace');
+    });
+  }
+});

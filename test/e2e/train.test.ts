@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { mobyCorpus, readMetrics, runCli, startCli, tmpDir } from '../helpers/cli.ts';
+
+// A tiny model on real text (Moby-Dick chapters) through the real CLI.
+const dir = tmpDir();
+const env = { TLTC_CACHE_DIR: path.join(dir, 'cache') };
+const corpus = mobyCorpus(dir);
+const config = (budget: string) => ({
+  model: { n_layers: 2, d_model: 64, n_heads: 2 },
+  data: { corpus, vocab_size: 512, seq_len: 64 },
+  batch_size: 16,
+  optimizer: { lr: 3e-3, warmup_steps: 20 },
+  budget,
+  eval: { interval_s: 2, sequences: 32 },
+  seed: 1,
+  threads: 2,
+});
+
+describe('tltc train end to end', () => {
+  it('trains on real text: validation loss falls well below the start and below the unigram model', () => {
+    const cfgFile = path.join(dir, 'train.json');
+    writeFileSync(cfgFile, JSON.stringify(config('400steps')));
+    const out = path.join(dir, 'run');
+    const r = runCli(['train', '--config', cfgFile, '--out', out, '--json', '--quiet'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout.trim());
+    const rows = readMetrics(out);
+    assert.ok(rows.length >= 2, 'an evaluation per interval and one at the end');
+    for (const key of ['step', 'wall_s', 'tokens', 'flops', 'train_loss', 'val_loss', 'val_ppl', 'lr', 'tokens_per_s']) {
+      assert.ok(typeof rows[0][key] === 'number', `metrics.jsonl has ${key}`);
+    }
+    assert.equal(summary.step, 400);
+    assert.ok(summary.val_loss < Math.log(512) - 1.5, `val loss ${summary.val_loss} should fall well below ln(512) = ${Math.log(512)}`);
+    assert.ok(summary.val_ppl < summary.unigram_val_ppl, `val ppl ${summary.val_ppl} should beat the unigram ppl ${summary.unigram_val_ppl}`);
+    assert.ok(rows.at(-1)!.val_loss < rows[0].val_loss, 'validation loss falls between evaluations');
+    const run = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
+    assert.equal(run.seed, 1);
+    assert.ok(run.machine.onnxruntime);
+
+    // eval reproduces the final validation loss from the checkpoint alone
+    const ev = runCli(['eval', '--checkpoint', out, '--threads', '2'], env);
+    assert.equal(ev.code, 0, ev.stderr);
+    const evr = JSON.parse(ev.stdout.trim());
+    assert.ok(Math.abs(evr.val_loss - summary.val_loss) < 1e-4, `eval ${evr.val_loss} vs training's ${summary.val_loss}`);
+
+    // a run folder is not overwritten without --resume
+    const again = runCli(['train', '--config', cfgFile, '--out', out, '--quiet'], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already holds a run: add --resume/);
+
+    // a truncated model.safetensors is refused with a clear one-line error
+    const ck = path.join(out, 'checkpoints', readdirSync(path.join(out, 'checkpoints')).sort().at(-1)!);
+    truncateSync(path.join(ck, 'model.safetensors'), 1000);
+    const bad = runCli(['eval', '--checkpoint', ck], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^tltc: .*model\.safetensors is truncated or damaged/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+  });
+
+  it('survives SIGKILL: --resume continues from the newest checkpoint with the same data order', async () => {
+    const cfgFile = path.join(dir, 'kill.json');
+    writeFileSync(cfgFile, JSON.stringify({ ...config('300steps'), eval: { interval_s: 1, sequences: 32 } }));
+    const out = path.join(dir, 'killed');
+    const child = startCli(['train', '--config', cfgFile, '--out', out, '--quiet'], env);
+    const ckDir = path.join(out, 'checkpoints');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (existsSync(ckDir) && readdirSync(ckDir).filter((f) => f.startsWith('step-')).length >= 2) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 50);
+      child.on('exit', () => {
+        clearInterval(timer);
+        reject(new Error('training finished before it could be killed'));
+      });
+    });
+    await new Promise((r) => child.once('exit', r));
+    const before = readMetrics(out);
+    const r = runCli(['train', '--config', cfgFile, '--out', out, '--resume', '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /resuming .* from step-\d+ \(step \d+/);
+    const resumedFrom = Number(/from step-(\d+)/.exec(r.stderr)![1]);
+    assert.ok(resumedFrom > 0 && resumedFrom < 300);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    assert.equal(summary.step, 300);
+    const after = readMetrics(out);
+    assert.ok(after.length > before.length);
+    assert.ok(after.every((row, i) => i === 0 || row.step > after[i - 1].step || row.step === resumedFrom), 'steps keep increasing after the resume');
+  });
+});
