@@ -12,7 +12,8 @@ program
   .version('0.1.0')
   .showHelpAfterError(false)
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `tltc: ${s.slice(7)}` : s) });
+  // Commander's errors (and its "Did you mean" hint) become one line, like every other error.
+  .configureOutput({ writeErr: (s) => process.stderr.write(`tltc: ${s.replace(/^error: /, '').trim().replace(/\s*\n+\s*/g, ' ')}\n`) });
 
 registerTrain(program);
 registerEval(program);

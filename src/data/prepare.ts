@@ -89,6 +89,7 @@ export function splitDocuments(docs: Document[]): { train: Document[]; val: Docu
 function corpusKey(corpus: string): string {
   if (corpus === 'default') return 'default';
   const abs = path.resolve(corpus);
+  if (!existsSync(abs)) throw new Error(`corpus ${corpus} does not exist: pass a .txt file or a folder of .txt files`);
   const st = statSync(abs);
   const h = createHash('sha256').update(`${abs}:${st.size}:${st.mtimeMs}`).digest('hex').slice(0, 12);
   return `${path.basename(abs).replace(/[^\w.-]/g, '_')}-${h}`;

@@ -42,8 +42,9 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, StTensor>, metada
 }
 
 function view(dtype: StDtype, bytes: Uint8Array): StTensor['data'] {
-  // Copy into an aligned buffer: a view at an odd offset would throw for multi-byte types.
-  const buf = bytes.slice().buffer;
+  // Copy into an aligned buffer of its own: a view at an odd offset would throw for multi-byte
+  // types (and Buffer.slice would share the whole file's memory).
+  const buf = new Uint8Array(bytes).buffer;
   switch (dtype) {
     case 'F32':
       return new Float32Array(buf);
