@@ -14,6 +14,8 @@ export interface BenchResult {
   tokens_per_s: number;
   step_ms: number;
   step_ms_p90: number;
+  /** CPU time (all threads) per step: steadier than wall time on a shared machine. */
+  cpu_ms_per_step: number;
   steps: number;
   params: number;
   gflops_per_step: number;
@@ -48,12 +50,14 @@ export async function runBench(spec: BenchSpec, options: { seconds?: number; war
   const warmup = options.warmup ?? 2;
   for (let i = 0; i < warmup; i++) await runner.step(batches[i % 2], i + 1, 0);
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   const end = performance.now() + (options.seconds ?? 20) * 1000;
   while (performance.now() < end || times.length < 3) {
     const s = performance.now();
     await runner.step(batches[times.length % 2], warmup + times.length + 1, 0.5);
     times.push(performance.now() - s);
   }
+  const cpu = process.cpuUsage(cpu0);
   await runner.release();
   const peak = await measureMatMulPeak(spec.threads);
   const sorted = [...times].sort((a, b) => a - b);
@@ -65,6 +69,7 @@ export async function runBench(spec: BenchSpec, options: { seconds?: number; war
     tokens_per_s: (shape.batch * shape.seq) / (stepMs / 1000),
     step_ms: stepMs,
     step_ms_p90: sorted[Math.floor(sorted.length * 0.9)],
+    cpu_ms_per_step: (cpu.user + cpu.system) / 1000 / times.length,
     steps: times.length,
     params: countParams(specs),
     gflops_per_step: flops / 1e9,

@@ -12,6 +12,11 @@ export interface LayerContext {
   dropout: number;
   /** Seeds each Dropout node's random stream, so a run is reproducible from its config. */
   seed?: number;
+  /**
+   * When set, dropout masks are graph inputs made by this function (bool, x's shape) instead of
+   * ONNX Dropout's own random stream: the trainer draws them from its seeded generator.
+   */
+  dropoutMask?: (like: Tensor) => Tensor;
   eps: number;
   /** Additive attention bias (batch, 1, 1, seq): 0 for tokens, a large negative for padding. */
   attentionBias?: Tensor;
@@ -26,8 +31,9 @@ export function layerNorm(x: Tensor, p: Params, name: string, eps: number): Tens
   return ops.layerNorm(x, p[`${name}.weight`], p[`${name}.bias`], eps).y;
 }
 
-export function maybeDropout(x: Tensor, ctx: Pick<LayerContext, 'dropout' | 'seed'>): Tensor {
+export function maybeDropout(x: Tensor, ctx: Pick<LayerContext, 'dropout' | 'seed' | 'dropoutMask'>): Tensor {
   if (ctx.dropout <= 0) return x;
+  if (ctx.dropoutMask) return ops.dropoutWithMask(x, ctx.dropoutMask(x), ctx.dropout);
   const seed = ((ctx.seed ?? 0) * 7919 + x.graph.nodes.length) % 2147483647;
   return ops.dropout(x, ctx.dropout, seed).y;
 }

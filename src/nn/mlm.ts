@@ -14,6 +14,8 @@ export interface MlmShape {
 
 export interface MlmGraph {
   graph: Graph;
+  /** Dropout mask inputs (bool, in graph order), when built with `dropoutMasks: 'inputs'`. */
+  dropoutMasks: Tensor[];
   params: Tensor[];
   inputIds: Tensor;
   maskedPositions: Tensor;
@@ -41,7 +43,15 @@ export function mlmHead(hidden: Tensor, c: ModelConfig, p: Params): Tensor {
 }
 
 /** Builds the forward graph to the mean masked-LM loss; parameters are graph inputs. */
-export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout: number; seed?: number; dtype?: 'float32' | 'float64' }): MlmGraph {
+export interface MlmBuildOptions {
+  dropout: number;
+  seed?: number;
+  dtype?: 'float32' | 'float64';
+  /** 'inputs': masks are fed by the caller; 'onnx': ONNX Dropout draws them. */
+  dropoutMasks?: 'inputs' | 'onnx';
+}
+
+export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: MlmBuildOptions): MlmGraph {
   const g = new Graph('mlm');
   const dtype = options.dtype ?? 'float32';
   const specs = mlmParamSpecs(c);
@@ -50,11 +60,26 @@ export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout
   const inputIds = g.input('input_ids', 'int64', [shape.batch, shape.seq]);
   const maskedPositions = g.input('masked_positions', 'int64', [shape.masked]);
   const labels = g.input('labels', 'int64', [shape.masked]);
-  const ctx: LayerContext = { params: p, batch: shape.batch, seq: shape.seq, heads: c.n_heads, dropout: options.dropout, seed: options.seed, eps: c.layer_norm_eps };
+  const dropoutMasks: Tensor[] = [];
+  const dropoutMask = options.dropoutMasks === 'inputs' ? (like: Tensor) => {
+    const mask = g.input(`dropout_mask/${dropoutMasks.length}`, 'bool', like.shape);
+    dropoutMasks.push(mask);
+    return mask;
+  } : undefined;
+  const ctx: LayerContext = {
+    params: p,
+    batch: shape.batch,
+    seq: shape.seq,
+    heads: c.n_heads,
+    dropout: options.dropout,
+    seed: options.seed,
+    dropoutMask,
+    eps: c.layer_norm_eps,
+  };
   const hidden = encode(inputIds, c, ctx);
   const logits = g.scope('lm_head', () => mlmHead(ops.gather(hidden, maskedPositions), c, p)); // (M, D) -> (M, V)
   const { loss } = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 });
-  return { graph: g, params, inputIds, maskedPositions, labels, loss };
+  return { graph: g, dropoutMasks, params, inputIds, maskedPositions, labels, loss };
 }
 
 /** Matmul FLOPs of one forward pass: 2 m n k per GEMM (DESIGN §6). */

@@ -10,6 +10,7 @@ import type { MlmShape } from '../nn/mlm.ts';
 import type { Parameter } from '../nn/params.ts';
 import { createSession, ortTensor, type OptimizationLevel } from '../runtime/session.ts';
 import type { OptimizerConfig } from './optimizer.ts';
+import { DropoutMasks } from './dropout_masks.ts';
 import { buildEvalStep, buildTrainStep, momentInputName, stateOutputName } from './step_graph.ts';
 
 export interface StepResult {
@@ -34,15 +35,18 @@ export class MlmRunner {
     readonly v: Float32Array[],
     private readonly train: InferenceSession | null,
     private readonly evaluator: InferenceSession,
+    private readonly masks: DropoutMasks | null,
   ) {}
 
   static async create(model: ModelConfig, shape: MlmShape, opt: OptimizerConfig, params: Parameter[], moments: { m: Float32Array[]; v: Float32Array[] } | null, options: RunnerOptions = {}): Promise<MlmRunner> {
     const sessionOptions = { threads: options.threads, optimization: options.optimization };
-    const train = options.evalOnly ? null : await createSession(buildTrainStep(model, shape, opt, options.seed ?? 0).bytes, sessionOptions);
+    const step = options.evalOnly ? null : buildTrainStep(model, shape, opt, options.seed ?? 0);
+    const train = step ? await createSession(step.bytes, sessionOptions) : null;
     const evaluator = await createSession(buildEvalStep(model, shape), sessionOptions);
     const m = moments?.m ?? params.map((p) => new Float32Array(p.data.length));
     const v = moments?.v ?? params.map((p) => new Float32Array(p.data.length));
-    return new MlmRunner(shape, params, m, v, train, evaluator);
+    const masks = step && step.dropoutMasks.length > 0 ? new DropoutMasks(step.dropoutMasks, model.dropout, options.seed ?? 0) : null;
+    return new MlmRunner(shape, params, m, v, train, evaluator, masks);
   }
 
   private batchFeeds(batch: MlmBatch): Record<string, unknown> {
@@ -69,7 +73,13 @@ export class MlmRunner {
     });
     feeds.step = ortTensor('float32', new Float32Array([step]), []);
     feeds.progress = ortTensor('float32', new Float32Array([progress]), []);
-    const out = await this.train.run(feeds as never);
+    if (this.masks) {
+      const masks = this.masks.forStep(step);
+      this.masks.shapes.forEach((shape, i) => (feeds[`dropout_mask/${i}`] = ortTensor('bool', masks[i], shape)));
+    }
+    const pending = this.train.run(feeds as never);
+    this.masks?.prefetch(step + 1); // overlaps with onnxruntime's work on this step
+    const out = await pending;
     const loss = (out.loss.data as Float32Array)[0];
     const gradNorm = (out.grad_norm.data as Float32Array)[0];
     // A non-finite step is not adopted: the parameters stay as they were before it.

@@ -14,10 +14,12 @@ export interface TrainStepModel {
   bytes: Uint8Array;
   paramNames: string[];
   nodes: number;
+  /** Shapes of the dropout mask inputs `dropout_mask/<i>`, in order. */
+  dropoutMasks: number[][];
 }
 
 export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig, seed = 0): TrainStepModel {
-  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, seed });
+  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, seed, dropoutMasks: 'inputs' });
   const g = mlm.graph;
   const step = g.input('step', 'float32', []);
   const progress = g.input('progress', 'float32', []);
@@ -43,7 +45,12 @@ export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerCo
     g.output(u.m, stateOutputName('m', name));
     g.output(u.v, stateOutputName('v', name));
   });
-  return { bytes: serializeGraph(g), paramNames: mlm.params.map((p) => p.name), nodes: g.nodes.length };
+  return {
+    bytes: serializeGraph(g),
+    paramNames: mlm.params.map((p) => p.name),
+    nodes: g.nodes.length,
+    dropoutMasks: mlm.dropoutMasks.map((m) => m.shape as number[]),
+  };
 }
 
 /** Forward-only graph returning the summed masked-LM loss and the count of predicted tokens. */

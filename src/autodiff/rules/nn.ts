@@ -1,7 +1,8 @@
 /** Gradient rules for neural-network ops, composed from standard ONNX ops (the inference build of
  * onnxruntime has no SoftmaxGrad, GeluGrad or LayerNormalizationGrad kernels). */
 import * as ops from '../../graph/ops/index.ts';
-import { dy, input, NOT_DIFFERENTIABLE, type RuleEntry } from '../rule.ts';
+import type { Tensor } from '../../graph/tensor.ts';
+import { dy, input, NOT_DIFFERENTIABLE, type GradContext, type RuleEntry } from '../rule.ts';
 
 export const nnRules: Record<string, RuleEntry> = {
   // dx = y * (dy - sum(dy * y, axis))
@@ -29,12 +30,8 @@ export const nnRules: Record<string, RuleEntry> = {
     return [dx, c.needs[1] ? ops.mul(d, xhat) : null, c.needs[2] ? d : null];
   },
   // gelu(x) = x * Phi(x)  =>  dx = dy * (Phi(x) + x * phi(x)),  phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
-  Gelu: (c) => {
-    const x = input(c, 0);
-    const cdf = ops.mul(ops.add(ops.erf(ops.mul(x, Math.SQRT1_2)), 1), 0.5);
-    const pdf = ops.mul(ops.exp(ops.mul(ops.mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-    return [ops.mul(dy(c), ops.add(cdf, ops.mul(x, pdf)))];
-  },
+  Gelu: (c) => geluGrad(c),
+  'com.microsoft:Gelu': (c) => geluGrad(c),
   // y = x * mask / (1 - ratio)  =>  dx = dy * mask / (1 - ratio)
   Dropout: (c) => {
     const [x, ratio] = [input(c, 0), input(c, 1)];
@@ -44,3 +41,10 @@ export const nnRules: Record<string, RuleEntry> = {
   },
   'com.microsoft:BiasGelu': NOT_DIFFERENTIABLE,
 };
+
+function geluGrad(c: GradContext): (Tensor | null)[] {
+  const x = input(c, 0);
+  const cdf = ops.mul(ops.add(ops.erf(ops.mul(x, Math.SQRT1_2)), 1), 0.5);
+  const pdf = ops.mul(ops.exp(ops.mul(ops.mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+  return [ops.mul(dy(c), ops.add(cdf, ops.mul(x, pdf)))];
+}

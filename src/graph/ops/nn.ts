@@ -1,5 +1,5 @@
 /** Neural-network ops: Softmax-13, LayerNormalization-17, Gelu-20, Dropout-13. */
-import { float } from '../graph.ts';
+import { float, MS_DOMAIN } from '../graph.ts';
 import { formatShape, normalizeAxis } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { FLOATS, requireDtype, requireSameDtype, requireSameGraph, scalar } from './util.ts';
@@ -39,10 +39,29 @@ export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor, epsilon = 1e-5
   return { y, mean, invStdDev };
 }
 
-/** Exact GELU, x * Phi(x) (Gelu-20, approximate='none'). */
+/**
+ * Exact GELU, x * Phi(x). float32 uses com.microsoft Gelu (vectorized erf, about twice as fast
+ * as onnxruntime's Gelu-20 on CPU); float64 uses Gelu-20 (approximate='none').
+ */
 export function gelu(x: Tensor): Tensor {
   requireDtype('Gelu', x, FLOATS);
-  return x.graph.addNode('Gelu', [x], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
+  const domain = x.dtype === 'float32' ? MS_DOMAIN : '';
+  return x.graph.addNode('Gelu', [x], {}, [{ dtype: x.dtype, shape: x.shape }], { domain })[0];
+}
+
+/**
+ * Dropout with a mask fed by the caller (bool, true = keep): y = mask ? x / (1 - ratio) : 0.
+ * Lets the trainer draw masks from its own seeded stream (fast, and the same after a resume).
+ */
+export function dropoutWithMask(x: Tensor, mask: Tensor, ratio: number): Tensor {
+  requireDtype('Dropout', mask, ['bool']);
+  if (!(ratio >= 0 && ratio < 1)) throw new Error(`Dropout: ratio ${ratio} must be in [0, 1)`);
+  if (mask.rank !== x.rank || mask.shape.some((d, i) => d !== x.shape[i])) {
+    throw new Error(`Dropout: mask ${formatShape(mask.shape)} must have the shape of x ${formatShape(x.shape)}`);
+  }
+  const zero = scalar(x.graph, 0, x.dtype, 'zero');
+  const scaled = x.graph.addNode('Mul', [x, scalar(x.graph, 1 / (1 - ratio), x.dtype, 'keep_scale')], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
+  return x.graph.addNode('Where', [mask, scaled, zero], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
 }
 
 export interface DropoutResult {
