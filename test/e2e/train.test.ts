@@ -110,5 +110,12 @@ describe('tltc train end to end', () => {
     const after = readMetrics(out);
     assert.ok(after.length > before.length);
     assert.ok(after.every((row, i) => i === 0 || row.step > after[i - 1].step || row.step === resumedFrom), 'steps keep increasing after the resume');
+
+    // The same config run without interruption ends with bit-identical parameters (same machine and threads).
+    const straight = path.join(dir, 'straight');
+    const s = runCli(['train', '--config', cfgFile, '--out', straight, '--quiet'], env);
+    assert.equal(s.code, 0, s.stderr);
+    const final = (run: string) => readFileSync(path.join(run, 'checkpoints', 'step-00000300', 'model.safetensors'));
+    assert.ok(final(out).equals(final(straight)), 'resumed and uninterrupted runs end with the same bytes');
   });
 });
