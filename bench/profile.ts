@@ -20,6 +20,8 @@ const { batch_size: b, seq_len: t } = spec.batch;
 const masked = b * maskedPerSequence(t, spec.batch.mask_prob);
 const opt = { ...spec.optimizer, betas: spec.optimizer.betas as [number, number], clip_norm: 1, warmup_steps: 10, schedule: 'linear' as const, min_lr_ratio: 0.1 };
 const step = buildTrainStep(model, { batch: b, seq: t, masked }, opt);
+const feedsMasks: Record<string, unknown> = {};
+step.dropoutMasks.forEach((shape, i) => (feedsMasks[`dropout_mask/${i}`] = ortTensor('bool', new Uint8Array(shape.reduce((x, y) => x * y, 1)).fill(1), shape)));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tltc-profile-'));
 const session = await ort.InferenceSession.create(step.bytes, {
   intraOpNumThreads: spec.threads,
@@ -36,6 +38,7 @@ const feeds: Record<string, unknown> = {
   labels: ortTensor('int64', BigInt64Array.from({ length: masked }, () => BigInt(5 + rng.int(model.vocab_size - 5))), [masked]),
   step: ortTensor('float32', Float32Array.of(1), []),
   progress: ortTensor('float32', Float32Array.of(0), []),
+  ...feedsMasks,
 };
 for (const p of initParams(mlmParamSpecs(model), model, 0)) {
   feeds[p.spec.name] = ortTensor('float32', p.data, p.spec.shape);

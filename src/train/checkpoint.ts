@@ -27,6 +27,8 @@ export interface CheckpointConfig {
   train: unknown;
   state: TrainState;
   files: Record<string, { sha256: string; bytes: number }>;
+  /** SHA-256 of this object's JSON without this field: detects edits and bit flips in config.json. */
+  checksum?: string;
 }
 
 export interface Checkpoint {
@@ -61,7 +63,8 @@ export function saveCheckpoint(runDir: string, input: SaveInput, keep: number): 
   const name = checkpointName(input.state.step);
   const final = path.join(root, name);
   const tmp = path.join(root, `.tmp-${name}-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
+  // Temp folders of writers killed mid-write; the run lock makes this process the only writer.
+  for (const f of readdirSync(root)) if (f.startsWith('.tmp-')) rmSync(path.join(root, f), { recursive: true, force: true });
   try {
     const model = encodeSafetensors(new Map(input.params.map((p) => [p.spec.name, f32(p.data, p.spec.shape)])), { format: 'pt' });
     const optimizer = encodeSafetensors(
@@ -83,7 +86,7 @@ export function saveCheckpoint(runDir: string, input: SaveInput, keep: number): 
       files: Object.fromEntries(Object.entries(files).map(([f, b]) => [f, { sha256: sha256(b), bytes: b.length }])),
     };
     for (const [f, b] of Object.entries(files)) writeFileAtomic(path.join(tmp, f), b);
-    writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(config, null, 2));
+    writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify({ ...config, checksum: configChecksum(config) }, null, 2));
     fsyncDir(tmp);
     rmSync(final, { recursive: true, force: true });
     renameSync(tmp, final);
@@ -129,6 +132,10 @@ function readChecked(dir: string, file: string, expected: { sha256: string; byte
   return bytes;
 }
 
+function configChecksum(config: Omit<CheckpointConfig, 'checksum'>): string {
+  return sha256(JSON.stringify(config));
+}
+
 export function readCheckpointConfig(dir: string): CheckpointConfig {
   const file = path.join(dir, 'config.json');
   let raw: CheckpointConfig;
@@ -138,6 +145,8 @@ export function readCheckpointConfig(dir: string): CheckpointConfig {
     throw new Error(`${file} is not valid JSON: the checkpoint is damaged`);
   }
   if (raw?.format !== 'tltc-checkpoint') throw new Error(`${file} is not a tltc checkpoint config`);
+  const { checksum, ...rest } = raw;
+  if (checksum !== configChecksum(rest)) throw new Error(`${file} is corrupt (checksum mismatch): the checkpoint is damaged`);
   if (raw.model_type !== 'tltc-mlm') throw new Error(`${file} holds a ${String(raw.model_type)} model, expected tltc-mlm`);
   raw.model = validateModelConfig(raw.model, file);
   return raw;

@@ -33,7 +33,7 @@ export const TrainConfigSchema = z
     batch_size: z.number().int().min(1).max(4096).default(32),
     optimizer: z
       .object({
-        lr: z.number().gt(0).max(10).default(1e-3),
+        lr: z.number().gt(0).finite().default(1e-3),
         betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.98]),
         eps: z.number().gt(0).default(1e-6),
         weight_decay: z.number().min(0).max(1).default(0.01),
@@ -63,8 +63,12 @@ export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 export function parseTrainConfig(raw: unknown, where: string): TrainConfig {
   const r = TrainConfigSchema.safeParse(raw);
   if (!r.success) throw new Error(`${where}: ${formatZodError(r.error)}`);
-  parseBudget(r.data.budget); // fails early with the budget's own message
-  resolveModel(r.data); // and so does an impossible model shape
+  try {
+    parseBudget(r.data.budget); // a bad budget or an impossible model shape fails here, not after data preparation
+    resolveModel(r.data);
+  } catch (err) {
+    throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
+  }
   return r.data;
 }
 

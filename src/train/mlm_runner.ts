@@ -17,6 +17,13 @@ export interface StepResult {
   loss: number;
   gradNorm: number;
   lr: number;
+  /** The first non-finite output (loss, grad_norm, then updated tensors in parameter order), if any. */
+  nonFinite?: string;
+}
+
+function firstNonFinite(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return true;
+  return false;
 }
 
 export interface RunnerOptions {
@@ -82,15 +89,24 @@ export class MlmRunner {
     const out = await pending;
     const loss = (out.loss.data as Float32Array)[0];
     const gradNorm = (out.grad_norm.data as Float32Array)[0];
-    // A non-finite step is not adopted: the parameters stay as they were before it.
-    if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
-      this.params.forEach((p, i) => {
-        p.data = out[stateOutputName('param', p.spec.name)].data as Float32Array;
-        this.m[i] = out[stateOutputName('m', p.spec.name)].data as Float32Array;
-        this.v[i] = out[stateOutputName('v', p.spec.name)].data as Float32Array;
-      });
+    const lr = (out.lr.data as Float32Array)[0];
+    const updated = (kind: 'param' | 'm' | 'v', name: string) => out[stateOutputName(kind, name)].data as Float32Array;
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      // Not adopted: the parameters stay as they were before this step. Name the first culprit:
+      // a parameter that was already non-finite, else the loss, else the gradient norm.
+      const badInput = this.params.find((p) => firstNonFinite(p.data));
+      const culprit = badInput ? `parameter ${badInput.spec.name}` : !Number.isFinite(loss) ? 'loss' : 'grad_norm';
+      return { loss, gradNorm, lr, nonFinite: culprit };
     }
-    return { loss, gradNorm, lr: (out.lr.data as Float32Array)[0] };
+    // A finite norm can still hide an overflow in one update; scanning is cheap next to the step.
+    const bad = this.params.find((p) => firstNonFinite(updated('param', p.spec.name)));
+    if (bad) return { loss, gradNorm, lr, nonFinite: `updated ${bad.spec.name}` };
+    this.params.forEach((p, i) => {
+      p.data = updated('param', p.spec.name);
+      this.m[i] = updated('m', p.spec.name);
+      this.v[i] = updated('v', p.spec.name);
+    });
+    return { loss, gradNorm, lr };
   }
 
   /** Mean masked-LM loss over `batches` (equal masked counts, so the mean of batch means). */

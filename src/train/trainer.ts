@@ -3,7 +3,7 @@
  * spent, evaluating and checkpointing every `eval.interval_s` training seconds and at the end.
  * Evaluation and checkpoint time do not count against a wall-clock budget.
  */
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MlmBatcher, maskedPerSequence, validationBatches } from '../data/mlm_batches.ts';
 import { prepareCorpus } from '../data/prepare.ts';
@@ -51,15 +51,37 @@ export interface TrainResult {
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
+/**
+ * Keeps the metrics rows up to the checkpoint a run resumes from: rows logged after it (their
+ * steps are about to be trained again) and a line cut short by a kill are dropped.
+ */
+function trimMetrics(file: string, upToStep: number): void {
+  const kept: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    try {
+      if ((JSON.parse(line) as MetricsRow).step <= upToStep) kept.push(line);
+    } catch {
+      // a partial last line
+    }
+  }
+  writeFileAtomic(file, kept.map((l) => `${l}\n`).join(''));
+}
+
 export async function train(cfg: TrainConfig, options: TrainOptions): Promise<TrainResult> {
   const runDir = path.resolve(options.outDir);
   const model = resolveModel(cfg);
   const budget = parseBudget(cfg.budget);
   const hasRun = existsSync(path.join(runDir, 'run.json'));
   if (hasRun && !options.resume) throw new Error(`${runDir} already holds a run: add --resume to continue it, or choose another --out`);
+  const createdDir = !existsSync(runDir);
   const release = acquireRunLock(runDir);
   try {
     return await trainLocked(cfg, model, budget, runDir, options, hasRun);
+  } catch (err) {
+    // A run that failed before writing anything leaves no folder that looks like a run.
+    release();
+    if (createdDir && !existsSync(path.join(runDir, 'run.json'))) rmSync(runDir, { recursive: true, force: true });
+    throw err;
   } finally {
     release();
   }
@@ -109,7 +131,7 @@ async function trainLocked(cfg: TrainConfig, model: ModelConfig, budget: ReturnT
     path.join(runDir, 'run.json'),
     JSON.stringify({ config: cfg, model, seed: cfg.seed, corpus: corpus.meta, machine: machineInfo(threads), started: new Date().toISOString() }, null, 2),
   );
-  if (!latest && existsSync(metricsFile)) writeFileSync(metricsFile, ''); // a restart from scratch starts a fresh log
+  if (existsSync(metricsFile)) trimMetrics(metricsFile, latest ? state.step : -1);
 
   const bar = createProgress('train', 1000, {
     quiet: options.quiet,
@@ -139,7 +161,12 @@ async function trainLocked(cfg: TrainConfig, model: ModelConfig, budget: ReturnT
       tokens_per_s: sinceEval.seconds > 0 ? sinceEval.tokens / sinceEval.seconds : (lastRow?.tokens_per_s ?? 0),
       eval_s: evalS,
     };
-    appendFileSync(metricsFile, `${JSON.stringify(row)}\n`);
+    try {
+      appendFileSync(metricsFile, `${JSON.stringify(row)}\n`);
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (err as Error).message;
+      throw new Error(`could not append to ${metricsFile}: ${why}; earlier checkpoints are intact`, { cause: err });
+    }
     lastCheckpoint = saveCheckpoint(runDir, { model, train: cfg, state, params: runner.params, m: runner.m, v: runner.v, tokenizerJson }, cfg.keep_checkpoints);
     bar.log(`step ${row.step}: train loss ${fmt(row.train_loss)}, val loss ${fmt(row.val_loss)}, val ppl ${fmt(row.val_ppl, 1)} (eval ${fmt(evalS, 2)}s, not counted in the budget)`);
     sinceEval = { loss: 0, steps: 0, seconds: 0, tokens: 0 };
@@ -154,10 +181,10 @@ async function trainLocked(cfg: TrainConfig, model: ModelConfig, budget: ReturnT
       const batch = batcher.batch(state.step);
       const progress = budgetFraction(budget, { step: state.step, tokens: state.tokens, trainSeconds: state.train_s });
       const r = await runner.step(batch, state.step + 1, progress);
-      if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
-        const what = !Number.isFinite(r.loss) ? `loss is ${r.loss}` : `gradient norm is ${r.gradNorm}`;
+      if (r.nonFinite) {
         throw new Error(
-          `training diverged at step ${state.step + 1}: ${what} (lr ${r.lr.toExponential(2)}); lower optimizer.lr or keep clip_norm > 0. Last good checkpoint: ${lastCheckpoint || 'none'}`,
+          `training diverged at step ${state.step + 1}: ${r.nonFinite} is not finite (loss ${r.loss}, lr ${r.lr.toExponential(2)}); ` +
+            `lower optimizer.lr or keep clip_norm > 0. Last good checkpoint: ${lastCheckpoint || 'none'}`,
         );
       }
       const dt = (performance.now() - t0) / 1000;

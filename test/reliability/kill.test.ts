@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { listCheckpoints, loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { mobyCorpus, readMetrics, runCli, startCli, tmpDir } from '../helpers/cli.ts';
+import { seededRandom } from '../helpers/rng.ts';
+
+const KILLS = 24;
+
+describe('kill at any moment', () => {
+  it(`survives ${KILLS} SIGKILLs at random moments (many inside checkpoint writes) and ends bit-identical`, async () => {
+    const dir = tmpDir();
+    const env = { TLTC_CACHE_DIR: path.join(dir, 'cache') };
+    const cfgFile = path.join(dir, 'train.json');
+    // Checkpoints every 20 ms of training keep the process writing files most of the time.
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        model: { n_layers: 1, d_model: 32, n_heads: 2 },
+        data: { corpus: mobyCorpus(dir, 6), vocab_size: 400, seq_len: 32 },
+        batch_size: 8,
+        budget: '3000steps',
+        eval: { interval_s: 0.02, sequences: 8 },
+        seed: 3,
+        threads: 2,
+      }),
+    );
+    const out = path.join(dir, 'killed');
+    const straight = path.join(dir, 'straight');
+    assert.equal(runCli(['train', '--config', cfgFile, '--out', straight, '--quiet'], env).code, 0);
+    const rand = seededRandom(99);
+    let kills = 0;
+    let duringWrites = 0;
+    let finished = false;
+    let lastStep = -1;
+    while (kills < KILLS && !finished) {
+      const args = ['train', '--config', cfgFile, '--out', out, '--quiet', ...(existsSync(path.join(out, 'run.json')) ? ['--resume'] : [])];
+      const child = startCli(args, env);
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      // Start-up takes most of a second; kill somewhere between 0.8 s and 2 s in.
+      const delay = 800 + rand() * 1200;
+      const outcome = await Promise.race([exited.then((code) => ({ code })), new Promise<null>((r) => setTimeout(() => r(null), delay))]);
+      if (outcome) {
+        assert.equal(outcome.code, 0, stderr);
+        finished = true;
+        break;
+      }
+      child.kill('SIGKILL');
+      await exited;
+      kills++;
+      const ckRoot = path.join(out, 'checkpoints');
+      if (existsSync(ckRoot) && readdirSync(ckRoot).some((f) => f.startsWith('.tmp-'))) duringWrites++;
+      const newest = listCheckpoints(out).at(-1);
+      if (newest) {
+        const ck = loadCheckpoint(out, true); // the newest complete checkpoint loads and verifies
+        assert.ok(ck.config.state.step >= lastStep, 'checkpoints never go backwards');
+        lastStep = ck.config.state.step;
+      }
+    }
+    if (!finished) assert.equal(runCli(['train', '--config', cfgFile, '--out', out, '--resume', '--quiet'], env).code, 0);
+    console.log(`# reliability: kills survived ${kills} (${duringWrites} inside a checkpoint write)`);
+    assert.ok(kills >= 20, `only ${kills} kills landed before the run finished`);
+    const final = (run: string) => readFileSync(path.join(run, 'checkpoints', 'step-00003000', 'model.safetensors'));
+    assert.ok(final(out).equals(final(straight)), 'the killed-and-resumed run ends with the same bytes as the uninterrupted one');
+    const rows = readMetrics(out);
+    assert.ok(rows.every((r, i) => i === 0 || r.step > rows[i - 1].step), 'metrics.jsonl holds each step once, in order');
+  });
+});
