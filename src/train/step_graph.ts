@@ -1,6 +1,6 @@
-/** The training step as one graph: MLM forward, backward, clipping, schedule and AdamW. */
+/** The training step as one graph: forward, backward, clipping, schedule and AdamW. */
 import { gradients } from '../autodiff/index.ts';
-import { ops, serializeGraph } from '../graph/index.ts';
+import { ops, serializeGraph, type Tensor } from '../graph/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { buildMlmLoss, type MlmShape } from '../nn/mlm.ts';
 import { mlmParamSpecs } from '../nn/params.ts';
@@ -18,37 +18,44 @@ export interface TrainStepModel {
   dropoutMasks: number[][];
 }
 
-export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig, seed = 0): TrainStepModel {
-  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, seed, dropoutMasks: 'inputs' });
-  const g = mlm.graph;
+/**
+ * Appends clipping, the schedule and AdamW for `loss` over `params` to the graph: inputs `step`,
+ * `progress`, `m/<name>` and `v/<name>`; outputs `loss`, `grad_norm`, `lr` and the updated state.
+ */
+export function addOptimizerStep(loss: Tensor, params: readonly Tensor[], decay: readonly boolean[], opt: OptimizerConfig): void {
+  const g = loss.graph;
   const step = g.input('step', 'float32', []);
   const progress = g.input('progress', 'float32', []);
-  const specs = mlmParamSpecs(c);
-  const grads = gradients(mlm.loss, mlm.params);
+  const grads = gradients(loss, params);
   const gradNorm = globalNorm(grads);
   const clip = opt.clip_norm > 0 ? ops.min(ops.div(ops.scalarLike(gradNorm, opt.clip_norm), ops.add(gradNorm, 1e-6)), 1) : null;
   const lr = learningRate(opt, { step, progress });
-  const states = mlm.params.map((param, i) => ({
+  const states = params.map((param, i) => ({
     param,
     grad: grads[i],
     m: g.input(momentInputName('m', param.name), 'float32', param.shape),
     v: g.input(momentInputName('v', param.name), 'float32', param.shape),
-    decay: specs[i].decay,
+    decay: decay[i],
   }));
   const updates = adamw(opt, states, lr, step, clip);
-  g.output(mlm.loss, 'loss');
+  g.output(loss, 'loss');
   g.output(gradNorm, 'grad_norm');
   g.output(lr, 'lr');
   updates.forEach((u, i) => {
-    const name = mlm.params[i].name;
+    const name = params[i].name;
     g.output(u.param, stateOutputName('param', name));
     g.output(u.m, stateOutputName('m', name));
     g.output(u.v, stateOutputName('v', name));
   });
+}
+
+export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig, seed = 0): TrainStepModel {
+  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, seed, dropoutMasks: 'inputs' });
+  addOptimizerStep(mlm.loss, mlm.params, mlmParamSpecs(c).map((s) => s.decay), opt);
   return {
-    bytes: serializeGraph(g),
+    bytes: serializeGraph(mlm.graph),
     paramNames: mlm.params.map((p) => p.name),
-    nodes: g.nodes.length,
+    nodes: mlm.graph.nodes.length,
     dropoutMasks: mlm.dropoutMasks.map((m) => m.shape as number[]),
   };
 }
