@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBench } from './bench.ts';
 import { fail } from './errors.ts';
 import { registerEval } from './eval.ts';
+import { registerFinetune } from './finetune.ts';
 import { registerTrain } from './train.ts';
 
 const program = new Command();
@@ -17,6 +18,7 @@ program
 
 registerTrain(program);
 registerEval(program);
+registerFinetune(program);
 registerBench(program);
 
 try {

@@ -22,14 +22,19 @@ export interface TrainState {
 export interface CheckpointConfig {
   format: 'tltc-checkpoint';
   version: 1;
-  model_type: 'tltc-mlm';
+  model_type: ModelType;
   model: ModelConfig;
+  /** Class names, for classifiers. */
+  labels?: string[];
   train: unknown;
   state: TrainState;
   files: Record<string, { sha256: string; bytes: number }>;
   /** SHA-256 of this object's JSON without this field: detects edits and bit flips in config.json. */
   checksum?: string;
 }
+
+export type ModelType = 'tltc-mlm' | 'tltc-classifier';
+const MODEL_TYPES: readonly string[] = ['tltc-mlm', 'tltc-classifier'];
 
 export interface Checkpoint {
   dir: string;
@@ -45,6 +50,8 @@ export const checkpointName = (step: number) => `step-${String(step).padStart(8,
 const STEP_DIR = /^step-(\d{8,})$/;
 
 export interface SaveInput {
+  modelType?: ModelType;
+  labels?: string[];
   model: ModelConfig;
   train: unknown;
   state: TrainState;
@@ -79,8 +86,9 @@ export function saveCheckpoint(runDir: string, input: SaveInput, keep: number): 
     const config: CheckpointConfig = {
       format: 'tltc-checkpoint',
       version: 1,
-      model_type: 'tltc-mlm',
+      model_type: input.modelType ?? 'tltc-mlm',
       model: input.model,
+      ...(input.labels ? { labels: input.labels } : {}),
       train: input.train,
       state: input.state,
       files: Object.fromEntries(Object.entries(files).map(([f, b]) => [f, { sha256: sha256(b), bytes: b.length }])),
@@ -147,7 +155,7 @@ export function readCheckpointConfig(dir: string): CheckpointConfig {
   if (raw?.format !== 'tltc-checkpoint') throw new Error(`${file} is not a tltc checkpoint config`);
   const { checksum, ...rest } = raw;
   if (checksum !== configChecksum(rest)) throw new Error(`${file} is corrupt (checksum mismatch): the checkpoint is damaged`);
-  if (raw.model_type !== 'tltc-mlm') throw new Error(`${file} holds a ${String(raw.model_type)} model, expected tltc-mlm`);
+  if (!MODEL_TYPES.includes(raw.model_type)) throw new Error(`${file} holds an unknown model type ${String(raw.model_type)}`);
   raw.model = validateModelConfig(raw.model, file);
   return raw;
 }
@@ -162,9 +170,13 @@ function float32Map(tensors: Map<string, StTensor>, file: string): Map<string, F
 }
 
 /** Loads and verifies a checkpoint; `withOptimizer` also loads the Adam moments. */
-export function loadCheckpoint(dirOrRun: string, withOptimizer = false): Checkpoint {
+export function loadCheckpoint(dirOrRun: string, withOptimizer = false, expected: ModelType = 'tltc-mlm'): Checkpoint {
   const dir = resolveCheckpointDir(dirOrRun);
   const config = readCheckpointConfig(dir);
+  if (config.model_type !== expected) {
+    const hint = expected === 'tltc-mlm' ? 'pass a pretrained (tltc train) checkpoint' : 'pass a fine-tuned (tltc finetune) checkpoint';
+    throw new Error(`${path.join(dir, 'config.json')} holds a ${config.model_type} model, expected ${expected}: ${hint}`);
+  }
   const modelFile = path.join(dir, 'model.safetensors');
   const params = float32Map(decodeSafetensors(readChecked(dir, 'model.safetensors', config.files['model.safetensors']), modelFile).tensors, modelFile);
   const tokenizerJson = new TextDecoder().decode(readChecked(dir, 'tokenizer.json', config.files['tokenizer.json']));

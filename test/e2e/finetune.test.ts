@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadTask } from '../../src/data/tasks.ts';
+import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { mobyCorpus, runCli, tmpDir } from '../helpers/cli.ts';
+
+describe('tltc finetune end to end', () => {
+  const dir = tmpDir();
+  const env = { TLTC_CACHE_DIR: path.join(dir, 'cache') };
+  const cfg = path.join(dir, 'pre.json');
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      model: { n_layers: 2, d_model: 64, n_heads: 2 },
+      data: { corpus: mobyCorpus(dir), vocab_size: 512, seq_len: 64 },
+      batch_size: 16,
+      optimizer: { lr: 3e-3, warmup_steps: 20 },
+      budget: '400steps',
+      eval: { sequences: 32 },
+      threads: 2,
+    }),
+  );
+  const pre = path.join(dir, 'pre');
+
+  it('fine-tunes a pretrained checkpoint on genre beyond the majority class, and reports val and test', () => {
+    assert.equal(runCli(['train', '--config', cfg, '--out', pre, '--quiet'], env).code, 0);
+    const out = path.join(dir, 'ft');
+    const r = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--out', out, '--budget', '800steps', '--lr', '3e-3', '--batch-size', '32', '--threads', '2', '--quiet'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout.trim());
+    const test = loadTask('genre').test;
+    const counts = new Map<number, number>();
+    for (const e of test) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
+    const majority = Math.max(...counts.values()) / test.length;
+    assert.equal(result.test.examples, test.length);
+    assert.ok(result.test.accuracy > majority + 0.02, `test accuracy ${result.test.accuracy} vs majority class ${majority}`);
+    // Predicting only the majority class gives a macro-F1 of about 0.02.
+    assert.ok(result.test.macro_f1 > 0.045 && result.val.macro_f1 > 0.045, `macro-F1 ${result.val.macro_f1} / ${result.test.macro_f1}`);
+    assert.ok(existsSync(path.join(out, 'finetune.json')));
+    const ck = loadCheckpoint(out, false, 'tltc-classifier');
+    assert.equal(ck.config.labels?.length, 15);
+
+    // A classifier is not a pretrained checkpoint, and an unknown task is refused.
+    const again = runCli(['finetune', '--checkpoint', out, '--task', 'genre', '--out', path.join(dir, 'ft2')], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^tltc: .*holds a tltc-classifier model, expected tltc-mlm/);
+    const bad = runCli(['finetune', '--checkpoint', pre, '--task', 'nli', '--out', path.join(dir, 'ft3')], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^tltc: unknown task "nli"/);
+    assert.ok(!existsSync(path.join(dir, 'ft2')) && !existsSync(path.join(dir, 'ft3')));
+  });
+});
