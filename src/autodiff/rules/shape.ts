@@ -68,5 +68,7 @@ export const shapeRules: Record<string, RuleEntry> = {
     return [ops.scatterND(zeros, idx, dy(c), 'add'), null];
   },
   ScatterND: NOT_DIFFERENTIABLE,
+  // Used for position ids in exported graphs only.
+  CumSum: NOT_DIFFERENTIABLE,
   Shape: NOT_DIFFERENTIABLE,
 };

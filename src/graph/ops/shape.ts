@@ -167,3 +167,10 @@ export function padZeros(x: Tensor, pads: readonly number[]): Tensor {
 export function arange(g: import('../graph.ts').Graph, n: number): Tensor {
   return g.constant(BigInt64Array.from({ length: n }, (_, i) => BigInt(i)), 'int64', [n], 'arange');
 }
+
+/** CumSum-14 along a constant `axis` (int64 or float). */
+export function cumsum(x: Tensor, axis: number): Tensor {
+  const ax = normalizeAxis(axis, x.rank, 'CumSum', x.shape);
+  const axisT = x.graph.constant(new BigInt64Array([BigInt(ax)]), 'int64', [], 'axis');
+  return x.graph.addNode('CumSum', [x, axisT], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
+}
