@@ -1,6 +1,7 @@
 /** The tltc command line. */
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './bench.ts';
+import { registerCompress } from './compress.ts';
 import { fail } from './errors.ts';
 import { registerEval } from './eval.ts';
 import { registerFinetune } from './finetune.ts';
@@ -19,6 +20,7 @@ program
 registerTrain(program);
 registerEval(program);
 registerFinetune(program);
+registerCompress(program);
 registerBench(program);
 
 try {

@@ -26,6 +26,8 @@ export async function createSession(model: Uint8Array, options: RuntimeOptions =
     executionMode: 'sequential',
     graphOptimizationLevel: options.optimization ?? 'all',
     enableProfiling: options.profile ?? false,
+    // Errors reach the user once, as tltc's one-line message, not also as onnxruntime's log line.
+    logSeverityLevel: 4,
     extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
   };
   try {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadTask } from '../../src/data/tasks.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { mobyCorpus, runCli, tmpDir } from '../helpers/cli.ts';
 
-describe('tltc finetune end to end', () => {
+describe('tltc finetune and compress end to end', () => {
   const dir = tmpDir();
   const env = { TLTC_CACHE_DIR: path.join(dir, 'cache') };
   const cfg = path.join(dir, 'pre.json');
@@ -41,6 +41,29 @@ describe('tltc finetune end to end', () => {
     assert.ok(existsSync(path.join(out, 'finetune.json')));
     const ck = loadCheckpoint(out, false, 'tltc-classifier');
     assert.equal(ck.config.labels?.length, 15);
+
+    // Compressed exports, measured through onnxruntime-node.
+    for (const quant of ['int4', 'int8']) {
+      const cdir = path.join(dir, `c-${quant}`);
+      const c = runCli(['compress', '--checkpoint', out, '--task', 'genre', '--quant', quant, '--out', cdir, '--threads', '2'], env);
+      assert.equal(c.code, 0, c.stderr);
+      const report = JSON.parse(readFileSync(path.join(cdir, 'compress.json'), 'utf8'));
+      for (const key of ['method', 'accuracy', 'fp32_accuracy', 'accuracy_delta_points', 'params', 'nonzero_params', 'bytes', 'fp32_bytes', 'threads']) {
+        assert.ok(report[key] !== undefined, `compress.json has ${key}`);
+      }
+      for (const key of ['latency_ms', 'fp32_latency_ms']) assert.ok(report[key].batch1 > 0 && report[key].batch8 > 0);
+      // The fp32 export predicts what the training graph predicted.
+      assert.ok(Math.abs(report.fp32_accuracy - result.test.accuracy) < 0.005, `${report.fp32_accuracy} vs ${result.test.accuracy}`);
+      assert.ok(report.bytes < report.fp32_bytes, `${quant} file ${report.bytes} is not smaller than fp32 ${report.fp32_bytes}`);
+      assert.ok(Math.abs(report.accuracy_delta_points) < 10, `${quant} changed accuracy by ${report.accuracy_delta_points} points`);
+      assert.ok(existsSync(path.join(cdir, 'onnx', 'model.onnx')));
+    }
+    const badQuant = runCli(['compress', '--checkpoint', out, '--quant', 'int3x', '--out', path.join(dir, 'cbad')], env);
+    assert.equal(badQuant.code, 1);
+    assert.match(badQuant.stderr, /^tltc: --quant "int3x" is not exported yet/);
+    const notClassifier = runCli(['compress', '--checkpoint', pre, '--out', path.join(dir, 'cbad2')], env);
+    assert.equal(notClassifier.code, 1);
+    assert.match(notClassifier.stderr, /holds a tltc-mlm model, expected tltc-classifier/);
 
     // A classifier is not a pretrained checkpoint, and an unknown task is refused.
     const again = runCli(['finetune', '--checkpoint', out, '--task', 'genre', '--out', path.join(dir, 'ft2')], env);
