@@ -4,7 +4,7 @@
  */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
 import type { ModelConfig } from './config.ts';
-import { linear, maybeDropout, type LayerContext } from './layers.ts';
+import { dropoutMaskInputs, linear, maybeDropout, type LayerContext } from './layers.ts';
 import { encode } from './mlm.ts';
 import { mlmParamSpecs, type ParamSpec } from './params.ts';
 
@@ -48,7 +48,7 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
   const mask = g.input('attention_mask', 'int64', [shape.batch, shape.seq]);
   // 0 where attended, -1e4 at padding: softmax gives padding no weight.
   const bias = ops.reshape(ops.mul(ops.sub(ops.scalar(g, 1, 'float32'), ops.cast(mask, 'float32')), -1e4), [shape.batch, 1, 1, shape.seq]);
-  const dropoutMasks: Tensor[] = [];
+  const maskInputs = dropoutMaskInputs(g);
   const ctx: LayerContext = {
     params: p,
     batch: shape.batch,
@@ -57,14 +57,7 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
     dropout: options.dropout,
     eps: c.layer_norm_eps,
     attentionBias: bias,
-    dropoutMask:
-      options.dropout > 0
-        ? (like) => {
-            const m = g.input(`dropout_mask/${dropoutMasks.length}`, 'bool', like.shape);
-            dropoutMasks.push(m);
-            return m;
-          }
-        : undefined,
+    dropoutMask: options.dropout > 0 ? maskInputs.make : undefined,
   };
   const hidden = encode(ids, c, ctx); // (B*T, D)
   const firstRows = g.constant(BigInt64Array.from({ length: shape.batch }, (_, b) => BigInt(b * shape.seq)), 'int64', [shape.batch], 'first_token_rows');
@@ -78,5 +71,5 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
     const labels = g.input('labels', 'int64', [shape.batch]);
     loss = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 }).loss;
   }
-  return { graph: g, params, logits, loss, dropoutMasks };
+  return { graph: g, params, logits, loss, dropoutMasks: maskInputs.masks };
 }

@@ -1,5 +1,5 @@
 /** Transformer layers as graph builders. Activations are kept as (tokens, d_model) rows. */
-import { ops, type Tensor } from '../graph/index.ts';
+import { ops, type Graph, type Tensor } from '../graph/index.ts';
 
 export type Params = Readonly<Record<string, Tensor>>;
 
@@ -20,6 +20,17 @@ export interface LayerContext {
   eps: number;
   /** Additive attention bias (batch, 1, 1, seq): 0 for tokens, a large negative for padding. */
   attentionBias?: Tensor;
+}
+
+/** Dropout masks as graph inputs `dropout_mask/<i>` (bool, the shape of what they mask), in creation order. */
+export function dropoutMaskInputs(g: Graph): { masks: Tensor[]; make: (like: Tensor) => Tensor } {
+  const masks: Tensor[] = [];
+  const make = (like: Tensor) => {
+    const mask = g.input(`dropout_mask/${masks.length}`, 'bool', like.shape);
+    masks.push(mask);
+    return mask;
+  };
+  return { masks, make };
 }
 
 /** x @ W^T + b with W stored (out, in) as in PyTorch and Hugging Face. */

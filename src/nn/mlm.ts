@@ -2,7 +2,7 @@
  * only at masked positions (as fairseq does), so the vocabulary projection costs 15%, not 100%. */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
 import { POSITION_OFFSET, type ModelConfig } from './config.ts';
-import { encoderLayer, layerNorm, linear, maybeDropout, type LayerContext, type Params } from './layers.ts';
+import { dropoutMaskInputs, encoderLayer, layerNorm, linear, maybeDropout, type LayerContext, type Params } from './layers.ts';
 import { layerPrefix, mlmParamSpecs } from './params.ts';
 
 export interface MlmShape {
@@ -60,12 +60,7 @@ export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: MlmBuildO
   const inputIds = g.input('input_ids', 'int64', [shape.batch, shape.seq]);
   const maskedPositions = g.input('masked_positions', 'int64', [shape.masked]);
   const labels = g.input('labels', 'int64', [shape.masked]);
-  const dropoutMasks: Tensor[] = [];
-  const dropoutMask = options.dropoutMasks === 'inputs' ? (like: Tensor) => {
-    const mask = g.input(`dropout_mask/${dropoutMasks.length}`, 'bool', like.shape);
-    dropoutMasks.push(mask);
-    return mask;
-  } : undefined;
+  const maskInputs = dropoutMaskInputs(g);
   const ctx: LayerContext = {
     params: p,
     batch: shape.batch,
@@ -73,13 +68,13 @@ export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: MlmBuildO
     heads: c.n_heads,
     dropout: options.dropout,
     seed: options.seed,
-    dropoutMask,
+    dropoutMask: options.dropoutMasks === 'inputs' ? maskInputs.make : undefined,
     eps: c.layer_norm_eps,
   };
   const hidden = encode(inputIds, c, ctx);
   const logits = g.scope('lm_head', () => mlmHead(ops.gather(hidden, maskedPositions), c, p)); // (M, D) -> (M, V)
   const { loss } = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 });
-  return { graph: g, dropoutMasks, params, inputIds, maskedPositions, labels, loss };
+  return { graph: g, dropoutMasks: maskInputs.masks, params, inputIds, maskedPositions, labels, loss };
 }
 
 /** Matmul FLOPs of one forward pass: 2 m n k per GEMM (DESIGN §6). */
