@@ -4,7 +4,7 @@
  */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
 import type { ModelConfig } from './config.ts';
-import { dropoutMaskInputs, linear, maybeDropout, type LayerContext } from './layers.ts';
+import { dropoutMaskInputs, layerContext, linear, maybeDropout } from './layers.ts';
 import { encode } from './mlm.ts';
 import { mlmParamSpecs, type ParamSpec } from './params.ts';
 
@@ -49,16 +49,10 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
   // 0 where attended, -1e4 at padding: softmax gives padding no weight.
   const bias = ops.reshape(ops.mul(ops.sub(ops.scalar(g, 1, 'float32'), ops.cast(mask, 'float32')), -1e4), [shape.batch, 1, 1, shape.seq]);
   const maskInputs = dropoutMaskInputs(g);
-  const ctx: LayerContext = {
-    params: p,
-    batch: shape.batch,
-    seq: shape.seq,
-    heads: c.n_heads,
-    dropout: options.dropout,
-    eps: c.layer_norm_eps,
+  const ctx = layerContext(c, p, shape, options.dropout, {
     attentionBias: bias,
     dropoutMask: options.dropout > 0 ? maskInputs.make : undefined,
-  };
+  });
   const hidden = encode(ids, c, ctx); // (B*T, D)
   const firstRows = g.constant(BigInt64Array.from({ length: shape.batch }, (_, b) => BigInt(b * shape.seq)), 'int64', [shape.batch], 'first_token_rows');
   const logits = g.scope('classifier', () => {

@@ -22,6 +22,17 @@ export interface LayerContext {
   attentionBias?: Tensor;
 }
 
+/** The context every layer of model `c` shares; `extra` adds masks, seeds and attention bias. */
+export function layerContext(
+  c: { n_heads: number; layer_norm_eps: number },
+  params: Params,
+  shape: { batch: number; seq: number },
+  dropout: number,
+  extra: Partial<Pick<LayerContext, 'seed' | 'dropoutMask' | 'attentionBias'>> = {},
+): LayerContext {
+  return { params, batch: shape.batch, seq: shape.seq, heads: c.n_heads, dropout, eps: c.layer_norm_eps, ...extra };
+}
+
 /** Dropout masks as graph inputs `dropout_mask/<i>` (bool, the shape of what they mask), in creation order. */
 export function dropoutMaskInputs(g: Graph): { masks: Tensor[]; make: (like: Tensor) => Tensor } {
   const masks: Tensor[] = [];

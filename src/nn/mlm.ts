@@ -2,7 +2,7 @@
  * only at masked positions (as fairseq does), so the vocabulary projection costs 15%, not 100%. */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
 import { POSITION_OFFSET, type ModelConfig } from './config.ts';
-import { dropoutMaskInputs, encoderLayer, layerNorm, linear, maybeDropout, type LayerContext, type Params } from './layers.ts';
+import { dropoutMaskInputs, encoderLayer, layerContext, layerNorm, linear, maybeDropout, type LayerContext, type Params } from './layers.ts';
 import { layerPrefix, mlmParamSpecs } from './params.ts';
 
 export interface MlmShape {
@@ -61,16 +61,10 @@ export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: MlmBuildO
   const maskedPositions = g.input('masked_positions', 'int64', [shape.masked]);
   const labels = g.input('labels', 'int64', [shape.masked]);
   const maskInputs = dropoutMaskInputs(g);
-  const ctx: LayerContext = {
-    params: p,
-    batch: shape.batch,
-    seq: shape.seq,
-    heads: c.n_heads,
-    dropout: options.dropout,
+  const ctx = layerContext(c, p, shape, options.dropout, {
     seed: options.seed,
     dropoutMask: options.dropoutMasks === 'inputs' ? maskInputs.make : undefined,
-    eps: c.layer_norm_eps,
-  };
+  });
   const hidden = encode(inputIds, c, ctx);
   const logits = g.scope('lm_head', () => mlmHead(ops.gather(hidden, maskedPositions), c, p)); // (M, D) -> (M, V)
   const { loss } = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 });
