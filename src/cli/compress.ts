@@ -1,18 +1,35 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { compress } from '../compress/compress.ts';
-import { positiveInt } from './errors.ts';
+import { positiveInt, positiveNumber } from './errors.ts';
+
+function sparsity(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new Error(`--prune must be a sparsity in [0, 1), e.g. 0.6, got "${value}"`);
+  return n;
+}
 
 export function registerCompress(program: Command): void {
   program
     .command('compress')
-    .description('export a fine-tuned classifier with quantized weights and measure accuracy, bytes and latency through onnxruntime; writes compress.json')
+    .description('compress a fine-tuned classifier (structured and magnitude pruning, QAT, k-bit weights), export it and measure accuracy, bytes and latency through onnxruntime; writes compress.json')
     .requiredOption('--checkpoint <dir>', 'fine-tuned (tltc finetune) checkpoint or its folder')
     .option('--task <name>', 'task the classifier was fine-tuned on', 'genre')
-    .option('--quant <format>', 'int8 | int4 | fp32', 'int8')
+    .option('--quant <format>', 'fp32 | int8 | int4 | <bits>[:g32|:g64|:g128] with bits 2..8', 'int8')
+    .option('--prune <sparsity>', 'magnitude-prune the encoder weights to this sparsity, in [0, 1)', sparsity)
+    .addOption(new Option('--schedule <kind>', 'reach --prune at once or on the cubic schedule over the budget').choices(['oneshot', 'gradual']).default('gradual'))
+    .addOption(new Option('--scope <scope>', 'one magnitude threshold for all layers, or one per weight').choices(['global', 'layer']).default('global'))
+    .option('--structured <spec>', 'remove attention heads and FFN neurons, e.g. heads=0.3,ffn=0.4')
+    .option('--qat', 'train with fake-quantized weights (straight-through gradient) before export')
+    .option('--fp32-embeddings', 'keep the embeddings fp32')
+    .option('--budget <budget>', 'recovery training after pruning or for --qat: 2m, 300steps, ...', '2m')
+    .option('--lr <x>', 'peak learning rate of recovery training', positiveNumber('--lr'))
+    .option('--batch-size <n>', 'sequences per recovery step', positiveInt('--batch-size'))
+    .option('--seed <n>', 'random seed', positiveInt('--seed'))
     .requiredOption('--out <dir>', 'output folder')
-    .option('--threads <n>', 'intra-op threads for measurement', positiveInt('--threads'))
-    .action(async (flags: { checkpoint: string; task: string; quant: string; out: string; threads?: number }) => {
-      const r = await compress({ ...flags, outDir: flags.out });
+    .option('--threads <n>', 'intra-op threads for training and measurement', positiveInt('--threads'))
+    .option('--quiet', 'no progress output')
+    .action(async (flags: Record<string, unknown> & { out: string; checkpoint: string; task: string; quant: string }) => {
+      const r = await compress({ ...flags, outDir: flags.out } as Parameters<typeof compress>[0]);
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 }

@@ -1,86 +1,285 @@
 /**
- * `tltc compress`: exports a fine-tuned classifier with the chosen weight format and measures it
- * through onnxruntime-node against the fp32 export of the same checkpoint, in the same run.
- * Writes onnx/model.onnx (fp32) and the compressed model, and compress.json (DESIGN §4).
+ * `tltc compress`: from a fine-tuned classifier, optionally removes heads and FFN neurons
+ * (structured), prunes weights by magnitude (one-shot or gradual) and/or trains with fake
+ * quantization, recovering accuracy by training on the task within a budget; then exports the
+ * result in fp32 and in the chosen weight format and measures every file through
+ * onnxruntime-node against the fp32 export of the original checkpoint, in the same run.
+ * Writes onnx/*.onnx, reference/model.onnx, a checkpoint of the compressed model, and
+ * compress.json (DESIGN §4).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadTask } from '../data/tasks.ts';
-import { buildClassifierExport, type WeightFormat } from '../export/classifier_graph.ts';
+import { buildClassifierExport, containerBits, type WeightFormat } from '../export/classifier_graph.ts';
 import { serializeGraph } from '../graph/index.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
+import { modelName, type ModelConfig } from '../nn/config.ts';
+import { countParams, type Parameter } from '../nn/params.ts';
 import { createSession, defaultThreads } from '../runtime/session.ts';
 import { tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
-import { loadCheckpoint } from '../train/checkpoint.ts';
-import { encodeExamples } from '../train/finetune.ts';
+import { parseBudget } from '../train/budget.ts';
+import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint.ts';
+import { encodeExamples, type EncodedSplit } from '../train/classifier_data.ts';
+import { trainClassifier } from '../train/classifier_training.ts';
+import { acquireRunLock } from '../train/lock.ts';
+import type { OptimizerConfig } from '../train/optimizer.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { CompressionConstraints, prunableWeights, type PruningPlan } from './constraints.ts';
 import { medianLatency, scoreOnnx } from './measure.ts';
-
-export const FORMAT_FILES: Record<WeightFormat, string> = { fp32: 'model.onnx', int8: 'model_quantized.onnx', int4: 'model_q4.onnx' };
+import type { QuantScheme } from './quantize.ts';
+import { parseStructured, removeStructures, selectKept, structureImportance, type StructuredPlan } from './structured.ts';
 
 export interface CompressOptions {
   checkpoint: string;
   task: string;
   quant: string;
   outDir: string;
+  /** Final unstructured sparsity of the encoder's linear weights, in [0, 1). */
+  prune?: number;
+  schedule?: 'oneshot' | 'gradual';
+  scope?: 'global' | 'layer';
+  /** `heads=0.3,ffn=0.4`. */
+  structured?: string;
+  /** Quantization-aware training: fake-quantized weights in the graph during recovery training. */
+  qat?: boolean;
+  /** Keep the embeddings fp32 instead of quantizing them with the other weights. */
+  fp32Embeddings?: boolean;
+  /** Recovery training after structured or magnitude pruning, or for QAT. */
+  budget?: string;
+  lr?: number;
+  batchSize?: number;
+  seed?: number;
   threads?: number;
   split?: 'val' | 'test';
+  quiet?: boolean;
 }
 
-export function parseWeightFormat(q: string): WeightFormat {
-  if (q === 'int8' || q === 'int4' || q === 'fp32') return q;
-  throw new Error(`--quant "${q}" is not exported yet: use int8, int4 or fp32 (other bit widths are available as fake quantization in training)`);
+const QUANT_HINT = 'use fp32, int8, int4, or <bits>[:g32|:g64|:g128] with bits 2..8';
+
+/** `fp32`, `int8` (per-channel weights, dynamic int8 activations), `int4` (= 4:g32), or `<bits>[:g32|:g64|:g128]`. */
+export function parseWeightFormat(spec: string): WeightFormat {
+  const parts = spec.trim().toLowerCase().split(':');
+  const head = parts[0];
+  if (parts.length === 1 && (head === 'fp32' || head === 'int8')) return { kind: head };
+  const bits = head === 'int4' ? 4 : /^\d+$/.test(head) ? Number(head) : NaN;
+  if (Number.isNaN(bits)) throw new Error(`--quant "${spec}" is not understood: ${QUANT_HINT}`);
+  if (bits < 2 || bits > 8) throw new Error(`--quant "${spec}": bits must be from 2 to 8`);
+  let block: 32 | 64 | 128 = 32;
+  for (const p of parts.slice(1)) {
+    if (p === 'g32' || p === 'g64' || p === 'g128') block = Number(p.slice(1)) as 32 | 64 | 128;
+    else throw new Error(`--quant "${spec}": "${p}" is not exported (n-bit weights are stored in blocks for MatMulNBits): ${QUANT_HINT}`);
+  }
+  return { kind: 'nbits', bits, block };
+}
+
+/** File names as transformers.js looks them up: model.onnx (fp32), model_quantized.onnx (q8), model_q4.onnx. */
+export function formatFile(f: WeightFormat): string {
+  if (f.kind === 'fp32') return 'model.onnx';
+  if (f.kind === 'int8') return 'model_quantized.onnx';
+  return `model_q${f.bits}${f.block === 32 ? '' : `_g${f.block}`}.onnx`;
+}
+
+function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
+  const emb = fp32Embeddings || f.kind === 'fp32' ? '' : '; embeddings quantized the same way (GatherBlockQuantized)';
+  if (f.kind === 'fp32') return 'fp32 weights';
+  if (f.kind === 'int8') return `int8 weights per output channel, dynamic int8 activations (DynamicQuantizeMatMul)${fp32Embeddings ? '' : '; embeddings 8-bit in blocks of 32 (GatherBlockQuantized)'}`;
+  const stored = containerBits(f.bits) === f.bits ? '' : `, stored as ${containerBits(f.bits)}-bit`;
+  return `${f.bits}-bit weights, asymmetric, blocks of ${f.block} (MatMulNBits${stored})${emb}`;
+}
+
+/** The quantizer the export applies, for fake quantization during QAT. */
+function exportScheme(f: WeightFormat): { linear: QuantScheme; embeddings: QuantScheme } | null {
+  if (f.kind === 'fp32') return null;
+  if (f.kind === 'int8') return { linear: { bits: 8, symmetric: true, granularity: { kind: 'channel' } }, embeddings: { bits: 8, symmetric: false, granularity: { kind: 'group', size: 32 } } };
+  const scheme: QuantScheme = { bits: f.bits, symmetric: false, granularity: { kind: 'group', size: f.block } };
+  return { linear: scheme, embeddings: scheme };
+}
+
+const EMBEDDINGS = ['roberta.embeddings.word_embeddings.weight', 'roberta.embeddings.position_embeddings.weight'];
+
+interface Measured {
+  file: string;
+  bytes: number;
+  accuracy: number;
+  macro_f1: number;
+  latency_ms: { batch1: number; batch8: number };
 }
 
 export async function compress(options: CompressOptions): Promise<Record<string, unknown>> {
   const format = parseWeightFormat(options.quant);
+  const sparsity = options.prune ?? 0;
+  if (!(sparsity >= 0 && sparsity < 1)) throw new Error(`--prune ${sparsity}: sparsity must be in [0, 1), e.g. 0.6`);
+  const structured: StructuredPlan = options.structured ? parseStructured(options.structured) : { heads: 0, ffn: 0 };
+  if (options.qat && format.kind === 'fp32') throw new Error('--qat needs a quantized --quant (int8, int4 or <bits>)');
   const task = loadTask(options.task);
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-classifier');
   const labels = ck.config.labels ?? [];
   if (labels.length !== task.labels.length) throw new Error(`${ck.dir} was fine-tuned with ${labels.length} labels, task ${task.name} has ${task.labels.length}`);
-  const model = ck.config.model;
-  const threads = options.threads ?? defaultThreads();
-  const tok = tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`);
-  const seq = model.max_len;
-  const split = encodeExamples(tok, task[options.split ?? 'test'], seq);
-  const specs = classifierParamSpecs(model, labels.length);
-  const params = ck.params;
-  const paramCount = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
-  let nonzero = 0;
-  for (const s of specs) for (const v of params.get(s.name) ?? []) if (v !== 0) nonzero++;
+  const outDir = path.resolve(options.outDir);
+  if (existsSync(path.join(outDir, 'compress.json'))) throw new Error(`${outDir} already holds a compressed model: choose another --out`);
+  const release = acquireRunLock(outDir);
+  try {
+    return await run(options, { format, sparsity, structured, task, ck, labels, outDir });
+  } finally {
+    release();
+  }
+}
 
-  const measure = async (f: WeightFormat) => {
-    const file = path.join(options.outDir, 'onnx', FORMAT_FILES[f]);
-    writeFileAtomic(file, serializeGraph(buildClassifierExport({ model, numLabels: labels.length, params, format: f })));
+async function run(
+  options: CompressOptions,
+  ctx: {
+    format: WeightFormat;
+    sparsity: number;
+    structured: StructuredPlan;
+    task: ReturnType<typeof loadTask>;
+    ck: ReturnType<typeof loadCheckpoint>;
+    labels: string[];
+    outDir: string;
+  },
+): Promise<Record<string, unknown>> {
+  const { format, sparsity, structured, task, ck, labels, outDir } = ctx;
+  const classes = labels.length;
+  const threads = options.threads ?? defaultThreads();
+  const seed = options.seed ?? 0;
+  const tok = tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`);
+  const reference: ModelConfig = ck.config.model;
+  const seq = reference.max_len;
+  const evalSplit = encodeExamples(tok, task[options.split ?? 'test'], seq);
+  const quantizeEmbeddings = !options.fp32Embeddings;
+
+  const measure = async (file: string, model: ModelConfig, params: ReadonlyMap<string, Float32Array>, f: WeightFormat): Promise<Measured> => {
+    writeFileAtomic(file, serializeGraph(buildClassifierExport({ model, numLabels: classes, params, format: f, quantizeEmbeddings })));
     const session = await createSession(readFileSync(file), { threads }); // measured from the file as deployed
-    const scores = await scoreOnnx(session, split, seq, labels.length);
-    const latencySeq = Math.min(128, seq);
-    const latency = { batch1: await medianLatency(session, 1, latencySeq), batch8: await medianLatency(session, 8, latencySeq) };
-    await session.release();
-    return { file, bytes: statSync(file).size, scores, latency };
+    try {
+      const scores = await scoreOnnx(session, evalSplit, seq, classes);
+      const latencySeq = Math.min(128, seq);
+      const latency_ms = { batch1: await medianLatency(session, 1, latencySeq), batch8: await medianLatency(session, 8, latencySeq) };
+      return { file, bytes: statSync(file).size, ...scores, latency_ms };
+    } finally {
+      await session.release();
+    }
   };
-  const fp32 = await measure('fp32');
-  const q = format === 'fp32' ? fp32 : await measure(format);
+  const baseline = await measure(path.join(outDir, 'reference', 'model.onnx'), reference, ck.params, { kind: 'fp32' });
+
+  // 1. Structured pruning: rank on training batches, remove, recover below.
+  let model = reference;
+  let weights: Map<string, Float32Array> = new Map(ck.params);
+  let structuredReport: Record<string, unknown> | undefined;
+  const train: EncodedSplit = encodeExamples(tok, task.train, seq);
+  const batch = options.batchSize ?? 16;
+  if (structured.heads > 0 || structured.ffn > 0) {
+    const specs = classifierParamSpecs(model, classes);
+    const params = specs.map((spec) => ({ spec, data: weights.get(spec.name)! }));
+    const importance = await structureImportance(model, classes, params, train, { batch, seq, batches: 16, threads });
+    const keptHeads = selectKept(importance.heads, structured.heads);
+    const keptNeurons = selectKept(importance.neurons, structured.ffn);
+    const smaller = removeStructures(model, weights, keptHeads, keptNeurons);
+    const heads = importance.heads.reduce((n, h) => n + h.length, 0);
+    const neurons = importance.neurons.reduce((n, h) => n + h.length, 0);
+    structuredReport = {
+      importance: 'first-order Taylor |sum W * dL/dW| over each structure, 16 training batches, normalized per layer',
+      heads_removed: heads - keptHeads.reduce((n, k) => n + k.length, 0),
+      heads_total: heads,
+      neurons_removed: neurons - keptNeurons.reduce((n, k) => n + k.length, 0),
+      neurons_total: neurons,
+      layer_heads: smaller.model.layer_heads,
+      layer_ffn: smaller.model.layer_ffn,
+    };
+    model = smaller.model;
+    weights = smaller.params;
+  }
+
+  // 2. Recovery training, with magnitude pruning and fake quantization in the graph.
+  const scheme = exportScheme(format);
+  const needsTraining = structuredReport !== undefined || sparsity > 0 || options.qat === true;
+  const specs = classifierParamSpecs(model, classes);
+  const params: Parameter[] = specs.map((spec) => ({ spec, data: weights.get(spec.name)! }));
+  const pruning: PruningPlan | null = sparsity > 0 ? { sparsity, schedule: options.schedule ?? 'gradual', scope: options.scope ?? 'global', rampEnd: 0.75 } : null;
+  let fakeQuant: Map<string, QuantScheme> | null = null;
+  if (options.qat && scheme) {
+    // Every exported linear weight (the classifier head too) and, when quantized, the embeddings.
+    fakeQuant = new Map(specs.filter((s) => s.shape.length === 2 && !s.name.startsWith('roberta.embeddings.')).map((s) => [s.name, scheme.linear]));
+    if (quantizeEmbeddings) for (const name of EMBEDDINGS) fakeQuant.set(name, scheme.embeddings);
+  }
+  const constraints = new CompressionConstraints(prunableWeights(model), pruning, fakeQuant);
+  let recovery: Record<string, unknown> | undefined;
+  if (needsTraining) {
+    const budget = parseBudget(options.budget ?? '2m');
+    const opt: OptimizerConfig = { lr: options.lr ?? 1e-4, betas: [0.9, 0.98], eps: 1e-6, weight_decay: 0.01, clip_norm: 1, warmup_steps: 20, schedule: 'linear', min_lr_ratio: 0 };
+    const trained = await trainClassifier({ model, classes, params, train, batch, seq, opt, budget, seed, threads, quiet: options.quiet, label: 'recover', constraints });
+    constraints.finish(params);
+    recovery = { budget: options.budget ?? '2m', steps: trained.steps, train_s: trained.trainS, lr: opt.lr, batch_size: batch };
+    saveCheckpoint(
+      outDir,
+      {
+        modelType: 'tltc-classifier',
+        labels,
+        model,
+        train: { task: task.name, from: ck.dir, compress: { structured, prune: pruning, qat: options.qat === true }, batch_size: batch, optimizer: opt, seed },
+        state: { step: trained.steps, tokens: trained.tokens, flops: 0, train_s: trained.trainS },
+        params,
+        m: trained.m,
+        v: trained.v,
+        tokenizerJson: ck.tokenizerJson,
+      },
+      1,
+    );
+  }
+  const finalWeights = new Map(params.map((p) => [p.spec.name, p.data]));
+
+  // 3. Export and measure.
+  const fp32 = await measure(path.join(outDir, 'onnx', 'model.onnx'), model, finalWeights, { kind: 'fp32' });
+  const q = format.kind === 'fp32' ? fp32 : await measure(path.join(outDir, 'onnx', formatFile(format)), model, finalWeights, format);
+  const prunable = new Set(prunableWeights(model));
+  let prunableCount = 0;
+  let prunableZeros = 0;
+  let nonzero = 0;
+  for (const p of params) {
+    for (const v of p.data) {
+      if (v !== 0) nonzero++;
+      else if (prunable.has(p.spec.name)) prunableZeros++;
+    }
+    if (prunable.has(p.spec.name)) prunableCount += p.data.length;
+  }
+  const bitsPerWeight = format.kind === 'fp32' ? 32 : format.kind === 'int8' ? 8 : containerBits(format.bits);
+  // Bitmap encoding of the pruned matrices: one bit per position plus the non-zero values.
+  const sparseBytes = q.bytes - (prunableCount * bitsPerWeight) / 8 + prunableCount / 8 + ((prunableCount - prunableZeros) * bitsPerWeight) / 8;
+  const methods = [
+    structuredReport ? `structured: ${structuredReport.heads_removed}/${structuredReport.heads_total} heads and ${structuredReport.neurons_removed}/${structuredReport.neurons_total} FFN neurons removed` : '',
+    pruning ? `magnitude pruning to ${sparsity} (${pruning.schedule}, ${pruning.scope}) of the encoder's linear weights` : '',
+    options.qat ? 'quantization-aware training (fake quantization, straight-through gradient)' : '',
+    describeFormat(format, !quantizeEmbeddings),
+  ].filter(Boolean);
   const result = {
-    method: format === 'fp32' ? 'none (fp32 export)' : format === 'int8' ? 'int8 weights per output channel, dynamic int8 activations (DynamicQuantizeMatMul)' : '4-bit weights, asymmetric, block 32 (MatMulNBits)',
+    method: methods.join('; '),
     task: task.name,
     split: options.split ?? 'test',
-    examples: split.count,
-    accuracy: q.scores.accuracy,
-    macro_f1: q.scores.macro_f1,
-    fp32_accuracy: fp32.scores.accuracy,
-    accuracy_delta_points: 100 * (q.scores.accuracy - fp32.scores.accuracy),
-    params: paramCount,
+    examples: evalSplit.count,
+    model: modelName(reference),
+    accuracy: q.accuracy,
+    macro_f1: q.macro_f1,
+    fp32_accuracy: baseline.accuracy,
+    fp32_macro_f1: baseline.macro_f1,
+    accuracy_delta_points: 100 * (q.accuracy - baseline.accuracy),
+    params: countParams(specs),
+    fp32_params: countParams(classifierParamSpecs(reference, classes)),
     nonzero_params: nonzero,
+    sparsity: prunableCount > 0 ? prunableZeros / prunableCount : 0,
     bytes: q.bytes,
-    fp32_bytes: fp32.bytes,
+    fp32_bytes: baseline.bytes,
+    ...(prunableZeros > 0 ? { sparse_bytes: Math.round(sparseBytes), sparse_encoding: 'pruned encoder matrices as a 1-bit-per-weight bitmap plus their non-zero values' } : {}),
     latency_seq: Math.min(128, seq),
-    latency_ms: q.latency,
-    fp32_latency_ms: fp32.latency,
+    latency_ms: q.latency_ms,
+    fp32_latency_ms: baseline.latency_ms,
+    compressed_fp32: { accuracy: fp32.accuracy, bytes: fp32.bytes, latency_ms: fp32.latency_ms },
     threads,
-    onnx: path.relative(options.outDir, q.file),
+    onnx: path.relative(outDir, q.file),
     checkpoint: ck.dir,
+    ...(structuredReport ? { structured: structuredReport } : {}),
+    ...(pruning ? { prune: { ...pruning, mask_updates: constraints.maskUpdates } } : {}),
+    ...(recovery ? { recovery } : {}),
+    quantization: { format, qat: options.qat === true, embeddings: quantizeEmbeddings && format.kind !== 'fp32' ? 'quantized' : 'fp32' },
   };
-  writeFileAtomic(path.join(options.outDir, 'compress.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileAtomic(path.join(outDir, 'compress.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }

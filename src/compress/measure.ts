@@ -4,7 +4,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { ortTensor } from '../runtime/session.ts';
-import type { EncodedSplit } from '../train/finetune.ts';
+import type { EncodedSplit } from '../train/classifier_data.ts';
 import { accuracy, argmaxRows, macroF1 } from '../train/metrics.ts';
 
 export interface OnnxScores {

@@ -15,10 +15,37 @@ function checkSparsity(s: number): void {
   if (!(s >= 0 && s < 1)) throw new Error(`sparsity must be in [0, 1), got ${s}`);
 }
 
-/** Indices of `values` ordered by |value|, ties by index: the order weights are pruned in. */
-function byMagnitude(values: Float32Array): Uint32Array {
-  const idx = Uint32Array.from({ length: values.length }, (_, i) => i);
-  return idx.sort((a, b) => Math.abs(values[a]) - Math.abs(values[b]) || a - b);
+/**
+ * Keep-masks for `tensors` with exactly k weights pruned, taken in order of |value| with ties
+ * broken by position (tensor order, then index). One native numeric sort finds the threshold,
+ * which is what keeps repeated pruning during training cheap on millions of weights.
+ */
+function pruneSmallest(tensors: readonly Float32Array[], k: number): Uint8Array[] {
+  const masks = tensors.map((t) => new Uint8Array(t.length).fill(1));
+  if (k === 0) return masks;
+  const total = tensors.reduce((n, t) => n + t.length, 0);
+  const magnitudes = new Float32Array(total);
+  let off = 0;
+  for (const t of tensors) {
+    for (let i = 0; i < t.length; i++) magnitudes[off + i] = Math.abs(t[i]);
+    off += t.length;
+  }
+  const threshold = magnitudes.sort()[k - 1];
+  let below = 0;
+  for (const t of tensors) for (let i = 0; i < t.length; i++) if (Math.abs(t[i]) < threshold) below++;
+  let ties = k - below;
+  tensors.forEach((t, ti) => {
+    const mask = masks[ti];
+    for (let i = 0; i < t.length; i++) {
+      const a = Math.abs(t[i]);
+      if (a < threshold) mask[i] = 0;
+      else if (a === threshold && ties > 0) {
+        mask[i] = 0;
+        ties--;
+      }
+    }
+  });
+  return masks;
 }
 
 /**
@@ -27,39 +54,13 @@ function byMagnitude(values: Float32Array): Uint32Array {
  */
 export function magnitudeMasks(targets: readonly PruneTarget[], sparsity: number, scope: PruneScope): Map<string, Uint8Array> {
   checkSparsity(sparsity);
-  const masks = new Map(targets.map((t) => [t.name, new Uint8Array(t.data.length).fill(1)]));
-  if (scope === 'layer') {
-    for (const t of targets) {
-      const order = byMagnitude(t.data);
-      const mask = masks.get(t.name)!;
-      const k = Math.floor(sparsity * t.data.length);
-      for (let i = 0; i < k; i++) mask[order[i]] = 0;
-    }
-    return masks;
-  }
+  if (scope === 'layer') return new Map(targets.map((t) => [t.name, pruneSmallest([t.data], Math.floor(sparsity * t.data.length))[0]]));
   const total = targets.reduce((n, t) => n + t.data.length, 0);
-  const all = new Float32Array(total);
-  const owner = new Uint32Array(total);
-  let off = 0;
-  targets.forEach((t, ti) => {
-    all.set(t.data, off);
-    owner.fill(ti, off, off + t.data.length);
-    off += t.data.length;
-  });
-  const order = byMagnitude(all);
-  const starts: number[] = [];
-  off = 0;
-  for (const t of targets) {
-    starts.push(off);
-    off += t.data.length;
-  }
-  const k = Math.floor(sparsity * total);
-  for (let i = 0; i < k; i++) {
-    const flat = order[i];
-    const ti = owner[flat];
-    masks.get(targets[ti].name)![flat - starts[ti]] = 0;
-  }
-  return masks;
+  const masks = pruneSmallest(
+    targets.map((t) => t.data),
+    Math.floor(sparsity * total),
+  );
+  return new Map(targets.map((t, i) => [t.name, masks[i]]));
 }
 
 /** Zeroes the pruned weights in place. */

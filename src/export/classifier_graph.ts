@@ -3,19 +3,61 @@
  * inputs `input_ids` and `attention_mask` (int64) as transformers.js feeds them, output `logits`.
  * Activations stay (batch, sequence, d_model) so every reshape copies the dynamic axes (0 in
  * Reshape), and positions follow Hugging Face RoBERTa: cumsum(mask) * mask + 1.
- * Linear layers are fp32 MatMul, or int8 / 4-bit weights through onnxruntime's contrib kernels.
+ * Linear layers are fp32 MatMul, or int8 / n-bit weights through onnxruntime's contrib kernels;
+ * the embeddings may be quantized too. Per-layer head and FFN counts follow structured pruning.
  */
 import { Graph, MS_DOMAIN, ops, type Tensor } from '../graph/index.ts';
-import type { ModelConfig } from '../nn/config.ts';
+import { headDim, layerFfn, layerHeads, type ModelConfig } from '../nn/config.ts';
 import { quantize, type QuantScheme } from '../compress/quantize.ts';
 
-export type WeightFormat = 'fp32' | 'int8' | 'int4';
+/**
+ * How linear weights are stored: fp32 MatMul; int8 per output channel with dynamic int8
+ * activations (DynamicQuantizeMatMul); or `bits`-bit asymmetric blocks along the input axis
+ * (MatMulNBits, weights only). onnxruntime has 2-, 4- and 8-bit kernels; other widths are
+ * quantized to their own levels and stored in the next wider container.
+ */
+export type WeightFormat = { kind: 'fp32' } | { kind: 'int8' } | { kind: 'nbits'; bits: number; block: 32 | 64 | 128 };
 
 export interface ExportInput {
   model: ModelConfig;
   numLabels: number;
   params: ReadonlyMap<string, Float32Array>;
   format: WeightFormat;
+  /** Quantize the word and position embeddings too (GatherBlockQuantized). */
+  quantizeEmbeddings?: boolean;
+}
+
+/** The storage width onnxruntime has kernels for: 2, 4 or 8 bits. */
+export function containerBits(bits: number): 2 | 4 | 8 {
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new Error(`quantization bits must be a whole number from 2 to 8, got ${bits}`);
+  return bits <= 2 ? 2 : bits <= 4 ? 4 : 8;
+}
+
+/** Codes (each < 2^container) packed low bits first, `8 / container` per byte. */
+function packCodes(codes: ArrayLike<number>, container: number): Uint8Array {
+  const perByte = 8 / container;
+  const out = new Uint8Array(Math.ceil(codes.length / perByte));
+  const maskBits = (1 << container) - 1;
+  for (let i = 0; i < codes.length; i++) out[Math.floor(i / perByte)] |= (codes[i] & maskBits) << (container * (i % perByte));
+  return out;
+}
+
+/** Zero points of a (rows, blocks) grid packed per row, each row padded to whole bytes (the contrib ops' layout). */
+function packZeroPoints(zp: ArrayLike<number>, rows: number, blocks: number, container: number): { data: Uint8Array; cols: number } {
+  const perByte = 8 / container;
+  const cols = Math.ceil(blocks / perByte);
+  const data = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++) data.set(packCodes(Array.from({ length: blocks }, (_, k) => zp[r * blocks + k]), container), r * cols);
+  return { data, cols };
+}
+
+/** A (rows, cols) weight quantized asymmetrically in blocks along cols, packed for the contrib ops. */
+function blockQuantized(w: Float32Array, rows: number, cols: number, bits: number, block: number, name: string) {
+  if (cols % block !== 0) throw new Error(`export: ${name} has ${cols} inputs, not a multiple of the block size ${block}`);
+  const container = containerBits(bits);
+  const q = quantize(w, [rows, cols], { bits, symmetric: false, granularity: { kind: 'group', size: block as 32 | 64 | 128 } });
+  const blocks = cols / block;
+  return { container, blocks, codes: packCodes(q.codes, container), scales: q.scales, zeroPoints: packZeroPoints(q.zeroPoints, rows, blocks, container) };
 }
 
 /** Symmetric int8 codes of a (out, in) weight, laid out (in, out) as MatMul's B, with one scale per output. */
@@ -53,13 +95,14 @@ class Builder {
   linear(x: Tensor, name: string, out: number, inp: number): Tensor {
     const w = this.param(`${name}.weight`);
     const bias = this.const(`${name}.bias`, [out]);
-    switch (this.input.format) {
+    const f = this.input.format;
+    switch (f.kind) {
       case 'fp32':
         return ops.add(ops.matmul(x, this.g.constant(transpose2d(w, out, inp), 'float32', [inp, out], `${name}.weight_t`)), bias);
       case 'int8':
         return this.int8Linear(x, w, bias, name, out, inp);
-      case 'int4':
-        return this.int4Linear(x, w, bias, name, out, inp);
+      case 'nbits':
+        return this.nbitsLinear(x, w, bias, name, out, inp, f.bits, f.block);
     }
   }
 
@@ -73,31 +116,29 @@ class Builder {
     return this.g.addNode('DynamicQuantizeMatMul', [x, b, scale, zero, bias], {}, [{ dtype: 'float32', shape }], { domain: MS_DOMAIN })[0];
   }
 
-  /** com.microsoft MatMulNBits: 4-bit weights in blocks of 32 along the input axis, asymmetric (zero points packed). */
-  private int4Linear(x: Tensor, w: Float32Array, bias: Tensor, name: string, out: number, inp: number): Tensor {
-    const block = 32;
-    if (inp % block !== 0) throw new Error(`export: ${name} has ${inp} inputs, not a multiple of ${block} for 4-bit blocks`);
-    const scheme: QuantScheme = { bits: 4, symmetric: false, granularity: { kind: 'group', size: 32 } };
-    const q = quantize(w, [out, inp], scheme);
-    const blocks = inp / block;
-    // B: (N, blocks, 16 bytes), two 4-bit codes per byte, low nibble first.
-    const packed = new Uint8Array(out * blocks * (block / 2));
-    for (let i = 0; i < q.codes.length; i += 2) packed[i / 2] = (q.codes[i] & 0x0f) | ((q.codes[i + 1] & 0x0f) << 4);
-    // Zero points: (N, ceil(blocks / 2)) bytes, packed the same way.
-    const zpCols = Math.ceil(blocks / 2);
-    const zp = new Uint8Array(out * zpCols);
-    for (let o = 0; o < out; o++) {
-      for (let k = 0; k < blocks; k++) {
-        const v = q.zeroPoints[o * blocks + k] & 0x0f;
-        zp[o * zpCols + (k >> 1)] |= k % 2 === 0 ? v : v << 4;
-      }
-    }
-    const b = this.g.constant(packed, 'uint8', [out, blocks, block / 2], `${name}.weight_q4`);
-    const scales = this.g.constant(q.scales, 'float32', [out * blocks], `${name}.weight_scales`);
-    const zeros = this.g.constant(zp, 'uint8', [out * zpCols], `${name}.weight_zero_points`);
+  /** com.microsoft MatMulNBits: weights in asymmetric blocks along the input axis (zero points packed like the codes). */
+  private nbitsLinear(x: Tensor, w: Float32Array, bias: Tensor, name: string, out: number, inp: number, bits: number, block: number): Tensor {
+    const q = blockQuantized(w, out, inp, bits, block, name);
+    const b = this.g.constant(q.codes, 'uint8', [out, q.blocks, (block * q.container) / 8], `${name}.weight_q${bits}`);
+    const scales = this.g.constant(q.scales, 'float32', [out * q.blocks], `${name}.weight_scales`);
+    const zeros = this.g.constant(q.zeroPoints.data, 'uint8', [out * q.zeroPoints.cols], `${name}.weight_zero_points`);
     const shape = [...x.shape.slice(0, -1), out];
-    const y = this.g.addNode('MatMulNBits', [x, b, scales, zeros], { K: inp, N: out, bits: 4, block_size: block }, [{ dtype: 'float32', shape }], { domain: MS_DOMAIN })[0];
+    const y = this.g.addNode('MatMulNBits', [x, b, scales, zeros], { K: inp, N: out, bits: q.container, block_size: block }, [{ dtype: 'float32', shape }], { domain: MS_DOMAIN })[0];
     return ops.add(y, bias);
+  }
+
+  /** Rows of an embedding table for `ids`: fp32 Gather, or GatherBlockQuantized on a quantized table. */
+  embedding(name: string, rows: number, cols: number, ids: Tensor): Tensor {
+    const f = this.input.format;
+    if (!this.input.quantizeEmbeddings || f.kind === 'fp32') return ops.gather(this.const(name, [rows, cols]), ids);
+    const bits = f.kind === 'int8' ? 8 : f.bits;
+    const block = f.kind === 'int8' ? 32 : f.block;
+    const q = blockQuantized(this.param(name), rows, cols, bits, block, name);
+    const data = this.g.constant(q.codes, 'uint8', [rows, (cols * q.container) / 8], `${name}_q${bits}`);
+    const scales = this.g.constant(q.scales, 'float32', [rows, q.blocks], `${name}_scales`);
+    const zeros = this.g.constant(q.zeroPoints.data, 'uint8', [rows, q.zeroPoints.cols], `${name}_zero_points`);
+    const attrs = { gather_axis: 0, quantize_axis: 1, block_size: block, bits: q.container };
+    return this.g.addNode('GatherBlockQuantized', [data, ids, scales, zeros], attrs, [{ dtype: 'float32', shape: [...ids.shape, cols] }], { domain: MS_DOMAIN })[0];
   }
 
   layerNorm(x: Tensor, name: string, d: number): Tensor {
@@ -113,32 +154,34 @@ function gelu(x: Tensor): Tensor {
 export function buildClassifierExport(input: ExportInput): Graph {
   const c = input.model;
   const d = c.d_model;
-  const heads = c.n_heads;
-  const hs = d / heads;
+  const hs = headDim(c);
   const g = new Graph('tltc-classifier');
   const b = new Builder(g, input);
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   const positions = ops.add(ops.mul(ops.cumsum(mask, 1), mask), ops.scalar(g, 1, 'int64')); // padding_idx 1, tokens from 2
-  const words = ops.gather(b.const('roberta.embeddings.word_embeddings.weight', [c.vocab_size, d]), ids);
-  const pos = ops.gather(b.const('roberta.embeddings.position_embeddings.weight', [c.max_len + 2, d]), positions);
+  const words = b.embedding('roberta.embeddings.word_embeddings.weight', c.vocab_size, d, ids);
+  const pos = b.embedding('roberta.embeddings.position_embeddings.weight', c.max_len + 2, d, positions);
   let x = ops.add(words, pos); // (B, T, D)
   const maskF = ops.cast(ops.unsqueeze(mask, [1, 2]), 'float32'); // (B, 1, 1, T)
   const attnBias = ops.mul(ops.sub(ops.scalar(g, 1, 'float32'), maskF), -1e4);
-  const split = (t: Tensor) => ops.transpose(ops.reshape(t, [0, 0, heads, hs]), [0, 2, 1, 3]); // (B, T, D) -> (B, H, T, hs)
   for (let i = 0; i < c.n_layers; i++) {
     const p = `roberta.encoder.layer.${i}`;
+    const heads = layerHeads(c, i);
+    const attn = heads * hs;
+    const ffn = layerFfn(c, i);
+    const split = (t: Tensor) => ops.transpose(ops.reshape(t, [0, 0, heads, hs]), [0, 2, 1, 3]); // (B, T, h*hs) -> (B, H, T, hs)
     x = g.scope(p, () => {
       const h = b.layerNorm(x, `${p}.attention.LayerNorm`, d);
-      const q = split(ops.mul(b.linear(h, `${p}.attention.self.query`, d, d), 1 / Math.sqrt(hs)));
-      const kT = ops.transpose(ops.reshape(b.linear(h, `${p}.attention.self.key`, d, d), [0, 0, heads, hs]), [0, 2, 3, 1]); // (B, H, hs, T)
-      const v = split(b.linear(h, `${p}.attention.self.value`, d, d));
+      const q = split(ops.mul(b.linear(h, `${p}.attention.self.query`, attn, d), 1 / Math.sqrt(hs)));
+      const kT = ops.transpose(ops.reshape(b.linear(h, `${p}.attention.self.key`, attn, d), [0, 0, heads, hs]), [0, 2, 3, 1]); // (B, H, hs, T)
+      const v = split(b.linear(h, `${p}.attention.self.value`, attn, d));
       const probs = ops.softmax(ops.add(ops.matmul(q, kT), attnBias), -1);
-      const ctx = ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, d]); // (B, H, T, hs) -> (B, T, D)
-      const x1 = ops.add(x, b.linear(ctx, `${p}.attention.output.dense`, d, d));
+      const ctx = ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, attn]); // (B, H, T, hs) -> (B, T, h*hs)
+      const x1 = ops.add(x, b.linear(ctx, `${p}.attention.output.dense`, d, attn));
       const f = b.layerNorm(x1, `${p}.LayerNorm`, d);
-      const inner = gelu(b.linear(f, `${p}.intermediate.dense`, c.d_ff, d));
-      return ops.add(x1, b.linear(inner, `${p}.output.dense`, d, c.d_ff));
+      const inner = gelu(b.linear(f, `${p}.intermediate.dense`, ffn, d));
+      return ops.add(x1, b.linear(inner, `${p}.output.dense`, d, ffn));
     });
   }
   const hidden = b.layerNorm(x, 'roberta.encoder.LayerNorm', d);

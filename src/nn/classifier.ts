@@ -32,18 +32,41 @@ export interface ClassifierGraph {
   /** Mean cross-entropy, when built with labels. */
   loss?: Tensor;
   dropoutMasks: Tensor[];
+  /** Keep-mask inputs `prune_mask/<name>` by parameter name (see `pruned`). */
+  pruneMasks: Map<string, Tensor>;
 }
 
 export interface ClassifierBuildOptions {
   dropout: number;
   withLabels: boolean;
+  /**
+   * Parameters the forward pass multiplies by a keep-mask input `prune_mask/<name>` (float32,
+   * 0 or 1): pruned weights get no gradient, and the optimizer step re-applies the mask.
+   */
+  pruned?: readonly string[];
+  /**
+   * Parameters to which the forward pass adds an input `quant_delta/<name>` = fakeQuant(w) - w,
+   * computed by the caller: the model computes with quantized weights while the gradient passes
+   * straight through to w (the straight-through estimator).
+   */
+  fakeQuant?: readonly string[];
 }
+
+export const pruneMaskName = (param: string) => `prune_mask/${param}`;
+export const quantDeltaName = (param: string) => `quant_delta/${param}`;
 
 export function buildClassifier(c: ModelConfig, numLabels: number, shape: ClassifierShape, options: ClassifierBuildOptions): ClassifierGraph {
   const g = new Graph('classifier');
   const specs = classifierParamSpecs(c, numLabels);
   const params = specs.map((s) => g.input(s.name, 'float32', s.shape));
-  const p = Object.fromEntries(params.map((t) => [t.name, t]));
+  const p: Record<string, Tensor> = Object.fromEntries(params.map((t) => [t.name, t]));
+  const pruneMasks = new Map<string, Tensor>();
+  for (const name of options.pruned ?? []) {
+    const mask = g.input(pruneMaskName(name), 'float32', p[name].shape);
+    pruneMasks.set(name, mask);
+    p[name] = ops.mul(p[name], mask);
+  }
+  for (const name of options.fakeQuant ?? []) p[name] = ops.add(p[name], g.input(quantDeltaName(name), 'float32', p[name].shape));
   const ids = g.input('input_ids', 'int64', [shape.batch, shape.seq]);
   const mask = g.input('attention_mask', 'int64', [shape.batch, shape.seq]);
   // 0 where attended, -1e4 at padding: softmax gives padding no weight.
@@ -65,5 +88,5 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
     const labels = g.input('labels', 'int64', [shape.batch]);
     loss = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 }).loss;
   }
-  return { graph: g, params, logits, loss, dropoutMasks: maskInputs.masks };
+  return { graph: g, params, logits, loss, dropoutMasks: maskInputs.masks, pruneMasks };
 }

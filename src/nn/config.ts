@@ -15,15 +15,32 @@ export const ModelConfigSchema = z
     tie_embeddings: z.literal(true).default(true),
     layer_norm_eps: z.number().positive().max(0.1).default(1e-5),
     init_std: z.number().positive().max(1).default(0.02),
+    // Per-layer sizes after structured pruning; absent means n_heads and d_ff in every layer.
+    layer_heads: z.array(z.number().int().min(1)).optional(),
+    layer_ffn: z.array(z.number().int().min(1)).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.d_model % c.n_heads !== 0) {
       ctx.addIssue({ code: 'custom', path: ['n_heads'], message: `n_heads ${c.n_heads} must divide d_model ${c.d_model}` });
     }
+    for (const [key, most] of [['layer_heads', c.n_heads], ['layer_ffn', c.d_ff]] as const) {
+      const sizes = c[key];
+      if (!sizes) continue;
+      if (sizes.length !== c.n_layers) ctx.addIssue({ code: 'custom', path: [key], message: `has ${sizes.length} entries for ${c.n_layers} layers` });
+      const i = sizes.findIndex((n) => n > most);
+      if (i >= 0) ctx.addIssue({ code: 'custom', path: [key, i], message: `${sizes[i]} is more than the ${most} of an unpruned layer` });
+    }
   });
 
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/** Width of one attention head; structured pruning removes heads but keeps this. */
+export const headDim = (c: ModelConfig) => c.d_model / c.n_heads;
+/** Attention heads of layer i. */
+export const layerHeads = (c: ModelConfig, i: number) => c.layer_heads?.[i] ?? c.n_heads;
+/** FFN inner width of layer i. */
+export const layerFfn = (c: ModelConfig, i: number) => c.layer_ffn?.[i] ?? c.d_ff;
 
 /** RoBERTa numbers positions from padding_idx + 1 = 2; tltc keeps that layout for HF interop. */
 export const POSITION_OFFSET = 2;

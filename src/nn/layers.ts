@@ -7,7 +7,8 @@ export interface LayerContext {
   params: Params;
   batch: number;
   seq: number;
-  heads: number;
+  /** Width of one attention head. */
+  headDim: number;
   /** Dropout ratio; 0 builds no Dropout nodes (evaluation and export). */
   dropout: number;
   /** Seeds each Dropout node's random stream, so a run is reproducible from its config. */
@@ -24,13 +25,13 @@ export interface LayerContext {
 
 /** The context every layer of model `c` shares; `extra` adds masks, seeds and attention bias. */
 export function layerContext(
-  c: { n_heads: number; layer_norm_eps: number },
+  c: { d_model: number; n_heads: number; layer_norm_eps: number },
   params: Params,
   shape: { batch: number; seq: number },
   dropout: number,
   extra: Partial<Pick<LayerContext, 'seed' | 'dropoutMask' | 'attentionBias'>> = {},
 ): LayerContext {
-  return { params, batch: shape.batch, seq: shape.seq, heads: c.n_heads, dropout, eps: c.layer_norm_eps, ...extra };
+  return { params, batch: shape.batch, seq: shape.seq, headDim: c.d_model / c.n_heads, dropout, eps: c.layer_norm_eps, ...extra };
 }
 
 /** Dropout masks as graph inputs `dropout_mask/<i>` (bool, the shape of what they mask), in creation order. */
@@ -67,12 +68,10 @@ function scaledProduct(a: Tensor, b: Tensor, transB: boolean, alpha: number): Te
   return alpha === 1 ? y : ops.mul(y, alpha);
 }
 
-/** Multi-head self-attention on rows x (B*T, D); returns (B*T, D) before the residual. */
-export function selfAttention(x: Tensor, ctx: LayerContext, name: string): Tensor {
-  const { batch: b, seq: t, heads: h } = ctx;
-  const d = x.shape[1] as number;
-  const hs = d / h;
-  const split = (y: Tensor) => ops.transpose(ops.reshape(y, [b, t, h, hs]), [0, 2, 1, 3]); // (B*T, D) -> (B, H, T, hs)
+/** Multi-head self-attention with `h` heads on rows x (B*T, D); returns (B*T, D) before the residual. */
+export function selfAttention(x: Tensor, ctx: LayerContext, name: string, h: number): Tensor {
+  const { batch: b, seq: t, headDim: hs } = ctx;
+  const split = (y: Tensor) => ops.transpose(ops.reshape(y, [b, t, h, hs]), [0, 2, 1, 3]); // (B*T, h*hs) -> (B, H, T, hs)
   const q = split(linear(x, ctx.params, `${name}.self.query`));
   const k = split(linear(x, ctx.params, `${name}.self.key`));
   const v = split(linear(x, ctx.params, `${name}.self.value`));
@@ -80,16 +79,16 @@ export function selfAttention(x: Tensor, ctx: LayerContext, name: string): Tenso
   if (ctx.attentionBias) scores = ops.add(scores, ctx.attentionBias);
   const probs = maybeDropout(ops.softmax(scores, -1), ctx);
   const heads = scaledProduct(probs, v, false, 1); // (B, H, T, hs)
-  const merged = ops.reshape(ops.transpose(heads, [0, 2, 1, 3]), [b * t, d]); // (B, H, T, hs) -> (B*T, D)
+  const merged = ops.reshape(ops.transpose(heads, [0, 2, 1, 3]), [b * t, h * hs]); // (B, H, T, hs) -> (B*T, h*hs)
   return linear(merged, ctx.params, `${name}.output.dense`);
 }
 
-/** One pre-LN encoder layer: x + Attn(LN(x)), then x + FFN(LN(x)). */
-export function encoderLayer(x: Tensor, ctx: LayerContext, prefix: string): Tensor {
+/** One pre-LN encoder layer with `heads` attention heads: x + Attn(LN(x)), then x + FFN(LN(x)). */
+export function encoderLayer(x: Tensor, ctx: LayerContext, prefix: string, heads: number): Tensor {
   const g = x.graph;
   return g.scope(prefix, () => {
     const attnIn = layerNorm(x, ctx.params, `${prefix}.attention.LayerNorm`, ctx.eps);
-    const attn = maybeDropout(selfAttention(attnIn, ctx, `${prefix}.attention`), ctx);
+    const attn = maybeDropout(selfAttention(attnIn, ctx, `${prefix}.attention`, heads), ctx);
     const h = ops.add(x, attn);
     const ffnIn = layerNorm(h, ctx.params, `${prefix}.LayerNorm`, ctx.eps);
     const inner = ops.gelu(linear(ffnIn, ctx.params, `${prefix}.intermediate.dense`));

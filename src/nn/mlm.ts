@@ -1,7 +1,7 @@
 /** The RoBERTa-style masked-LM: embeddings, pre-LN encoder, and a tied-embedding head applied
  * only at masked positions (as fairseq does), so the vocabulary projection costs 15%, not 100%. */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
-import { POSITION_OFFSET, type ModelConfig } from './config.ts';
+import { headDim, layerFfn, layerHeads, POSITION_OFFSET, type ModelConfig } from './config.ts';
 import { dropoutMaskInputs, encoderLayer, layerContext, layerNorm, linear, maybeDropout, type LayerContext, type Params } from './layers.ts';
 import { layerPrefix, mlmParamSpecs } from './params.ts';
 
@@ -32,7 +32,7 @@ export function encode(ids: Tensor, c: ModelConfig, ctx: LayerContext): Tensor {
   const positionIds = g.constant(BigInt64Array.from({ length: seq }, (_, i) => BigInt(i + POSITION_OFFSET)), 'int64', [seq], 'position_ids');
   const positions = ops.gather(p['roberta.embeddings.position_embeddings.weight'], positionIds); // (T, D)
   let x = ops.reshape(maybeDropout(ops.add(tokens, positions), ctx), [batch * seq, c.d_model]); // (B*T, D)
-  for (let i = 0; i < c.n_layers; i++) x = encoderLayer(x, ctx, layerPrefix(i));
+  for (let i = 0; i < c.n_layers; i++) x = encoderLayer(x, ctx, layerPrefix(i), layerHeads(c, i));
   return layerNorm(x, p, 'roberta.encoder.LayerNorm', c.layer_norm_eps);
 }
 
@@ -75,7 +75,11 @@ export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: MlmBuildO
 export function mlmForwardFlops(c: ModelConfig, shape: MlmShape): number {
   const n = shape.batch * shape.seq;
   const d = c.d_model;
-  const perLayer = 2 * n * (4 * d * d + 2 * d * c.d_ff) + 2 * 2 * shape.batch * shape.seq * shape.seq * d;
+  let layers = 0;
+  for (let i = 0; i < c.n_layers; i++) {
+    const attn = layerHeads(c, i) * headDim(c);
+    layers += 2 * n * (4 * d * attn + 2 * d * layerFfn(c, i)) + 2 * 2 * shape.batch * shape.seq * shape.seq * attn;
+  }
   const head = 2 * shape.masked * (d * d + d * c.vocab_size);
-  return c.n_layers * perLayer + head;
+  return layers + head;
 }

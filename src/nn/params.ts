@@ -1,6 +1,6 @@
 /** Parameter layout of the MLM encoder, named as Hugging Face names the RoBERTa equivalents. */
 import { Random } from '../util/random.ts';
-import { POSITION_OFFSET, type ModelConfig } from './config.ts';
+import { headDim, layerFfn, layerHeads, POSITION_OFFSET, type ModelConfig } from './config.ts';
 
 export type Init = 'normal' | 'zeros' | 'ones';
 
@@ -38,15 +38,17 @@ export function mlmParamSpecs(c: ModelConfig): ParamSpec[] {
   ];
   for (let i = 0; i < c.n_layers; i++) {
     const p = layerPrefix(i);
+    const attn = layerHeads(c, i) * headDim(c);
+    const ffn = layerFfn(c, i);
     specs.push(
       ...norm(`${p}.attention.LayerNorm`, d),
-      ...linear(`${p}.attention.self.query`, d, d),
-      ...linear(`${p}.attention.self.key`, d, d),
-      ...linear(`${p}.attention.self.value`, d, d),
-      ...linear(`${p}.attention.output.dense`, d, d),
+      ...linear(`${p}.attention.self.query`, attn, d),
+      ...linear(`${p}.attention.self.key`, attn, d),
+      ...linear(`${p}.attention.self.value`, attn, d),
+      ...linear(`${p}.attention.output.dense`, d, attn),
       ...norm(`${p}.LayerNorm`, d),
-      ...linear(`${p}.intermediate.dense`, c.d_ff, d),
-      ...linear(`${p}.output.dense`, d, c.d_ff),
+      ...linear(`${p}.intermediate.dense`, ffn, d),
+      ...linear(`${p}.output.dense`, d, ffn),
     );
   }
   specs.push(

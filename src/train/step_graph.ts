@@ -21,8 +21,16 @@ export interface TrainStepModel {
 /**
  * Appends clipping, the schedule and AdamW for `loss` over `params` to the graph: inputs `step`,
  * `progress`, `m/<name>` and `v/<name>`; outputs `loss`, `grad_norm`, `lr` and the updated state.
+ * Parameters with a keep-mask in `keepMasks` are multiplied by it after the update, so pruned
+ * weights stay exactly zero whatever their moments hold.
  */
-export function addOptimizerStep(loss: Tensor, params: readonly Tensor[], decay: readonly boolean[], opt: OptimizerConfig): void {
+export function addOptimizerStep(
+  loss: Tensor,
+  params: readonly Tensor[],
+  decay: readonly boolean[],
+  opt: OptimizerConfig,
+  keepMasks: ReadonlyMap<string, Tensor> = new Map(),
+): void {
   const g = loss.graph;
   const step = g.input('step', 'float32', []);
   const progress = g.input('progress', 'float32', []);
@@ -43,7 +51,8 @@ export function addOptimizerStep(loss: Tensor, params: readonly Tensor[], decay:
   g.output(lr, 'lr');
   updates.forEach((u, i) => {
     const name = params[i].name;
-    g.output(u.param, stateOutputName('param', name));
+    const mask = keepMasks.get(name);
+    g.output(mask ? ops.mul(u.param, mask) : u.param, stateOutputName('param', name));
     g.output(u.m, stateOutputName('m', name));
     g.output(u.v, stateOutputName('v', name));
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fakeQuantize } from '../../src/compress/quantize.ts';
-import { buildClassifierExport, int8Weights } from '../../src/export/classifier_graph.ts';
+import { buildClassifierExport, int8Weights, type WeightFormat } from '../../src/export/classifier_graph.ts';
 import { Graph, MS_DOMAIN, serializeGraph } from '../../src/graph/index.ts';
 import { buildClassifier, classifierParamSpecs } from '../../src/nn/classifier.ts';
 import { validateModelConfig } from '../../src/nn/config.ts';
@@ -38,8 +38,8 @@ async function trainingLogits(weights: Map<string, Float32Array>): Promise<Float
   return (await s.run(feeds as never)).logits.data as Float32Array;
 }
 
-async function exportedLogits(format: 'fp32' | 'int8' | 'int4', weights: Map<string, Float32Array>, b = batch): Promise<Float32Array> {
-  const bytes = serializeGraph(buildClassifierExport({ model, numLabels: classes, params: weights, format }));
+async function exportedLogits(format: WeightFormat, weights: Map<string, Float32Array>, b = batch, quantizeEmbeddings = false): Promise<Float32Array> {
+  const bytes = serializeGraph(buildClassifierExport({ model, numLabels: classes, params: weights, format, quantizeEmbeddings }));
   const s = await createSession(bytes, { threads: 1 });
   const out = await s.run({ input_ids: ortTensor('int64', ids.subarray(0, b * seq), [b, seq]), attention_mask: ortTensor('int64', mask.subarray(0, b * seq), [b, seq]) });
   return out.logits.data as Float32Array;
@@ -52,25 +52,50 @@ const weights = new Map(params.map((p) => [p.spec.name, p.data]));
 describe('classifier export', () => {
   it('fp32 export matches the training graph, with padding and dynamic batch and sequence axes', async () => {
     const ref = await trainingLogits(weights);
-    const got = await exportedLogits('fp32', weights);
+    const got = await exportedLogits({ kind: 'fp32' }, weights);
     assert.ok(maxDiff(ref, got) < 1e-4, `max diff ${maxDiff(ref, got)}`);
     // One row alone gives the same logits as within the batch.
-    const single = await exportedLogits('fp32', weights, 1);
+    const single = await exportedLogits({ kind: 'fp32' }, weights, 1);
     assert.ok(maxDiff(single, ref.subarray(0, classes)) < 1e-4);
   });
 
-  it('4-bit export (MatMulNBits, block 32) computes exactly with its dequantized weights', async () => {
-    // Linear weights fake-quantized as the exporter quantizes them (asymmetric, groups of 32).
+  /** The weights an n-bit export computes with: linears (and optionally word embeddings) fake-quantized as the exporter quantizes them. */
+  function fakeQuantized(bits: number, block: 32 | 64 | 128, embeddings: boolean): Map<string, Float32Array> {
+    const scheme = { bits, symmetric: false, granularity: { kind: 'group' as const, size: block } };
     const fq = new Map(weights);
     for (const s of specs) {
       const linear = s.shape.length === 2 && !s.name.includes('embeddings');
-      if (linear) fq.set(s.name, fakeQuantize(weights.get(s.name)!, s.shape, { bits: 4, symmetric: false, granularity: { kind: 'group', size: 32 } }));
+      if (linear || (embeddings && s.name.includes('embeddings'))) fq.set(s.name, fakeQuantize(weights.get(s.name)!, s.shape, scheme));
     }
-    const ref = await trainingLogits(fq);
-    const got = await exportedLogits('int4', weights);
-    assert.ok(maxDiff(ref, got) < 1e-3, `max diff ${maxDiff(ref, got)}`);
-    const fp32 = await trainingLogits(weights);
-    assert.ok(maxDiff(fp32, got) > 1e-5, '4-bit weights should change the logits a little');
+    return fq;
+  }
+
+  for (const [bits, block, embeddings] of [
+    [4, 32, false],
+    [4, 32, true],
+    [2, 32, true],
+    [3, 32, false],
+    [6, 64, true],
+    [8, 32, false],
+  ] as const) {
+    it(`${bits}-bit export (MatMulNBits, block ${block}${embeddings ? ', quantized embeddings' : ''}) computes exactly with its dequantized weights`, async () => {
+      const ref = await trainingLogits(fakeQuantized(bits, block, embeddings));
+      const got = await exportedLogits({ kind: 'nbits', bits, block }, weights, batch, embeddings);
+      assert.ok(maxDiff(ref, got) < 1e-3, `max diff ${maxDiff(ref, got)}`);
+      const fp32 = await trainingLogits(weights);
+      assert.ok(maxDiff(fp32, got) > 1e-5, `${bits}-bit weights should change the logits`);
+    });
+  }
+
+  it('4-bit g32 with quantized embeddings is under 1/6 of the fp32 file at L2-H256 proportions', () => {
+    const big = validateModelConfig({ vocab_size: 8192, max_len: 128, d_model: 256, n_layers: 2, n_heads: 4, d_ff: 1024 }, 'test');
+    const bigParams = new Map(initParams(classifierParamSpecs(big, 15), big, 2).map((p) => [p.spec.name, p.data]));
+    const size = (f: WeightFormat, e: boolean) => serializeGraph(buildClassifierExport({ model: big, numLabels: 15, params: bigParams, format: f, quantizeEmbeddings: e })).length;
+    const fp32 = size({ kind: 'fp32' }, false);
+    const q4 = size({ kind: 'nbits', bits: 4, block: 32 }, true);
+    const q4fp32Emb = size({ kind: 'nbits', bits: 4, block: 32 }, false);
+    assert.ok(q4 < q4fp32Emb, `${q4} vs ${q4fp32Emb}`);
+    assert.ok(q4 <= fp32 / 6, `4-bit file ${q4} vs fp32 ${fp32} (${(fp32 / q4).toFixed(2)}x)`);
   });
 
   it('int8 weights: DynamicQuantizeMatMul on them is within the activation-quantization bound of x @ dequantized W^T', async () => {
@@ -101,7 +126,7 @@ describe('classifier export', () => {
 
   it('int8 export runs end to end and keeps the logits in the fp32 ballpark', async () => {
     const ref = await trainingLogits(weights);
-    const got = await exportedLogits('int8', weights);
+    const got = await exportedLogits({ kind: 'int8' }, weights);
     // A loose sanity bound on this deliberately perturbed random model; accuracy is measured on real tasks.
     assert.ok(maxDiff(ref, got) < 0.2 * maxAbs(ref), `max diff ${maxDiff(ref, got)} of max |logit| ${maxAbs(ref)}`);
   });

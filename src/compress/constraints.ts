@@ -1,0 +1,101 @@
+/**
+ * Compression during training: magnitude-pruning masks (one-shot, or gradual on the cubic
+ * schedule as the budget is spent) and fake-quantization offsets for quantization-aware
+ * training. Both reach the graph as inputs (see buildClassifier's `pruned` and `fakeQuant`).
+ */
+import { pruneMaskName, quantDeltaName } from '../nn/classifier.ts';
+import type { ModelConfig } from '../nn/config.ts';
+import { layerPrefix, type Parameter } from '../nn/params.ts';
+import { ortTensor } from '../runtime/session.ts';
+import type { WeightConstraints } from '../train/classifier_training.ts';
+import type { Feeds } from '../train/step_runner.ts';
+import { fakeQuantize, type QuantScheme } from './quantize.ts';
+import { cubicSparsity, magnitudeMasks, type PruneScope } from './prune.ts';
+
+export interface PruningPlan {
+  sparsity: number;
+  schedule: 'oneshot' | 'gradual';
+  scope: PruneScope;
+  /** Fraction of the budget at which gradual pruning reaches `sparsity`; the rest trains at it. */
+  rampEnd: number;
+}
+
+/** The weights magnitude pruning applies to: every linear weight of the encoder layers. */
+export function prunableWeights(c: ModelConfig): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < c.n_layers; i++) {
+    const p = layerPrefix(i);
+    for (const m of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense', 'intermediate.dense', 'output.dense']) names.push(`${p}.${m}.weight`);
+  }
+  return names;
+}
+
+/** Sparsity steps smaller than this wait for the next step: each update re-sorts all magnitudes. */
+const MIN_SPARSITY_STEP = 0.01;
+
+export class CompressionConstraints implements WeightConstraints {
+  readonly pruned: string[];
+  readonly fakeQuant: string[];
+  private readonly masks = new Map<string, Float32Array>();
+  /** Sparsity the masks hold now (of the pruned weights together, or of each for 'layer'). */
+  sparsity = 0;
+  maskUpdates = 0;
+
+  constructor(
+    prunable: readonly string[],
+    private readonly pruning: PruningPlan | null,
+    /** Fake-quantized weights and the scheme each is exported with. */
+    private readonly quant: ReadonlyMap<string, QuantScheme> | null,
+  ) {
+    this.pruned = pruning && pruning.sparsity > 0 ? [...prunable] : [];
+    this.fakeQuant = quant ? [...quant.keys()] : [];
+  }
+
+  private targetSparsity(progress: number): number {
+    const p = this.pruning!;
+    if (p.schedule === 'oneshot') return p.sparsity;
+    return cubicSparsity(progress, { initial: 0, final: p.sparsity, start: 0, end: p.rampEnd });
+  }
+
+  /** Recomputes the masks at `sparsity` from the current weights and zeroes what they prune. */
+  private prune(sparsity: number, byName: Map<string, Parameter>): void {
+    const targets = this.pruned.map((name) => ({ name, data: byName.get(name)!.data }));
+    const masks = magnitudeMasks(targets, sparsity, this.pruning!.scope);
+    for (const t of targets) {
+      const keep = masks.get(t.name)!;
+      const mask = this.masks.get(t.name) ?? new Float32Array(keep.length);
+      for (let i = 0; i < keep.length; i++) {
+        mask[i] = keep[i];
+        if (!keep[i]) t.data[i] = 0;
+      }
+      this.masks.set(t.name, mask);
+    }
+    this.sparsity = sparsity;
+    this.maskUpdates++;
+  }
+
+  beforeStep(_step: number, progress: number, params: readonly Parameter[]): Feeds {
+    const byName = new Map(params.map((p) => [p.spec.name, p]));
+    const feeds: Feeds = {};
+    if (this.pruned.length > 0) {
+      const target = this.targetSparsity(progress);
+      const final = target >= this.pruning!.sparsity;
+      if (this.masks.size === 0 || target - this.sparsity >= MIN_SPARSITY_STEP || (final && this.sparsity < target)) this.prune(target, byName);
+      for (const name of this.pruned) feeds[pruneMaskName(name)] = ortTensor('float32', this.masks.get(name)!, byName.get(name)!.spec.shape);
+    }
+    if (this.quant) {
+      for (const [name, scheme] of this.quant) {
+        const p = byName.get(name)!;
+        const delta = fakeQuantize(p.data, p.spec.shape, scheme);
+        for (let i = 0; i < delta.length; i++) delta[i] -= p.data[i];
+        feeds[quantDeltaName(name)] = ortTensor('float32', delta, p.spec.shape);
+      }
+    }
+    return feeds;
+  }
+
+  /** Prunes to the final sparsity now, for a budget that ended before the schedule did. */
+  finish(params: readonly Parameter[]): void {
+    if (this.pruned.length > 0 && this.sparsity < this.pruning!.sparsity) this.prune(this.pruning!.sparsity, new Map(params.map((p) => [p.spec.name, p])));
+  }
+}

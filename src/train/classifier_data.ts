@@ -1,0 +1,44 @@
+/** Task examples as fixed-length token rows for the classifier: encoding and batching. */
+import type { Example } from '../data/tasks.ts';
+import { ortTensor } from '../runtime/session.ts';
+import { BOS, EOS, PAD, type Tokenizer } from '../tokenizer/tokenizer.ts';
+
+/** Encoded examples: <s> text </s>, cut to `seq`, padded with <pad>. */
+export interface EncodedSplit {
+  ids: BigInt64Array;
+  mask: BigInt64Array;
+  labels: Int32Array;
+  count: number;
+}
+
+export function encodeExamples(tok: Tokenizer, examples: readonly Example[], seq: number): EncodedSplit {
+  const ids = new BigInt64Array(examples.length * seq).fill(BigInt(PAD));
+  const mask = new BigInt64Array(examples.length * seq);
+  const labels = new Int32Array(examples.length);
+  examples.forEach((e, i) => {
+    const body = tok.encode(e.text).slice(0, seq - 2);
+    const row = [BOS, ...body, EOS];
+    row.forEach((t, j) => {
+      ids[i * seq + j] = BigInt(t);
+      mask[i * seq + j] = 1n;
+    });
+    labels[i] = e.label;
+  });
+  return { ids, mask, labels, count: examples.length };
+}
+
+/** Rows `rows` of a split as a batch; missing rows (the last, partial batch) are padding with label -100. */
+export function batchOf(split: EncodedSplit, rows: ArrayLike<number>, batch: number, seq: number) {
+  const ids = new BigInt64Array(batch * seq).fill(BigInt(PAD));
+  const mask = new BigInt64Array(batch * seq);
+  const labels = new BigInt64Array(batch).fill(-100n);
+  for (let b = 0; b < rows.length; b++) {
+    const r = rows[b];
+    ids.set(split.ids.subarray(r * seq, (r + 1) * seq), b * seq);
+    mask.set(split.mask.subarray(r * seq, (r + 1) * seq), b * seq);
+    mask[b * seq] = 1n; // keeps every padding row's softmax defined
+    labels[b] = BigInt(split.labels[r]);
+  }
+  for (let b = rows.length; b < batch; b++) mask[b * seq] = 1n;
+  return { input_ids: ortTensor('int64', ids, [batch, seq]), attention_mask: ortTensor('int64', mask, [batch, seq]), labels: ortTensor('int64', labels, [batch]) };
+}

@@ -1,0 +1,122 @@
+/**
+ * The classifier's training loop, shared by fine-tuning and by compression's recovery training:
+ * one-session steps (forward, backward, AdamW) over shuffled task batches until the budget is
+ * spent, with optional in-graph pruning masks and fake quantization supplied by the caller.
+ */
+import type { InferenceSession } from 'onnxruntime-node';
+import { serializeGraph } from '../graph/index.ts';
+import { buildClassifier, classifierParamSpecs } from '../nn/classifier.ts';
+import type { ModelConfig } from '../nn/config.ts';
+import type { Parameter } from '../nn/params.ts';
+import { createSession, ortTensor } from '../runtime/session.ts';
+import { createProgress } from '../util/progress.ts';
+import { Random } from '../util/random.ts';
+import { budgetFraction, type Budget } from './budget.ts';
+import { batchOf, type EncodedSplit } from './classifier_data.ts';
+import { accuracy, argmaxRows, macroF1 } from './metrics.ts';
+import type { OptimizerConfig } from './optimizer.ts';
+import { addOptimizerStep } from './step_graph.ts';
+import { StepRunner, type Feeds } from './step_runner.ts';
+
+export interface SplitScores {
+  accuracy: number;
+  macro_f1: number;
+  examples: number;
+}
+
+/** What compression adds to training: keep-masks and fake-quantization offsets, fed every step. */
+export interface WeightConstraints {
+  pruned: readonly string[];
+  fakeQuant: readonly string[];
+  /** Before step `step` (1-based) at budget fraction `progress`: may update masks and zero weights, returns the feeds. */
+  beforeStep(step: number, progress: number, params: readonly Parameter[]): Feeds;
+}
+
+export interface ClassifierTrainingOptions {
+  model: ModelConfig;
+  classes: number;
+  params: Parameter[];
+  train: EncodedSplit;
+  batch: number;
+  seq: number;
+  opt: OptimizerConfig;
+  budget: Budget;
+  seed: number;
+  threads: number;
+  quiet?: boolean;
+  label?: string;
+  constraints?: WeightConstraints;
+}
+
+export interface ClassifierTrainingResult {
+  steps: number;
+  trainS: number;
+  tokens: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
+
+export async function trainClassifier(o: ClassifierTrainingOptions): Promise<ClassifierTrainingResult> {
+  const { batch, seq, train, budget } = o;
+  const specs = classifierParamSpecs(o.model, o.classes);
+  const trainGraph = buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant });
+  addOptimizerStep(trainGraph.loss!, trainGraph.params, specs.map((s) => s.decay), o.opt, trainGraph.pruneMasks);
+  const runner = await StepRunner.create(
+    { bytes: serializeGraph(trainGraph.graph), dropoutMasks: trainGraph.dropoutMasks.map((m) => m.shape as number[]) },
+    o.params,
+    null,
+    { ratio: o.model.dropout, seed: o.seed },
+    { threads: o.threads },
+  );
+  const rng = new Random(o.seed, 0x66696e65);
+  let order = rng.shuffle(Int32Array.from({ length: train.count }, (_, i) => i));
+  let cursor = 0;
+  let steps = 0;
+  let trainS = 0;
+  let tokens = 0;
+  const label = o.label ?? 'finetune';
+  const bar = createProgress(label, 1000, { quiet: o.quiet, format: `${label} {bar} {percentage}% | step {step} | loss {loss} | ETA {eta_formatted}`, initial: { step: 0, loss: '-' } });
+  try {
+    while (budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS }) < 1) {
+      const t0 = performance.now();
+      if (cursor + batch > train.count) {
+        order = rng.shuffle(order);
+        cursor = 0;
+      }
+      const rows = order.subarray(cursor, cursor + batch);
+      cursor += batch;
+      const progress = budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS });
+      const extra = o.constraints?.beforeStep(steps + 1, progress, runner.params) ?? {};
+      const r = await runner.step({ ...batchOf(train, rows, batch, seq), ...extra }, steps + 1, progress);
+      if (r.nonFinite) throw new Error(`${label} diverged at step ${steps + 1}: ${r.nonFinite} is not finite; lower --lr`);
+      steps++;
+      tokens += batch * seq;
+      trainS += (performance.now() - t0) / 1000;
+      bar.update(Math.round(1000 * budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS })), { step: steps, loss: r.loss.toFixed(3) });
+    }
+  } finally {
+    bar.stop();
+    await runner.release();
+  }
+  return { steps, trainS, tokens, m: runner.m, v: runner.v };
+}
+
+/** The evaluation graph (no dropout, no labels), for `scoreSplit`. */
+export async function classifierEvaluator(model: ModelConfig, classes: number, batch: number, seq: number, threads: number): Promise<InferenceSession> {
+  const evalGraph = buildClassifier(model, classes, { batch, seq }, { dropout: 0, withLabels: false });
+  evalGraph.graph.output(evalGraph.logits, 'logits');
+  return createSession(serializeGraph(evalGraph.graph), { threads });
+}
+
+export async function scoreSplit(session: InferenceSession, params: readonly Parameter[], split: EncodedSplit, classes: number, batch: number, seq: number): Promise<SplitScores> {
+  const pred = new Int32Array(split.count);
+  for (let start = 0; start < split.count; start += batch) {
+    const rows = Array.from({ length: Math.min(batch, split.count - start) }, (_, i) => start + i);
+    const { input_ids, attention_mask } = batchOf(split, rows, batch, seq);
+    const feeds: Feeds = { input_ids, attention_mask };
+    for (const p of params) feeds[p.spec.name] = ortTensor('float32', p.data, p.spec.shape);
+    const out = await session.run(feeds as never);
+    argmaxRows(out.logits.data as Float32Array, batch, classes).slice(0, rows.length).forEach((c, i) => (pred[start + i] = c));
+  }
+  return { accuracy: accuracy(pred, split.labels), macro_f1: macroF1(pred, split.labels, classes), examples: split.count };
+}
