@@ -199,7 +199,8 @@ async function run(
   if (options.qat && scheme) {
     // Every exported linear weight (the classifier head too) and, when quantized, the embeddings.
     fakeQuant = new Map(specs.filter((s) => s.shape.length === 2 && !s.name.startsWith('roberta.embeddings.')).map((s) => [s.name, scheme.linear]));
-    if (quantizeEmbeddings) for (const name of EMBEDDINGS) fakeQuant.set(name, scheme.embeddings);
+    const block = scheme.embeddings.granularity.kind === 'group' ? scheme.embeddings.granularity.size : 32;
+    if (quantizeEmbeddings && model.d_model % block === 0) for (const name of EMBEDDINGS) fakeQuant.set(name, scheme.embeddings);
   }
   const constraints = new CompressionConstraints(prunableWeights(model), pruning, fakeQuant);
   let recovery: Record<string, unknown> | undefined;

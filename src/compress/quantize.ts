@@ -1,7 +1,8 @@
 /**
  * Uniform weight quantization (round to nearest): 2..8 bits, symmetric or asymmetric, per
  * tensor, per output channel (rows of a (out, in) weight) or in groups of 32/64/128 consecutive
- * input weights of a row (the layout MatMulNBits uses).
+ * input weights of a row (the layout MatMulNBits uses; a row's last group may be shorter, as after
+ * structured pruning).
  */
 export type Granularity = { kind: 'tensor' } | { kind: 'channel' } | { kind: 'group'; size: 32 | 64 | 128 };
 
@@ -19,7 +20,10 @@ export interface Quantized {
   /** One scale and zero point per block (tensor, row or group), in row-major block order. */
   scales: Float32Array;
   zeroPoints: Int16Array;
+  /** Elements per full block. */
   blockSize: number;
+  /** Blocks per row: ceil(cols / group) for groups, 1 otherwise. */
+  blocksPerRow: number;
 }
 
 /** Code range: symmetric uses [-(2^(b-1) - 1), 2^(b-1) - 1] so zero is exact and the range is balanced. */
@@ -35,63 +39,72 @@ function checkScheme(s: QuantScheme): void {
   if (!Number.isInteger(s.bits) || s.bits < 2 || s.bits > 8) throw new Error(`quantization bits must be a whole number from 2 to 8, got ${s.bits}`);
 }
 
-/** Elements per block for a weight of `shape` (last axis = input features). */
-export function blockSizeFor(shape: readonly number[], g: Granularity): number {
+/** Block layout of a weight of `shape` (last axis = input features): block length, blocks per row, and whether blocks split rows. */
+function layout(shape: readonly number[], g: Granularity): { blockSize: number; blocksPerRow: number; cols: number; rows: number } {
   const total = shape.reduce((a, b) => a * b, 1);
   const cols = shape[shape.length - 1];
+  const rows = total / cols;
   switch (g.kind) {
     case 'tensor':
-      return total;
+      return { blockSize: total, blocksPerRow: 1, cols: total, rows: 1 };
     case 'channel':
-      return cols;
+      return { blockSize: cols, blocksPerRow: 1, cols, rows };
     case 'group':
-      if (cols % g.size !== 0) throw new Error(`group size ${g.size} does not divide the ${cols} input features of a [${shape}] weight`);
-      return g.size;
+      return { blockSize: g.size, blocksPerRow: Math.ceil(cols / g.size), cols, rows };
   }
+}
+
+/** The block (index into scales and zeroPoints) of element i. */
+export function blockIndex(q: Quantized, i: number): number {
+  if (q.scheme.granularity.kind === 'tensor') return 0;
+  const cols = q.shape[q.shape.length - 1];
+  const row = Math.floor(i / cols);
+  return row * q.blocksPerRow + Math.floor((i - row * cols) / q.blockSize);
 }
 
 export function quantize(w: Float32Array, shape: readonly number[], scheme: QuantScheme): Quantized {
   checkScheme(scheme);
-  const blockSize = blockSizeFor(shape, scheme.granularity);
-  const blocks = w.length / blockSize;
+  const { blockSize, blocksPerRow, cols, rows } = layout(shape, scheme.granularity);
   const [qmin, qmax] = codeRange(scheme);
   const codes = new Int16Array(w.length);
-  const scales = new Float32Array(blocks);
-  const zeroPoints = new Int16Array(blocks);
-  for (let b = 0; b < blocks; b++) {
-    const start = b * blockSize;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = start; i < start + blockSize; i++) {
-      lo = Math.min(lo, w[i]);
-      hi = Math.max(hi, w[i]);
-    }
-    let scale: number;
-    let zero: number;
-    if (scheme.symmetric) {
-      scale = Math.max(Math.abs(lo), Math.abs(hi)) / qmax;
-      zero = 0;
-    } else {
-      // The range always contains 0 so that zero (and pruned weights) stay exact.
-      lo = Math.min(lo, 0);
-      hi = Math.max(hi, 0);
-      scale = (hi - lo) / (qmax - qmin);
-      zero = scale > 0 ? Math.min(qmax, Math.max(qmin, Math.round(qmin - lo / scale))) : 0;
-    }
-    scale = Math.fround(scale > 0 ? scale : 1);
-    scales[b] = scale;
-    zeroPoints[b] = zero;
-    for (let i = start; i < start + blockSize; i++) {
-      codes[i] = Math.min(qmax, Math.max(qmin, Math.round(w[i] / scale) + zero));
+  const scales = new Float32Array(rows * blocksPerRow);
+  const zeroPoints = new Int16Array(rows * blocksPerRow);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < blocksPerRow; k++) {
+      const start = r * cols + k * blockSize;
+      const end = Math.min(start + blockSize, (r + 1) * cols);
+      const b = r * blocksPerRow + k;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = start; i < end; i++) {
+        lo = Math.min(lo, w[i]);
+        hi = Math.max(hi, w[i]);
+      }
+      let scale: number;
+      let zero: number;
+      if (scheme.symmetric) {
+        scale = Math.max(Math.abs(lo), Math.abs(hi)) / qmax;
+        zero = 0;
+      } else {
+        // The range always contains 0 so that zero (and pruned weights) stay exact.
+        lo = Math.min(lo, 0);
+        hi = Math.max(hi, 0);
+        scale = (hi - lo) / (qmax - qmin);
+        zero = scale > 0 ? Math.min(qmax, Math.max(qmin, Math.round(qmin - lo / scale))) : 0;
+      }
+      scale = Math.fround(scale > 0 ? scale : 1);
+      scales[b] = scale;
+      zeroPoints[b] = zero;
+      for (let i = start; i < end; i++) codes[i] = Math.min(qmax, Math.max(qmin, Math.round(w[i] / scale) + zero));
     }
   }
-  return { scheme, shape: [...shape], codes, scales, zeroPoints, blockSize };
+  return { scheme, shape: [...shape], codes, scales, zeroPoints, blockSize, blocksPerRow };
 }
 
 export function dequantize(q: Quantized): Float32Array {
   const out = new Float32Array(q.codes.length);
   for (let i = 0; i < out.length; i++) {
-    const b = Math.floor(i / q.blockSize);
+    const b = blockIndex(q, i);
     out[i] = (q.codes[i] - q.zeroPoints[b]) * q.scales[b];
   }
   return out;

@@ -51,13 +51,21 @@ function packZeroPoints(zp: ArrayLike<number>, rows: number, blocks: number, con
   return { data, cols };
 }
 
-/** A (rows, cols) weight quantized asymmetrically in blocks along cols, packed for the contrib ops. */
-function blockQuantized(w: Float32Array, rows: number, cols: number, bits: number, block: number, name: string) {
-  if (cols % block !== 0) throw new Error(`export: ${name} has ${cols} inputs, not a multiple of the block size ${block}`);
+/**
+ * A (rows, cols) weight quantized asymmetrically in blocks along cols, packed for the contrib ops.
+ * A row's short last block (cols not a multiple of block, as after structured pruning) is padded
+ * with its zero point, which dequantizes to 0.
+ */
+function blockQuantized(w: Float32Array, rows: number, cols: number, bits: number, block: 32 | 64 | 128) {
   const container = containerBits(bits);
-  const q = quantize(w, [rows, cols], { bits, symmetric: false, granularity: { kind: 'group', size: block as 32 | 64 | 128 } });
-  const blocks = cols / block;
-  return { container, blocks, codes: packCodes(q.codes, container), scales: q.scales, zeroPoints: packZeroPoints(q.zeroPoints, rows, blocks, container) };
+  const q = quantize(w, [rows, cols], { bits, symmetric: false, granularity: { kind: 'group', size: block } });
+  const blocks = q.blocksPerRow;
+  const padded = new Int16Array(rows * blocks * block);
+  for (let r = 0; r < rows; r++) {
+    padded.set(q.codes.subarray(r * cols, (r + 1) * cols), r * blocks * block);
+    padded.fill(q.zeroPoints[r * blocks + blocks - 1], r * blocks * block + cols, (r + 1) * blocks * block);
+  }
+  return { container, blocks, codes: packCodes(padded, container), scales: q.scales, zeroPoints: packZeroPoints(q.zeroPoints, rows, blocks, container) };
 }
 
 /** Symmetric int8 codes of a (out, in) weight, laid out (in, out) as MatMul's B, with one scale per output. */
@@ -118,7 +126,7 @@ class Builder {
 
   /** com.microsoft MatMulNBits: weights in asymmetric blocks along the input axis (zero points packed like the codes). */
   private nbitsLinear(x: Tensor, w: Float32Array, bias: Tensor, name: string, out: number, inp: number, bits: number, block: number): Tensor {
-    const q = blockQuantized(w, out, inp, bits, block, name);
+    const q = blockQuantized(w, out, inp, bits, block as 32 | 64 | 128);
     const b = this.g.constant(q.codes, 'uint8', [out, q.blocks, (block * q.container) / 8], `${name}.weight_q${bits}`);
     const scales = this.g.constant(q.scales, 'float32', [out * q.blocks], `${name}.weight_scales`);
     const zeros = this.g.constant(q.zeroPoints.data, 'uint8', [out * q.zeroPoints.cols], `${name}.weight_zero_points`);
@@ -130,10 +138,11 @@ class Builder {
   /** Rows of an embedding table for `ids`: fp32 Gather, or GatherBlockQuantized on a quantized table. */
   embedding(name: string, rows: number, cols: number, ids: Tensor): Tensor {
     const f = this.input.format;
-    if (!this.input.quantizeEmbeddings || f.kind === 'fp32') return ops.gather(this.const(name, [rows, cols]), ids);
-    const bits = f.kind === 'int8' ? 8 : f.bits;
-    const block = f.kind === 'int8' ? 32 : f.block;
-    const q = blockQuantized(this.param(name), rows, cols, bits, block, name);
+    const bits = f.kind === 'int8' ? 8 : f.kind === 'nbits' ? f.bits : 32;
+    const block = f.kind === 'nbits' ? f.block : 32;
+    // GatherBlockQuantized needs whole blocks per row; other widths keep the table fp32.
+    if (!this.input.quantizeEmbeddings || f.kind === 'fp32' || cols % block !== 0) return ops.gather(this.const(name, [rows, cols]), ids);
+    const q = blockQuantized(this.param(name), rows, cols, bits, block);
     const data = this.g.constant(q.codes, 'uint8', [rows, (cols * q.container) / 8], `${name}_q${bits}`);
     const scales = this.g.constant(q.scales, 'float32', [rows, q.blocks], `${name}_scales`);
     const zeros = this.g.constant(q.zeroPoints.data, 'uint8', [rows, q.zeroPoints.cols], `${name}_zero_points`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { codeRange, dequantize, parseQuantSpec, quantize, quantizedBytes, type Granularity, type QuantScheme } from '../../src/compress/quantize.ts';
+import { blockIndex, codeRange, dequantize, parseQuantSpec, quantize, quantizedBytes, type Granularity, type QuantScheme } from '../../src/compress/quantize.ts';
 import { Random } from '../../src/util/random.ts';
 
 const shape = [6, 128];
@@ -31,7 +31,7 @@ describe('uniform quantization', () => {
           const [qmin, qmax] = codeRange(scheme);
           const back = dequantize(q);
           for (let i = 0; i < w.length; i++) {
-            const scale = q.scales[Math.floor(i / q.blockSize)];
+            const scale = q.scales[blockIndex(q, i)];
             assert.ok(q.codes[i] >= qmin && q.codes[i] <= qmax, `${label}: code ${q.codes[i]} out of range`);
             assert.ok(Math.abs(w[i] - back[i]) <= scale / 2 + 1e-7 * Math.abs(w[i]) + 1e-9, `${label}: weight ${i} off by ${Math.abs(w[i] - back[i])} > ${scale / 2}`);
             if (w[i] === 0) assert.equal(back[i], 0, `${label}: a zero weight moved`);
@@ -71,6 +71,16 @@ describe('uniform quantization', () => {
       assert.throws(() => parseQuantSpec(bad), (e: Error) => /quantization/.test(e.message) && !e.message.includes('\n'), bad);
     }
     assert.throws(() => quantize(w, shape, { bits: 9, symmetric: true, granularity: { kind: 'tensor' } }), /from 2 to 8/);
-    assert.throws(() => quantize(w, [4, 192], { bits: 4, symmetric: true, granularity: { kind: 'group', size: 128 } }), /does not divide/);
+  });
+
+  it('a row whose length the group size does not divide ends in a shorter group, within the same bound', () => {
+    const v = Float32Array.from({ length: 4 * 122 }, () => rng.normal());
+    const q = quantize(v, [4, 122], { bits: 4, symmetric: false, granularity: { kind: 'group', size: 32 } });
+    assert.equal(q.scales.length, 4 * 4);
+    const back = dequantize(q);
+    for (let i = 0; i < v.length; i++) assert.ok(Math.abs(v[i] - back[i]) <= q.scales[blockIndex(q, i)] / 2 + 1e-6);
+    // The short last group of a row has its own scale, set by its own 26 weights.
+    const last = v.subarray(96, 122);
+    assert.ok(Math.abs(q.scales[3] - (Math.max(0, ...last) - Math.min(0, ...last)) / 15) < 1e-6);
   });
 });

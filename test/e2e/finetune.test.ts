@@ -58,9 +58,40 @@ describe('tltc finetune and compress end to end', () => {
       assert.ok(Math.abs(report.accuracy_delta_points) < 10, `${quant} changed accuracy by ${report.accuracy_delta_points} points`);
       assert.ok(existsSync(path.join(cdir, 'onnx', 'model.onnx')));
     }
-    const badQuant = runCli(['compress', '--checkpoint', out, '--quant', 'int3x', '--out', path.join(dir, 'cbad')], env);
-    assert.equal(badQuant.code, 1);
-    assert.match(badQuant.stderr, /^tltc: --quant "int3x" is not exported yet/);
+    // Structured + gradual magnitude pruning + QAT at 4 bits, with recovery training.
+    const cdir = path.join(dir, 'c-all');
+    const all = runCli(['compress', '--checkpoint', out, '--quant', 'int4', '--prune', '0.6', '--structured', 'heads=0.5,ffn=0.4', '--qat', '--budget', '40steps', '--lr', '1e-3', '--out', cdir, '--threads', '2', '--quiet'], env);
+    assert.equal(all.code, 0, all.stderr);
+    const rep = JSON.parse(readFileSync(path.join(cdir, 'compress.json'), 'utf8'));
+    assert.equal(rep.structured.heads_removed, 2); // of 2 layers x 2 heads, each layer keeps one
+    assert.equal(rep.structured.neurons_removed, Math.floor(0.4 * 2 * 256));
+    assert.ok(Math.abs(rep.sparsity - 0.6) < 1e-4, `sparsity ${rep.sparsity}`);
+    assert.ok(rep.params < rep.fp32_params && rep.nonzero_params < rep.params);
+    assert.ok(rep.compressed_fp32.bytes < rep.fp32_bytes, 'structured pruning makes the fp32 file smaller');
+    assert.ok(rep.sparse_bytes < rep.bytes);
+    assert.equal(rep.recovery.steps, 40);
+    assert.ok(rep.prune.mask_updates > 3);
+    assert.match(rep.method, /structured: 2\/4 heads.*magnitude pruning to 0.6 \(gradual, global\).*quantization-aware training.*4-bit/);
+    // The compressed model's checkpoint loads, with its per-layer sizes.
+    const cck = loadCheckpoint(cdir, false, 'tltc-classifier');
+    assert.deepEqual(cck.config.model.layer_heads, [1, 1]);
+
+    for (const [args, message] of [
+      [['--quant', 'int3x'], /^tltc: --quant "int3x" is not understood/],
+      [['--quant', '9'], /^tltc: --quant "9": bits must be from 2 to 8/],
+      [['--quant', '4:per-channel'], /is not exported/],
+      [['--prune', '1'], /^tltc: --prune must be a sparsity in \[0, 1\)/],
+      [['--prune', '-0.2'], /--prune must be a sparsity/],
+      [['--structured', 'heads=2'], /heads must be a fraction/],
+      [['--task', 'nli'], /^tltc: unknown task "nli"/],
+      [['--quant', 'fp32', '--qat'], /--qat needs a quantized --quant/],
+    ] as const) {
+      const bad = runCli(['compress', '--checkpoint', out, ...args, '--out', path.join(dir, 'cbad')], env);
+      assert.equal(bad.code, 1, args.join(' '));
+      assert.match(bad.stderr, message);
+      assert.equal(bad.stderr.trim().split('\n').length, 1);
+    }
+    assert.ok(!existsSync(path.join(dir, 'cbad', 'compress.json')));
     const notClassifier = runCli(['compress', '--checkpoint', pre, '--out', path.join(dir, 'cbad2')], env);
     assert.equal(notClassifier.code, 1);
     assert.match(notClassifier.stderr, /holds a tltc-mlm model, expected tltc-classifier/);
