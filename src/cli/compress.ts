@@ -25,6 +25,7 @@ export function registerCompress(program: Command): void {
     .option('--lr <x>', 'peak learning rate of recovery training', positiveNumber('--lr'))
     .option('--batch-size <n>', 'sequences per recovery step', positiveInt('--batch-size'))
     .option('--seed <n>', 'random seed', positiveInt('--seed'))
+    .option('--examples <n>', 'measure accuracy on a fixed random subset of this many examples', positiveInt('--examples'))
     .requiredOption('--out <dir>', 'output folder')
     .option('--threads <n>', 'intra-op threads for training and measurement', positiveInt('--threads'))
     .option('--quiet', 'no progress output')

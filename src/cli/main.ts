@@ -4,6 +4,7 @@ import { registerBench } from './bench.ts';
 import { registerCompress } from './compress.ts';
 import { fail } from './errors.ts';
 import { registerEval } from './eval.ts';
+import { registerExperiments } from './experiments.ts';
 import { registerFinetune } from './finetune.ts';
 import { registerTrain } from './train.ts';
 
@@ -22,6 +23,7 @@ registerEval(program);
 registerFinetune(program);
 registerCompress(program);
 registerBench(program);
+registerExperiments(program);
 
 try {
   await program.parseAsync(process.argv);

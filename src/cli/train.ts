@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseTrainConfig, readTrainConfig, type TrainConfig } from '../train/config.ts';
 import { train } from '../train/trainer.ts';
@@ -64,8 +63,6 @@ export function registerTrain(program: Command): void {
       const name = typeof cfg.model === 'string' ? cfg.model : `L${cfg.model.n_layers}-H${cfg.model.d_model}`;
       const outDir = flags.out ?? path.join('runs', name);
       const result = await train(cfg, { outDir, resume: flags.resume, quiet: flags.quiet });
-      const summary = { run: result.runDir, model: name, checkpoint: result.checkpoint, unigram_val_ppl: result.unigramValPpl, ...result.final };
-      writeFileSync(path.join(result.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-      if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
     });
 }

@@ -24,6 +24,7 @@ import { trainClassifier } from '../train/classifier_training.ts';
 import { acquireRunLock } from '../train/lock.ts';
 import type { OptimizerConfig } from '../train/optimizer.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { Random } from '../util/random.ts';
 import { CompressionConstraints, prunableWeights, type PruningPlan } from './constraints.ts';
 import { medianLatency, scoreOnnx } from './measure.ts';
 import type { QuantScheme } from './quantize.ts';
@@ -51,6 +52,8 @@ export interface CompressOptions {
   seed?: number;
   threads?: number;
   split?: 'val' | 'test';
+  /** Measure accuracy on this many examples of the split (a fixed random subset) instead of all. */
+  examples?: number;
   quiet?: boolean;
 }
 
@@ -144,7 +147,9 @@ async function run(
   const tok = tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`);
   const reference: ModelConfig = ck.config.model;
   const seq = reference.max_len;
-  const evalSplit = encodeExamples(tok, task[options.split ?? 'test'], seq);
+  const all = task[options.split ?? 'test'];
+  const chosen = options.examples !== undefined && options.examples < all.length ? Array.from(new Random(0x5eed).shuffle(Int32Array.from(all.keys())).subarray(0, options.examples), (i) => all[i]) : all;
+  const evalSplit = encodeExamples(tok, chosen, seq);
   const quantizeEmbeddings = !options.fp32Embeddings;
 
   const measure = async (file: string, model: ModelConfig, params: ReadonlyMap<string, Float32Array>, f: WeightFormat): Promise<Measured> => {
@@ -229,7 +234,14 @@ async function run(
   const finalWeights = new Map(params.map((p) => [p.spec.name, p.data]));
 
   // 3. Export and measure.
-  const fp32 = await measure(path.join(outDir, 'onnx', 'model.onnx'), model, finalWeights, { kind: 'fp32' });
+  const fp32File = path.join(outDir, 'onnx', 'model.onnx');
+  let fp32: Measured;
+  if (needsTraining) fp32 = await measure(fp32File, model, finalWeights, { kind: 'fp32' });
+  else {
+    // Nothing changed the weights: the deployable fp32 file is the reference itself.
+    writeFileAtomic(fp32File, readFileSync(baseline.file));
+    fp32 = { ...baseline, file: fp32File };
+  }
   const q = format.kind === 'fp32' ? fp32 : await measure(path.join(outDir, 'onnx', formatFile(format)), model, finalWeights, format);
   const prunable = new Set(prunableWeights(model));
   let prunableCount = 0;

@@ -47,6 +47,8 @@ export interface TrainResult {
   final: MetricsRow;
   checkpoint: string;
   unigramValPpl: number;
+  /** What summary.json holds. */
+  summary: Record<string, unknown>;
 }
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
@@ -203,7 +205,10 @@ async function trainLocked(cfg: TrainConfig, model: ModelConfig, budget: ReturnT
     const final = sinceEval.steps > 0 || !lastRow ? await evaluateAndSave() : lastRow;
     bar.stop();
     say(`done: ${state.step} steps, ${fmt(state.train_s, 1)}s training, val ppl ${fmt(final.val_ppl, 1)} (unigram ppl ${fmt(corpus.meta.unigram_val_ppl, 1)}); checkpoint ${lastCheckpoint}`);
-    return { runDir, model, final, checkpoint: lastCheckpoint, unigramValPpl: corpus.meta.unigram_val_ppl };
+    // Written last: its presence marks the run complete (sweeps skip such runs).
+    const summary = { run: runDir, model: modelName(model), checkpoint: lastCheckpoint, unigram_val_ppl: corpus.meta.unigram_val_ppl, ...final };
+    writeFileAtomic(path.join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    return { runDir, model, final, checkpoint: lastCheckpoint, unigramValPpl: corpus.meta.unigram_val_ppl, summary };
   } finally {
     bar.stop();
     await runner.release();

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { demo } from '../experiments/demo.ts';
+import { plan } from '../experiments/plan.ts';
+import { runSweep } from '../experiments/sweep.ts';
+import { readSweepConfig } from '../experiments/sweep_config.ts';
+import { positiveInt, positiveNumber } from './errors.ts';
+
+export function registerExperiments(program: Command): void {
+  program
+    .command('sweep')
+    .description('train a grid of model sizes at the same budget over seeds; skips completed runs and resumes interrupted ones; writes sweep.json')
+    .requiredOption('--config <file>', 'sweep file (JSON): models, seeds, budget, base')
+    .requiredOption('--out <dir>', 'sweep folder')
+    .option('--quiet', 'no progress output')
+    .action(async (flags: { config: string; out: string; quiet?: boolean }) => {
+      const summary = await runSweep(readSweepConfig(flags.config), flags.out, { quiet: flags.quiet });
+      process.stdout.write(`${JSON.stringify({ runs: summary.runs.map((r) => ({ id: r.id, status: r.status, val_ppl: r.final.val_ppl })) })}\n`);
+    });
+
+  program
+    .command('plan')
+    .description('recommend the size to train for a training budget and the model to ship for an inference budget, from a sweep or demo folder')
+    .requiredOption('--dir <dir>', 'folder holding sweep.json and/or compress.json files (e.g. a tltc demo output)')
+    .option('--train-budget <time>', 'wall-clock training budget, e.g. 90s')
+    .option('--max-bytes <n>', 'largest acceptable ONNX file in bytes', positiveNumber('--max-bytes'))
+    .option('--max-latency-ms <ms>', 'largest acceptable batch-8 latency', positiveNumber('--max-latency-ms'))
+    .action((flags: { dir: string; trainBudget?: string; maxBytes?: number; maxLatencyMs?: number }) => {
+      const r = plan({ dir: flags.dir, trainBudget: flags.trainBudget, limits: { maxBytes: flags.maxBytes, maxLatencyMs: flags.maxLatencyMs } });
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    });
+
+  program
+    .command('demo')
+    .description('the whole workflow, small: tokenizer, 3 sizes at equal budget, fine-tune on genre, compression grid, Pareto front, report.html (about 10 minutes; --quick about 1-2)')
+    .option('--quick', 'the smallest version (about a minute once the corpus is cached)')
+    .option('--out <dir>', 'output folder', 'runs/demo')
+    .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
+    .option('--quiet', 'no progress output')
+    .action(async (flags: { quick?: boolean; out: string; threads?: number; quiet?: boolean }) => {
+      const r = await demo({ outDir: flags.out, quick: flags.quick, threads: flags.threads, quiet: flags.quiet });
+      process.stdout.write(`${r.summary}\n`);
+    });
+}

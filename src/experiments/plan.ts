@@ -1,0 +1,71 @@
+/**
+ * `tltc plan`: reads a folder of sweep runs and compressed models (as `tltc demo` or `tltc sweep`
+ * plus `tltc compress` leave them) and recommends the size to train for a training budget and
+ * the model to ship for an inference budget, from the measured numbers.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseBudget } from '../train/budget.ts';
+import { analyzeSweep, interpolate, type RunCurve } from './analysis.ts';
+import { paretoFront, recommend, type InferenceLimits, type ModelPoint } from './pareto.ts';
+import { readCurve, type SweepSummary } from './sweep.ts';
+
+export interface PlanOptions {
+  dir: string;
+  trainBudget?: string;
+  limits: InferenceLimits;
+}
+
+function findFiles(dir: string, name: string, depth = 3): string[] {
+  if (depth < 0 || !existsSync(dir)) return [];
+  const found: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isFile() && e.name === name) found.push(path.join(dir, e.name));
+    else if (e.isDirectory()) found.push(...findFiles(path.join(dir, e.name), name, depth - 1));
+  }
+  return found;
+}
+
+export function plan(options: PlanOptions): Record<string, unknown> {
+  const dir = path.resolve(options.dir);
+  if (!existsSync(dir)) throw new Error(`${dir} does not exist: point --dir at a tltc demo or sweep output folder`);
+  const sweeps = findFiles(dir, 'sweep.json', 2);
+  const compressed = findFiles(dir, 'compress.json', 3);
+  if (sweeps.length === 0 && compressed.length === 0) throw new Error(`${dir} holds no sweep.json or compress.json: run tltc sweep, tltc compress or tltc demo first`);
+  const result: Record<string, unknown> = { dir };
+
+  if (sweeps.length > 0) {
+    const summary = JSON.parse(readFileSync(sweeps[0], 'utf8')) as SweepSummary;
+    const curves: RunCurve[] = summary.runs.map((r) => ({ id: r.id, model: r.model, params: r.params, seed: r.seed, batch_size: r.batch_size, rows: readCurve(r.dir) }));
+    const analysis = analyzeSweep(curves, summary.sweep.target_ppl);
+    result.sweep = { sizes: analysis.sizes.map(({ curve: _curve, ...s }) => s), larger_wins: analysis.larger_wins };
+    if (options.trainBudget) {
+      const b = parseBudget(options.trainBudget);
+      if (b.kind !== 'seconds') throw new Error('--train-budget must be wall-clock (e.g. 90s or 5m): the sweep compares sizes at equal time');
+      const at = analysis.sizes.flatMap((s) => {
+        const ppl = interpolate(
+          s.curve.map((p) => p.wall_s),
+          s.curve.map((p) => p.ppl),
+          b.value,
+        );
+        return ppl === undefined ? [] : [{ model: s.model, ppl }];
+      });
+      result.train_recommendation =
+        at.length > 0
+          ? { budget_s: b.value, model: at.reduce((x, y) => (y.ppl < x.ppl ? y : x)).model, measured: at }
+          : { budget_s: b.value, model: null, reason: 'the budget is outside the measured wall-clock range of the sweep' };
+    }
+  }
+
+  if (compressed.length > 0) {
+    const points: ModelPoint[] = compressed.map((f) => {
+      const c = JSON.parse(readFileSync(f, 'utf8')) as { accuracy: number; bytes: number; latency_ms: { batch8: number }; method: string; model?: string };
+      return { id: path.basename(path.dirname(f)), model: c.model ?? '?', method: c.method, accuracy: c.accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8 };
+    });
+    result.pareto_bytes = paretoFront(points, (p) => p.bytes).map((p) => p.id);
+    result.pareto_latency = paretoFront(points, (p) => p.latency_ms).map((p) => p.id);
+    const pick = recommend(points, options.limits);
+    result.inference_recommendation = pick ?? { model: null, reason: 'no compressed model fits the limits' };
+  }
+  return result;
+}

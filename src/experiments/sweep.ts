@@ -1,0 +1,64 @@
+/**
+ * `tltc sweep`: trains every run of a sweep file into <out>/runs/<id>, skipping runs that
+ * completed and resuming runs that were interrupted, so running it again finishes only what is
+ * missing. Writes <out>/sweep.json with each run's final numbers.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { mlmParamSpecs, countParams } from '../nn/params.ts';
+import { resolveModel } from '../train/config.ts';
+import { train, type MetricsRow } from '../train/trainer.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { expandSweep, type SweepConfig } from './sweep_config.ts';
+
+export interface SweepRunResult {
+  id: string;
+  model: string;
+  seed: number;
+  batch_size: number;
+  params: number;
+  dir: string;
+  status: 'trained' | 'skipped';
+  final: MetricsRow & { checkpoint?: string };
+  unigram_val_ppl?: number;
+}
+
+export interface SweepSummary {
+  sweep: SweepConfig;
+  runs: SweepRunResult[];
+}
+
+export const runDirOf = (outDir: string, id: string) => path.join(outDir, 'runs', id);
+
+export async function runSweep(sweep: SweepConfig, outDir: string, options: { quiet?: boolean; log?: (line: string) => void } = {}): Promise<SweepSummary> {
+  const runs = expandSweep(sweep);
+  const results: SweepRunResult[] = [];
+  const log = options.log ?? ((line: string) => options.quiet || process.stderr.write(`${line}\n`));
+  for (const [i, run] of runs.entries()) {
+    const dir = runDirOf(outDir, run.id);
+    const summaryFile = path.join(dir, 'summary.json');
+    const params = countParams(mlmParamSpecs(resolveModel(run.config)));
+    let status: SweepRunResult['status'] = 'skipped';
+    if (!existsSync(summaryFile)) {
+      const resume = existsSync(path.join(dir, 'run.json'));
+      log(`sweep ${i + 1}/${runs.length}: ${run.id}${resume ? ' (resuming)' : ''}`);
+      await train(run.config, { outDir: dir, resume, quiet: options.quiet });
+      status = 'trained';
+    } else log(`sweep ${i + 1}/${runs.length}: ${run.id} already complete`);
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as MetricsRow & { checkpoint: string; unigram_val_ppl: number };
+    results.push({ id: run.id, model: run.model, seed: run.seed, batch_size: run.batchSize, params, dir, status, final: summary, unigram_val_ppl: summary.unigram_val_ppl });
+    // Written after every run, so an interrupted sweep still leaves a valid summary of what finished.
+    writeFileAtomic(path.join(outDir, 'sweep.json'), `${JSON.stringify({ sweep, runs: results }, null, 2)}\n`);
+  }
+  return { sweep, runs: results };
+}
+
+/** Each run's evaluation rows, in step order. */
+export function readCurve(dir: string): MetricsRow[] {
+  const file = path.join(dir, 'metrics.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as MetricsRow);
+}

@@ -1,0 +1,87 @@
+/** The sweep file: a grid of model sizes (and optionally batch sizes) trained at one budget each, over seeds. */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { formatZodError } from '../nn/config.ts';
+import { parseBudget } from '../train/budget.ts';
+import { parseTrainConfig, type TrainConfig } from '../train/config.ts';
+
+export const SweepConfigSchema = z
+  .object({
+    /** Model shorthands, e.g. ["L2-H128", "L4-H256", "L6-H384"]. */
+    models: z.array(z.string().regex(/^L\d+-H\d+(-A\d+)?(-F\d+)?$/, 'must be L{layers}-H{width}, e.g. L4-H256')).min(1).max(64),
+    seeds: z.array(z.number().int().min(0)).min(1).max(32).default([0]),
+    /** The same budget for every run: wall-clock (5m), steps, or tokens. */
+    budget: z.string().default('5m'),
+    /** Batch sizes to study; the learning rate follows `lr_scaling` from `base.batch_size`. */
+    batch_sizes: z.array(z.number().int().min(1).max(4096)).min(1).max(16).optional(),
+    lr_scaling: z.enum(['sqrt', 'linear', 'none']).default('sqrt'),
+    /** Validation perplexity whose time-to-reach the analysis reports; default: the smallest model's final mean. */
+    target_ppl: z.number().gt(1).optional(),
+    /** Everything else of a training config (data, optimizer, eval, threads, batch_size), shared by all runs. */
+    base: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type SweepConfig = z.infer<typeof SweepConfigSchema>;
+
+export interface SweepRunSpec {
+  id: string;
+  model: string;
+  seed: number;
+  batchSize: number;
+  config: TrainConfig;
+}
+
+export function parseSweepConfig(raw: unknown, where: string): SweepConfig {
+  const r = SweepConfigSchema.safeParse(raw);
+  if (!r.success) throw new Error(`${where}: ${formatZodError(r.error)}`);
+  const forbidden = ['model', 'budget', 'seed'].filter((k) => k in r.data.base);
+  if (forbidden.length > 0) throw new Error(`${where}: base.${forbidden[0]} is set by the sweep itself: use models, budget and seeds`);
+  try {
+    parseBudget(r.data.budget);
+  } catch (err) {
+    throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
+  }
+  expandSweep(r.data, where); // every run's config is valid before anything trains
+  return r.data;
+}
+
+export function readSweepConfig(file: string): SweepConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read sweep file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`sweep file ${file} is not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  return parseSweepConfig(raw, `sweep file ${file}`);
+}
+
+/** Evaluations per run when the base config does not set an interval: enough points for a curve. */
+const EVALS_PER_RUN = 10;
+
+/** Every run of the grid, with its full training config. */
+export function expandSweep(s: SweepConfig, where = 'sweep'): SweepRunSpec[] {
+  const base = parseTrainConfig({ model: s.models[0], ...s.base }, `${where}: base`);
+  const budget = parseBudget(s.budget);
+  const evalInterval = (s.base.eval as { interval_s?: number } | undefined)?.interval_s ?? (budget.kind === 'seconds' ? Math.max(1, budget.value / EVALS_PER_RUN) : base.eval.interval_s);
+  const batches = s.batch_sizes ?? [base.batch_size];
+  const runs: SweepRunSpec[] = [];
+  for (const model of s.models) {
+    for (const batchSize of batches) {
+      const ratio = batchSize / base.batch_size;
+      const lr = base.optimizer.lr * (s.lr_scaling === 'linear' ? ratio : s.lr_scaling === 'sqrt' ? Math.sqrt(ratio) : 1);
+      for (const seed of s.seeds) {
+        const raw = { ...s.base, model, budget: s.budget, seed, batch_size: batchSize, optimizer: { ...base.optimizer, lr }, eval: { ...base.eval, interval_s: evalInterval } };
+        const id = `${model}-b${batchSize}-s${seed}`;
+        runs.push({ id, model, seed, batchSize, config: parseTrainConfig(raw, `${where}: run ${id}`) });
+      }
+    }
+  }
+  return runs;
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, tmpDir } from '../helpers/cli.ts';
+
+describe('tltc demo --quick', () => {
+  it('runs the whole workflow on the default data and ends with a report, a Pareto front and a recommendation', () => {
+    const dir = tmpDir();
+    const out = path.join(dir, 'demo');
+    const r = runCli(['demo', '--quick', '--out', out, '--threads', '2', '--quiet'], { TLTC_CACHE_DIR: path.join(dir, 'cache') }, 900_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.trim(), '', 'no warnings from quiet mode');
+    assert.match(r.stdout, /Most accurate deployable model: L\d-H\d+-\w+/);
+    assert.match(r.stdout, /Pareto front by file size: /);
+    assert.match(r.stdout, new RegExp(`report: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/report.html`));
+
+    const result = JSON.parse(readFileSync(path.join(out, 'demo.json'), 'utf8'));
+    assert.equal(result.analysis.sizes.length, 3);
+    assert.equal(result.points.length, 9);
+    for (const p of result.points) assert.ok(p.bytes > 0 && p.latency_ms > 0 && p.accuracy >= 0 && p.accuracy <= 1, JSON.stringify(p));
+    // Quantized files are smaller than their fp32 source.
+    for (const m of ['L1-H64', 'L2-H64', 'L2-H128']) {
+      const of = (f: string) => result.points.find((p: { id: string }) => p.id === `${m}-${f}`).bytes;
+      assert.ok(of('q4') < of('int8') && of('int8') < of('fp32'), m);
+    }
+
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    assert.equal(svgs.length, 5, 'five plots');
+    // The wall-clock plot: one line per model size, each with points.
+    const curvePlot = svgs[0];
+    for (const m of ['L1-H64', 'L2-H64', 'L2-H128']) assert.ok(curvePlot.includes(`>${m}</text>`), `legend names ${m}`);
+    const lines = curvePlot.match(/aria-roledescription="line mark" d="M[\d.,]+L[^"]+"/g) ?? [];
+    assert.ok(lines.length >= 3, `${lines.length} drawn curves`);
+    // The Pareto plots: nine model points plus the front's markers, and the front's line.
+    for (const plot of svgs.slice(3)) {
+      const points = plot.match(/aria-roledescription="point"/g) ?? [];
+      assert.ok(points.length >= 10, `${points.length} points`);
+      assert.ok(plot.includes('stroke-dasharray="4,3"'), 'the front is drawn');
+    }
+    assert.ok(!/<script/i.test(html), 'no scripts: it opens from disk as it is');
+  });
+});
