@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadTask } from '../data/tasks.ts';
-import { buildClassifierExport, containerBits, type WeightFormat } from '../export/classifier_graph.ts';
+import { buildClassifierExport, containerBits, embeddingScheme, type WeightFormat } from '../export/classifier_graph.ts';
 import { serializeGraph } from '../graph/index.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
@@ -83,9 +83,9 @@ export function formatFile(f: WeightFormat): string {
 }
 
 function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
-  const emb = fp32Embeddings || f.kind === 'fp32' ? '' : '; embeddings quantized the same way (GatherBlockQuantized)';
+  const emb = fp32Embeddings || f.kind === 'fp32' ? '' : '; embeddings symmetric in the same blocks';
   if (f.kind === 'fp32') return 'fp32 weights';
-  if (f.kind === 'int8') return `int8 weights per output channel, dynamic int8 activations (DynamicQuantizeMatMul)${fp32Embeddings ? '' : '; embeddings 8-bit in blocks of 32 (GatherBlockQuantized)'}`;
+  if (f.kind === 'int8') return `int8 weights per output channel, dynamic int8 activations (DynamicQuantizeMatMul)${fp32Embeddings ? '' : '; embeddings 8-bit symmetric in blocks of 32'}`;
   const stored = containerBits(f.bits) === f.bits ? '' : `, stored as ${containerBits(f.bits)}-bit`;
   return `${f.bits}-bit weights, asymmetric, blocks of ${f.block} (MatMulNBits${stored})${emb}`;
 }
@@ -93,9 +93,8 @@ function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
 /** The quantizer the export applies, for fake quantization during QAT. */
 function exportScheme(f: WeightFormat): { linear: QuantScheme; embeddings: QuantScheme } | null {
   if (f.kind === 'fp32') return null;
-  if (f.kind === 'int8') return { linear: { bits: 8, symmetric: true, granularity: { kind: 'channel' } }, embeddings: { bits: 8, symmetric: false, granularity: { kind: 'group', size: 32 } } };
-  const scheme: QuantScheme = { bits: f.bits, symmetric: false, granularity: { kind: 'group', size: f.block } };
-  return { linear: scheme, embeddings: scheme };
+  if (f.kind === 'int8') return { linear: { bits: 8, symmetric: true, granularity: { kind: 'channel' } }, embeddings: embeddingScheme(8, 32) };
+  return { linear: { bits: f.bits, symmetric: false, granularity: { kind: 'group', size: f.block } }, embeddings: embeddingScheme(f.bits, f.block) };
 }
 
 const EMBEDDINGS = ['roberta.embeddings.word_embeddings.weight', 'roberta.embeddings.position_embeddings.weight'];

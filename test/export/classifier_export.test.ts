@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fakeQuantize } from '../../src/compress/quantize.ts';
-import { buildClassifierExport, int8Weights, type WeightFormat } from '../../src/export/classifier_graph.ts';
+import { buildClassifierExport, embeddingScheme, int8Weights, type WeightFormat } from '../../src/export/classifier_graph.ts';
 import { Graph, MS_DOMAIN, serializeGraph } from '../../src/graph/index.ts';
 import { buildClassifier, classifierParamSpecs } from '../../src/nn/classifier.ts';
 import { validateModelConfig } from '../../src/nn/config.ts';
@@ -65,7 +65,8 @@ describe('classifier export', () => {
     const fq = new Map(weights);
     for (const s of specs) {
       const linear = s.shape.length === 2 && !s.name.includes('embeddings');
-      if (linear || (embeddings && s.name.includes('embeddings'))) fq.set(s.name, fakeQuantize(weights.get(s.name)!, s.shape, scheme));
+      if (linear) fq.set(s.name, fakeQuantize(weights.get(s.name)!, s.shape, scheme));
+      if (embeddings && s.name.includes('embeddings')) fq.set(s.name, fakeQuantize(weights.get(s.name)!, s.shape, embeddingScheme(bits, block)));
     }
     return fq;
   }
