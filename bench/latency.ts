@@ -1,0 +1,28 @@
+/**
+ * `npm run bench:latency -- FILE.onnx ...`: median latency of exported classifiers at batch 1 and
+ * 8 (sequence 128, 2 threads unless TLTC_THREADS is set), every file in the same process one
+ * after another, so a table compares them under the same conditions. Prints JSON lines, then a table.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { medianLatency } from '../src/compress/measure.ts';
+import { createSession } from '../src/runtime/session.ts';
+
+const files = process.argv.slice(2);
+if (files.length === 0) {
+  process.stderr.write('bench:latency: pass one or more exported .onnx classifier files\n');
+  process.exit(1);
+}
+const threads = Number(process.env.TLTC_THREADS ?? 2);
+const rows: { file: string; bytes: number; batch1_ms: number; batch8_ms: number }[] = [];
+for (const file of files) {
+  const session = await createSession(readFileSync(file), { threads });
+  const row = { file, bytes: statSync(file).size, batch1_ms: await medianLatency(session, 1, 128, 40, 5), batch8_ms: await medianLatency(session, 8, 128, 40, 5) };
+  await session.release();
+  rows.push(row);
+  process.stdout.write(`${JSON.stringify(row)}\n`);
+}
+const name = (f: string) => path.relative(process.cwd(), f);
+const width = Math.max(...rows.map((r) => name(r.file).length), 4);
+process.stdout.write(`\n${'file'.padEnd(width)}  ${'MB'.padStart(7)}  ${'b1 ms'.padStart(7)}  ${'b8 ms'.padStart(7)}\n`);
+for (const r of rows) process.stdout.write(`${name(r.file).padEnd(width)}  ${(r.bytes / 1e6).toFixed(2).padStart(7)}  ${r.batch1_ms.toFixed(1).padStart(7)}  ${r.batch8_ms.toFixed(1).padStart(7)}\n`);
