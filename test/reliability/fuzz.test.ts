@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readCorpusPath } from '../../src/data/prepare.ts';
+import { parseSweepConfig } from '../../src/experiments/sweep_config.ts';
 import { parseTrainConfig } from '../../src/train/config.ts';
 import { runCli, tmpDir } from '../helpers/cli.ts';
 import { seededRandom } from '../helpers/rng.ts';
@@ -95,7 +96,53 @@ function badConfigs(): [string, Json][] {
   return cases;
 }
 
+/** Bad sweep files: sweep-level breakers, plus every bad training config whose fault lies in what a sweep's `base` holds. */
+function badSweeps(): [string, Json][] {
+  const { model: _m, budget: _b, seed: _s, ...base } = clone(VALID);
+  const valid = { models: ['L1-H64'], seeds: [0], budget: '10s', base };
+  const breakers: Record<string, Json[]> = {
+    models: [[], 'L1-H64', [5], ['L0-H64'], ['L1-H0'], ['L2-H100-A3'], ['L2-H64-A0'], ['X'], null, Array(65).fill('L1-H64')],
+    seeds: [[], [-1], [1.5], 'all', null, ['0']],
+    budget: ['0s', '-5m', 'forever', 5, '', '10 parsecs'],
+    batch_sizes: [[], [0], [-1], ['8'], 5, [1.5]],
+    lr_scaling: ['cubic', 1, null],
+    target_ppl: [0, -1, 'low', 1],
+    base: [null, 'x', [], { model: 'L1-H64' }, { budget: '1m' }, { seed: 1 }],
+  };
+  const cases: [string, Json][] = [];
+  for (const [key, values] of Object.entries(breakers)) for (const v of values) cases.push([`${key}=${JSON.stringify(v)}`, { ...clone(valid), [key]: v }]);
+  cases.push(['unknown key', { ...clone(valid), colour: 'red' }]);
+  for (const [name, raw] of badConfigs()) {
+    const r = raw as Record<string, unknown>;
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) continue;
+    if (JSON.stringify(r.model) !== JSON.stringify(VALID.model) || r.budget !== VALID.budget || r.seed !== VALID.seed) continue;
+    const { model: _mm, budget: _bb, seed: _ss, ...rest } = r;
+    cases.push([`base: ${name}`, { ...clone(valid), base: rest }]);
+  }
+  return cases;
+}
+
 describe('bad input fuzzing', () => {
+  it('bad sweep files each get a one-line error naming the file', () => {
+    const { model: _m, budget: _b, seed: _s, ...base } = clone(VALID);
+    assert.doesNotThrow(() => parseSweepConfig({ models: ['L1-H64'], seeds: [0], budget: '10s', base }, 'sweep'));
+    const cases = badSweeps();
+    assert.ok(cases.length >= 150, `${cases.length} cases`);
+    for (const [name, raw] of cases) {
+      let message = '';
+      try {
+        parseSweepConfig(raw, 'sweep fuzz.json');
+      } catch (err) {
+        assert.ok(err instanceof Error, `${name}: threw a non-Error`);
+        message = err.message;
+      }
+      assert.ok(message.length > 0, `${name} was accepted`);
+      assert.ok(!message.includes('\n'), `${name}: message spans lines: ${message}`);
+      assert.match(message, /^sweep fuzz\.json: /, name);
+    }
+    console.log(`# reliability: bad sweep files refused ${cases.length}`);
+  });
+
   it('the valid base config is accepted (so each case fails for its own mutation)', () => {
     assert.doesNotThrow(() => parseTrainConfig(clone(VALID), 'config'));
   });
