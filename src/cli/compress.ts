@@ -22,6 +22,7 @@ export function registerCompress(program: Command): void {
     .option('--qat', 'train with fake-quantized weights (straight-through gradient) before export')
     .option('--fp32-embeddings', 'keep the embeddings fp32')
     .option('--budget <budget>', 'recovery training after pruning or for --qat: 2m, 300steps, ...', '2m')
+    .option('--recover', 'train for --budget even when nothing is pruned (a control for recovery training)')
     .option('--lr <x>', 'peak learning rate of recovery training', positiveNumber('--lr'))
     .option('--batch-size <n>', 'sequences per recovery step', positiveInt('--batch-size'))
     .option('--seed <n>', 'random seed', positiveInt('--seed'))

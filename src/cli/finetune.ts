@@ -14,8 +14,9 @@ export function registerFinetune(program: Command): void {
     .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'))
     .option('--seed <n>', 'random seed', positiveInt('--seed'))
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
+    .option('--eval-examples <n>', 'score val and test on a fixed random subset of this many examples each', positiveInt('--eval-examples'))
     .option('--quiet', 'no progress output')
-    .action(async (flags: { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; quiet?: boolean }) => {
+    .action(async (flags: { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; quiet?: boolean }) => {
       const r = await finetune({ ...flags, outDir: flags.out });
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });

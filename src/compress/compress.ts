@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadTask } from '../data/tasks.ts';
+import { loadTask, sampleExamples } from '../data/tasks.ts';
 import { buildClassifierExport, containerBits, embeddingScheme, type WeightFormat } from '../export/classifier_graph.ts';
 import { serializeGraph } from '../graph/index.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
@@ -24,7 +24,6 @@ import { trainClassifier } from '../train/classifier_training.ts';
 import { acquireRunLock } from '../train/lock.ts';
 import type { OptimizerConfig } from '../train/optimizer.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { Random } from '../util/random.ts';
 import { CompressionConstraints, prunableWeights, type PruningPlan } from './constraints.ts';
 import { medianLatency, scoreOnnx } from './measure.ts';
 import type { QuantScheme } from './quantize.ts';
@@ -47,6 +46,8 @@ export interface CompressOptions {
   fp32Embeddings?: boolean;
   /** Recovery training after structured or magnitude pruning, or for QAT. */
   budget?: string;
+  /** Train for `budget` even with nothing pruned: the control that separates compression from extra training. */
+  recover?: boolean;
   lr?: number;
   batchSize?: number;
   seed?: number;
@@ -54,6 +55,8 @@ export interface CompressOptions {
   split?: 'val' | 'test';
   /** Measure accuracy on this many examples of the split (a fixed random subset) instead of all. */
   examples?: number;
+  /** The reference fp32 measurement of this checkpoint with the same split, examples and threads, to reuse instead of repeating. */
+  reference?: ReferenceMeasurement;
   quiet?: boolean;
 }
 
@@ -99,12 +102,15 @@ function exportScheme(f: WeightFormat): { linear: QuantScheme; embeddings: Quant
 
 const EMBEDDINGS = ['roberta.embeddings.word_embeddings.weight', 'roberta.embeddings.position_embeddings.weight'];
 
-interface Measured {
-  file: string;
+export interface ReferenceMeasurement {
   bytes: number;
   accuracy: number;
   macro_f1: number;
   latency_ms: { batch1: number; batch8: number };
+}
+
+interface Measured extends ReferenceMeasurement {
+  file: string;
 }
 
 export async function compress(options: CompressOptions): Promise<Record<string, unknown>> {
@@ -146,9 +152,7 @@ async function run(
   const tok = tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`);
   const reference: ModelConfig = ck.config.model;
   const seq = reference.max_len;
-  const all = task[options.split ?? 'test'];
-  const chosen = options.examples !== undefined && options.examples < all.length ? Array.from(new Random(0x5eed).shuffle(Int32Array.from(all.keys())).subarray(0, options.examples), (i) => all[i]) : all;
-  const evalSplit = encodeExamples(tok, chosen, seq);
+  const evalSplit = encodeExamples(tok, sampleExamples(task[options.split ?? 'test'], options.examples), seq);
   const quantizeEmbeddings = !options.fp32Embeddings;
 
   const measure = async (file: string, model: ModelConfig, params: ReadonlyMap<string, Float32Array>, f: WeightFormat): Promise<Measured> => {
@@ -163,7 +167,12 @@ async function run(
       await session.release();
     }
   };
-  const baseline = await measure(path.join(outDir, 'reference', 'model.onnx'), reference, ck.params, { kind: 'fp32' });
+  const referenceFile = path.join(outDir, 'reference', 'model.onnx');
+  let baseline: Measured;
+  if (options.reference) {
+    writeFileAtomic(referenceFile, serializeGraph(buildClassifierExport({ model: reference, numLabels: classes, params: ck.params, format: { kind: 'fp32' } })));
+    baseline = { ...options.reference, file: referenceFile };
+  } else baseline = await measure(referenceFile, reference, ck.params, { kind: 'fp32' });
 
   // 1. Structured pruning: rank on training batches, remove, recover below.
   let model = reference;
@@ -195,7 +204,7 @@ async function run(
 
   // 2. Recovery training, with magnitude pruning and fake quantization in the graph.
   const scheme = exportScheme(format);
-  const needsTraining = structuredReport !== undefined || sparsity > 0 || options.qat === true;
+  const needsTraining = structuredReport !== undefined || sparsity > 0 || options.qat === true || options.recover === true;
   const specs = classifierParamSpecs(model, classes);
   const params: Parameter[] = specs.map((spec) => ({ spec, data: weights.get(spec.name)! }));
   const pruning: PruningPlan | null = sparsity > 0 ? { sparsity, schedule: options.schedule ?? 'gradual', scope: options.scope ?? 'global', rampEnd: 0.75 } : null;
@@ -260,6 +269,7 @@ async function run(
     structuredReport ? `structured: ${structuredReport.heads_removed}/${structuredReport.heads_total} heads and ${structuredReport.neurons_removed}/${structuredReport.neurons_total} FFN neurons removed` : '',
     pruning ? `magnitude pruning to ${sparsity} (${pruning.schedule}, ${pruning.scope}) of the encoder's linear weights` : '',
     options.qat ? 'quantization-aware training (fake quantization, straight-through gradient)' : '',
+    options.recover && !structuredReport && !pruning && !options.qat ? `further training for ${options.budget ?? '2m'} (control)` : '',
     describeFormat(format, !quantizeEmbeddings),
   ].filter(Boolean);
   const result = {

@@ -3,6 +3,7 @@
  * of their source file (15 classes), split into train/val/test by file, so no passage of a file
  * appears in two splits.
  */
+import { Random } from '../util/random.ts';
 import { brownFiles } from './corpus.ts';
 
 export interface Example {
@@ -95,4 +96,11 @@ export function loadTask(name: string, maxWords = 80): Task {
     });
   }
   return task;
+}
+
+/** A fixed random subset of `n` examples (all of them when n is absent or not smaller), for quicker measurement. */
+export function sampleExamples(examples: readonly Example[], n?: number): readonly Example[] {
+  if (n === undefined || n >= examples.length) return examples;
+  const order = new Random(0x5eed).shuffle(Int32Array.from(examples.keys()));
+  return Array.from(order.subarray(0, n), (i) => examples[i]);
 }

@@ -98,7 +98,7 @@ export interface SizeSummary {
 export interface SweepAnalysis {
   target_ppl: number;
   sizes: SizeSummary[];
-  /** Best size by mean measured perplexity at each budget on the grid. */
+  /** Best size by mean measured perplexity at each budget on the grid (up to the shortest run's end). */
   frontier: { wall_s: number; model: string; ppl: number }[];
   /** Does the largest size reach the smallest's final perplexity in less wall-clock? */
   larger_wins?: { largest: string; smallest: string; target_ppl: number; largest_s?: number; smallest_s: number; answer: 'yes' | 'no' };
@@ -112,8 +112,9 @@ export function analyzeSweep(curves: readonly RunCurve[], targetPpl?: number, gr
   const withRows = sizes.map((runs) => runs.filter((r) => r.rows.length > 0)).filter((runs) => runs.length > 0);
   const smallest = withRows[0];
   const target = targetPpl ?? (smallest ? meanStd(smallest.map((r) => finalOf(r).val_ppl)).mean : NaN);
-  const maxWall = Math.max(0, ...curves.flatMap((c) => c.rows.map((r) => r.wall_s)));
-  const grid = Array.from({ length: gridPoints }, (_, i) => (maxWall * (i + 1)) / gridPoints);
+  // The grid ends where the shortest run ends, so every size is compared at every grid point.
+  const commonWall = Math.min(...curves.filter((c) => c.rows.length > 0).map((c) => c.rows.at(-1)!.wall_s));
+  const grid = Number.isFinite(commonWall) ? Array.from({ length: gridPoints }, (_, i) => (commonWall * (i + 1)) / gridPoints) : [];
   const summaries: SizeSummary[] = withRows.map((runs) => {
     const finals = runs.map((r) => finalOf(r).val_ppl);
     const times = runs.map((r) => timeToTarget(r.rows, target)).filter((t): t is number => t !== undefined);

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compress } from '../compress/compress.ts';
+import { compress, type ReferenceMeasurement } from '../compress/compress.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { finetune } from '../train/finetune.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -65,18 +65,18 @@ const PLANS: Record<'quick' | 'full', DemoPlan> = {
   },
   full: {
     models: ['L2-H128', 'L4-H256', 'L6-H384'],
-    budget: '100s',
+    budget: '80s',
     vocab: 8192,
     seqLen: 128,
     batch: 32,
-    finetuneBudget: '60s',
+    finetuneBudget: '45s',
     grid: [
       { name: 'fp32', quant: 'fp32' },
       { name: 'int8', quant: 'int8' },
       { name: 'q4', quant: 'int4' },
-      { name: 'q4-p50', quant: 'int4', prune: 0.5, budget: '20s' },
+      { name: 'q4-p50', quant: 'int4', prune: 0.5, budget: '15s' },
     ],
-    examples: 400,
+    examples: 300,
   },
 };
 
@@ -108,16 +108,19 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
     const ftFile = path.join(ftDir, 'finetune.json');
     if (!existsSync(ftFile)) {
       log(`fine-tuning ${run.model} on genre (${plan.finetuneBudget})`);
-      await finetune({ checkpoint: run.dir, task: 'genre', outDir: ftDir, budget: plan.finetuneBudget, lr: 1e-3, batchSize: 32, threads, quiet: options.quiet });
+      await finetune({ checkpoint: run.dir, task: 'genre', outDir: ftDir, budget: plan.finetuneBudget, lr: 1e-3, batchSize: 16, evalExamples: plan.examples, threads, quiet: options.quiet });
     }
+    let reference: ReferenceMeasurement | undefined;
     for (const g of plan.grid) {
       const cDir = path.join(out, 'compress', `${run.model}-${g.name}`);
       const cFile = path.join(cDir, 'compress.json');
       if (!existsSync(cFile)) {
         log(`compressing ${run.model}: ${g.name}`);
-        await compress({ checkpoint: ftDir, task: 'genre', quant: g.quant, prune: g.prune, budget: g.budget, outDir: cDir, threads, examples: plan.examples, quiet: options.quiet });
+        await compress({ checkpoint: ftDir, task: 'genre', quant: g.quant, prune: g.prune, budget: g.budget, outDir: cDir, threads, examples: plan.examples, reference, quiet: options.quiet });
       }
-      const c = JSON.parse(readFileSync(cFile, 'utf8')) as { accuracy: number; fp32_accuracy: number; bytes: number; latency_ms: { batch1: number; batch8: number }; method: string };
+      const c = JSON.parse(readFileSync(cFile, 'utf8')) as { accuracy: number; fp32_accuracy: number; fp32_macro_f1: number; fp32_bytes: number; fp32_latency_ms: { batch1: number; batch8: number }; bytes: number; latency_ms: { batch1: number; batch8: number }; method: string };
+      // Every grid point of a size is compared with the same fp32 measurement, taken once.
+      reference ??= { accuracy: c.fp32_accuracy, macro_f1: c.fp32_macro_f1, bytes: c.fp32_bytes, latency_ms: c.fp32_latency_ms };
       points.push({ id: `${run.model}-${g.name}`, model: run.model, format: g.name, method: c.method, accuracy: c.accuracy, fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 });
     }
   }
@@ -127,9 +130,11 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
   const best = recommend(points, {});
   const smallest = recommend(points, { maxBytes: Math.min(...points.map((p) => p.bytes)) * 2 });
   const fastest = recommend(points, { maxLatencyMs: Math.min(...points.map((p) => p.latency_ms)) * 1.5 });
-  const bestSize = analysis.frontier.at(-1);
+  const bestSize = analysis.sizes.length > 0 ? analysis.sizes.reduce((a, b) => (b.final_ppl.mean < a.final_ppl.mean ? b : a)) : undefined;
   const recommendation = [
-    bestSize ? `Training: with ${plan.budget} of training, ${bestSize.model} reached the lowest validation perplexity (${bestSize.ppl.toFixed(1)}) of the sizes tried.` : 'Training: no run produced a validation curve.',
+    bestSize
+      ? `Training: with ${plan.budget} of training each, ${bestSize.model} reached the lowest validation perplexity (${bestSize.final_ppl.mean.toFixed(1)}; ${analysis.sizes.map((s) => `${s.model} ${s.final_ppl.mean.toFixed(1)}`).join(', ')}).`
+      : 'Training: no run produced a validation curve.',
     best ? `Most accurate deployable model: ${best.id} (${(100 * best.accuracy).toFixed(1)}% test accuracy, ${(best.bytes / 1e6).toFixed(2)} MB, ${best.latency_ms.toFixed(1)} ms at batch 8).` : '',
     smallest ? `Within twice the smallest file: ${smallest.id} (${(100 * smallest.accuracy).toFixed(1)}%, ${(smallest.bytes / 1e6).toFixed(2)} MB).` : '',
     fastest ? `Within 1.5x the lowest latency: ${fastest.id} (${(100 * fastest.accuracy).toFixed(1)}%, ${fastest.latency_ms.toFixed(1)} ms).` : '',

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadTask, type Task } from '../data/tasks.ts';
+import { loadTask, sampleExamples, type Task } from '../data/tasks.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
 import { initParams, type Parameter } from '../nn/params.ts';
@@ -28,6 +28,8 @@ export interface FinetuneOptions {
   lr?: number;
   seed?: number;
   threads?: number;
+  /** Score val and test on this many examples each (a fixed random subset) instead of all. */
+  evalExamples?: number;
   quiet?: boolean;
 }
 
@@ -54,7 +56,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const seq = model.max_len;
     const batch = options.batchSize ?? 16;
     const classes = task.labels.length;
-    const [train, val, test] = [task.train, task.val, task.test].map((s) => encodeExamples(tok, s, seq));
+    const train = encodeExamples(tok, task.train, seq);
+    const [val, test] = [task.val, task.test].map((s) => encodeExamples(tok, sampleExamples(s, options.evalExamples), seq));
     const specs = classifierParamSpecs(model, classes);
     const fresh = initParams(specs, model, options.seed ?? 0);
     const params: Parameter[] = specs.map((spec, i) => ({ spec, data: ck.params.get(spec.name) ?? fresh[i].data }));
