@@ -122,24 +122,29 @@ function badSweeps(): [string, Json][] {
   return cases;
 }
 
+/** Every case must throw an Error whose message is one line starting with `where: `. */
+function assertAllRefused(cases: readonly [string, Json][], parse: (raw: unknown, where: string) => unknown, where: string): void {
+  for (const [name, raw] of cases) {
+    let message = '';
+    try {
+      parse(raw, where);
+    } catch (err) {
+      assert.ok(err instanceof Error, `${name}: threw a non-Error`);
+      message = err.message;
+    }
+    assert.ok(message.length > 0, `${name} was accepted`);
+    assert.ok(!message.includes('\n'), `${name}: message spans lines: ${message}`);
+    assert.ok(message.startsWith(`${where}: `), `${name}: ${message}`);
+  }
+}
+
 describe('bad input fuzzing', () => {
   it('bad sweep files each get a one-line error naming the file', () => {
     const { model: _m, budget: _b, seed: _s, ...base } = clone(VALID);
     assert.doesNotThrow(() => parseSweepConfig({ models: ['L1-H64'], seeds: [0], budget: '10s', base }, 'sweep'));
     const cases = badSweeps();
     assert.ok(cases.length >= 150, `${cases.length} cases`);
-    for (const [name, raw] of cases) {
-      let message = '';
-      try {
-        parseSweepConfig(raw, 'sweep fuzz.json');
-      } catch (err) {
-        assert.ok(err instanceof Error, `${name}: threw a non-Error`);
-        message = err.message;
-      }
-      assert.ok(message.length > 0, `${name} was accepted`);
-      assert.ok(!message.includes('\n'), `${name}: message spans lines: ${message}`);
-      assert.match(message, /^sweep fuzz\.json: /, name);
-    }
+    assertAllRefused(cases, parseSweepConfig, 'sweep fuzz.json');
     console.log(`# reliability: bad sweep files refused ${cases.length}`);
   });
 
@@ -150,18 +155,7 @@ describe('bad input fuzzing', () => {
   it('300+ bad configs each get a one-line error naming the config', () => {
     const cases = badConfigs();
     assert.ok(cases.length >= 300, `${cases.length} cases`);
-    for (const [name, raw] of cases) {
-      let message = '';
-      try {
-        parseTrainConfig(raw, 'config fuzz.json');
-      } catch (err) {
-        assert.ok(err instanceof Error, `${name}: threw a non-Error`);
-        message = err.message;
-      }
-      assert.ok(message.length > 0, `${name} was accepted`);
-      assert.ok(!message.includes('\n'), `${name}: message spans lines: ${message}`);
-      assert.match(message, /^config fuzz\.json: /, name);
-    }
+    assertAllRefused(cases, parseTrainConfig, 'config fuzz.json');
     console.log(`# reliability: bad configs refused ${cases.length}`);
   });
 
