@@ -70,8 +70,8 @@ export function fitPowerLaw(ts: readonly number[], losses: readonly number[]): P
     const sxx = xs.reduce((s, x) => s + (x - mx) ** 2, 0);
     if (sxx === 0) continue;
     const b = xs.reduce((s, x, i) => s + (x - mx) * (pts[i][1] - meanL), 0) / sxx;
-    if (b < 0) continue; // loss must fall with time
     const a = meanL - b * mx;
+    if (b < 0 || a < 0) continue; // loss falls with time towards a non-negative floor
     const sse = xs.reduce((s, x, i) => s + (pts[i][1] - a - b * x) ** 2, 0);
     if (sse < bestSse) {
       bestSse = sse;
