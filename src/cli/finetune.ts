@@ -7,7 +7,7 @@ export function registerFinetune(program: Command): void {
     .command('finetune')
     .description('fine-tune a pretrained checkpoint on a classification task; writes finetune.json and a classifier checkpoint to --out')
     .requiredOption('--checkpoint <dir>', 'pretrained checkpoint folder or run folder')
-    .option('--task <name>', 'task: genre | spam', 'genre')
+    .option('--task <name>', 'task: genre | sentiment | spam', 'genre')
     .requiredOption('--out <dir>', 'output folder')
     .option('--budget <budget>', 'training budget: 3m, 500steps, ...', '3m')
     .option('--batch-size <n>', 'sequences per step', positiveInt('--batch-size'))

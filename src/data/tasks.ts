@@ -1,10 +1,11 @@
 /**
  * Downstream classification tasks. `genre`: passages of the Brown corpus labelled with the genre
  * of their source file (15 classes), split into train/val/test by file, so no passage of a file
- * appears in two splits. `spam`: see spam.ts.
+ * appears in two splits. `sentiment` and `spam`: see sentiment.ts and spam.ts.
  */
 import { Random } from '../util/random.ts';
 import { brownFiles } from './corpus.ts';
+import { sentimentTask } from './sentiment.ts';
 import { spamTask } from './spam.ts';
 
 export interface Example {
@@ -40,7 +41,7 @@ export const BROWN_GENRES: Record<string, string> = {
   r: 'humor',
 };
 
-export const TASKS = ['genre', 'spam'] as const;
+export const TASKS = ['genre', 'sentiment', 'spam'] as const;
 export type TaskName = (typeof TASKS)[number];
 
 /** Which split each of `n` files of one class goes to: ~10% val and ~10% test, at least one each, evenly spaced. */
@@ -82,6 +83,7 @@ export function passages(text: string, maxWords: number): string[] {
  */
 export function loadTask(name: string, maxWords = 80): Task {
   if (name === 'spam') return spamTask(maxWords);
+  if (name === 'sentiment') return sentimentTask(maxWords);
   if (name !== 'genre') throw new Error(`unknown task "${name}": available tasks are ${TASKS.join(', ')}`);
   const labels = Object.keys(BROWN_GENRES);
   const task: Task = { name, labels: labels.map((l) => BROWN_GENRES[l]), train: [], val: [], test: [] };

@@ -34,6 +34,6 @@ describe('genre task', () => {
   });
 
   it('refuses an unknown task with one line', () => {
-    assert.throws(() => loadTask('nli'), /unknown task "nli": available tasks are genre, spam/);
+    assert.throws(() => loadTask('nli'), /unknown task "nli": available tasks are genre, sentiment, spam/);
   });
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { decodeHeader, emailText, htmlToText } from '../../src/data/email.ts';
+import { SENTIMENT_FILE } from '../../src/data/sentiment.ts';
 import { loadTask } from '../../src/data/tasks.ts';
 
 const msg = (headers: string[], body: string) => `From someone@example.org Thu Aug 22 13:17:22 2002\n${headers.join('\n')}\n\n${body}`;
@@ -80,5 +82,36 @@ describe('spam task', () => {
     }
     // The corpus does hold duplicates, so the check above is not vacuous.
     assert.ok(splitOf.size < 6046);
+  });
+});
+
+describe('sentiment task', () => {
+  const missing = !existsSync(SENTIMENT_FILE);
+  it('reads the 4,000 Pang & Lee sentences, half positive, split without leaks', { skip: missing && process.env.CI !== 'true' ? `${SENTIMENT_FILE} is missing (CI installs python3-pattern; elsewhere: apt-get install python3-pattern)` : false }, () => {
+    const task = loadTask('sentiment');
+    const all = [...task.train, ...task.val, ...task.test];
+    assert.equal(all.length, 4000);
+    assert.equal(all.filter((e) => e.label === 1).length, 2000);
+    assert.deepEqual(task.labels, ['negative', 'positive']);
+    assert.ok(task.test.length > 300 && task.val.length > 300);
+    assert.ok(all.every((e) => e.text.length > 0 && !e.text.includes('\n') && !e.text.startsWith('\ufeff')));
+    const splitOf = new Map<string, string>();
+    for (const s of ['train', 'val', 'test'] as const) {
+      for (const e of task[s]) {
+        assert.equal(splitOf.get(e.text) ?? s, s, 'a sentence is in two splits');
+        splitOf.set(e.text, s);
+      }
+    }
+  });
+
+  it('a missing corpus file is one line that says how to install it', () => {
+    const saved = process.env.TLTC_SENTIMENT_FILE;
+    process.env.TLTC_SENTIMENT_FILE = '/nonexistent/polarity.csv';
+    try {
+      assert.throws(() => loadTask('sentiment'), /^Error: the sentiment task reads \/nonexistent\/polarity.csv, which is missing: install Debian's python3-pattern/);
+    } finally {
+      if (saved === undefined) delete process.env.TLTC_SENTIMENT_FILE;
+      else process.env.TLTC_SENTIMENT_FILE = saved;
+    }
   });
 });
