@@ -14,7 +14,7 @@ export function registerCompress(program: Command): void {
     .description('compress a fine-tuned classifier (structured and magnitude pruning, QAT, k-bit weights), export it and measure accuracy, bytes and latency through onnxruntime; writes compress.json')
     .requiredOption('--checkpoint <dir>', 'fine-tuned (tltc finetune) checkpoint or its folder')
     .option('--task <name>', 'task the classifier was fine-tuned on', 'genre')
-    .option('--quant <format>', 'fp32 | int8 | int4 | <bits>[:g32|:g64|:g128] with bits 2..8', 'int8')
+    .option('--quant <format>', 'fp32 | int8 | int4 | <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8', 'int8')
     .option('--prune <sparsity>', 'magnitude-prune the encoder weights to this sparsity, in [0, 1)', sparsity)
     .addOption(new Option('--schedule <kind>', 'reach --prune at once or on the cubic schedule over the budget').choices(['oneshot', 'gradual']).default('gradual'))
     .addOption(new Option('--scope <scope>', 'one magnitude threshold for all layers, or one per weight').choices(['global', 'layer']).default('global'))

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadTask, sampleExamples } from '../data/tasks.ts';
-import { buildClassifierExport, containerBits, embeddingScheme, type WeightFormat } from '../export/classifier_graph.ts';
+import { blockGranularity, buildClassifierExport, containerBits, embeddingScheme, type NbitsBlock, type WeightFormat } from '../export/classifier_graph.ts';
 import { serializeGraph } from '../graph/index.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
@@ -60,9 +60,9 @@ export interface CompressOptions {
   quiet?: boolean;
 }
 
-const QUANT_HINT = 'use fp32, int8, int4, or <bits>[:g32|:g64|:g128] with bits 2..8';
+const QUANT_HINT = 'use fp32, int8, int4, or <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8';
 
-/** `fp32`, `int8` (per-channel weights, dynamic int8 activations), `int4` (= 4:g32), or `<bits>[:g32|:g64|:g128]`. */
+/** `fp32`, `int8` (per-channel weights, dynamic int8 activations), `int4` (= 4:g32), or `<bits>[:g32|:g64|:g128|:per-channel]`. */
 export function parseWeightFormat(spec: string): WeightFormat {
   const parts = spec.trim().toLowerCase().split(':');
   const head = parts[0];
@@ -70,10 +70,11 @@ export function parseWeightFormat(spec: string): WeightFormat {
   const bits = head === 'int4' ? 4 : /^\d+$/.test(head) ? Number(head) : NaN;
   if (Number.isNaN(bits)) throw new Error(`--quant "${spec}" is not understood: ${QUANT_HINT}`);
   if (bits < 2 || bits > 8) throw new Error(`--quant "${spec}": bits must be from 2 to 8`);
-  let block: 32 | 64 | 128 = 32;
+  let block: NbitsBlock = 32;
   for (const p of parts.slice(1)) {
     if (p === 'g32' || p === 'g64' || p === 'g128') block = Number(p.slice(1)) as 32 | 64 | 128;
-    else throw new Error(`--quant "${spec}": "${p}" is not exported (n-bit weights are stored in blocks for MatMulNBits): ${QUANT_HINT}`);
+    else if (p === 'per-channel') block = 'channel';
+    else throw new Error(`--quant "${spec}": "${p}" is not exported (n-bit weights are stored per channel or in blocks for MatMulNBits): ${QUANT_HINT}`);
   }
   return { kind: 'nbits', bits, block };
 }
@@ -82,7 +83,7 @@ export function parseWeightFormat(spec: string): WeightFormat {
 export function formatFile(f: WeightFormat): string {
   if (f.kind === 'fp32') return 'model.onnx';
   if (f.kind === 'int8') return 'model_quantized.onnx';
-  return `model_q${f.bits}${f.block === 32 ? '' : `_g${f.block}`}.onnx`;
+  return `model_q${f.bits}${f.block === 32 ? '' : f.block === 'channel' ? '_channel' : `_g${f.block}`}.onnx`;
 }
 
 function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
@@ -90,14 +91,14 @@ function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
   if (f.kind === 'fp32') return 'fp32 weights';
   if (f.kind === 'int8') return `int8 weights per output channel, dynamic int8 activations (DynamicQuantizeMatMul)${fp32Embeddings ? '' : '; embeddings 8-bit symmetric in blocks of 32'}`;
   const stored = containerBits(f.bits) === f.bits ? '' : `, stored as ${containerBits(f.bits)}-bit`;
-  return `${f.bits}-bit weights, asymmetric, blocks of ${f.block} (MatMulNBits${stored})${emb}`;
+  return `${f.bits}-bit weights, asymmetric, ${f.block === 'channel' ? 'per output channel' : `blocks of ${f.block}`} (MatMulNBits${stored})${emb}`;
 }
 
 /** The quantizer the export applies, for fake quantization during QAT. */
 function exportScheme(f: WeightFormat): { linear: QuantScheme; embeddings: QuantScheme } | null {
   if (f.kind === 'fp32') return null;
   if (f.kind === 'int8') return { linear: { bits: 8, symmetric: true, granularity: { kind: 'channel' } }, embeddings: embeddingScheme(8, 32) };
-  return { linear: { bits: f.bits, symmetric: false, granularity: { kind: 'group', size: f.block } }, embeddings: embeddingScheme(f.bits, f.block) };
+  return { linear: { bits: f.bits, symmetric: false, granularity: blockGranularity(f.block) }, embeddings: embeddingScheme(f.bits, f.block) };
 }
 
 const EMBEDDINGS = ['roberta.embeddings.word_embeddings.weight', 'roberta.embeddings.position_embeddings.weight'];
@@ -212,8 +213,8 @@ async function run(
   if (options.qat && scheme) {
     // Every exported linear weight (the classifier head too) and, when quantized, the embeddings.
     fakeQuant = new Map(specs.filter((s) => s.shape.length === 2 && !s.name.startsWith('roberta.embeddings.')).map((s) => [s.name, scheme.linear]));
-    const block = scheme.embeddings.granularity.kind === 'group' ? scheme.embeddings.granularity.size : 32;
-    if (quantizeEmbeddings && model.d_model % block === 0) for (const name of EMBEDDINGS) fakeQuant.set(name, scheme.embeddings);
+    const g = scheme.embeddings.granularity;
+    if (quantizeEmbeddings && (g.kind !== 'group' || model.d_model % g.size === 0)) for (const name of EMBEDDINGS) fakeQuant.set(name, scheme.embeddings);
   }
   const constraints = new CompressionConstraints(prunableWeights(model), pruning, fakeQuant);
   let recovery: Record<string, unknown> | undefined;

@@ -8,7 +8,7 @@
  */
 import { Graph, MS_DOMAIN, ops, type Tensor } from '../graph/index.ts';
 import { headDim, layerFfn, layerHeads, type ModelConfig } from '../nn/config.ts';
-import { quantize, type QuantScheme } from '../compress/quantize.ts';
+import { quantize, type Granularity, type QuantScheme } from '../compress/quantize.ts';
 
 /**
  * How linear weights are stored: fp32 MatMul; int8 per output channel with dynamic int8
@@ -16,7 +16,14 @@ import { quantize, type QuantScheme } from '../compress/quantize.ts';
  * (MatMulNBits, weights only). onnxruntime has 2-, 4- and 8-bit kernels; other widths are
  * quantized to their own levels and stored in the next wider container.
  */
-export type WeightFormat = { kind: 'fp32' } | { kind: 'int8' } | { kind: 'nbits'; bits: number; block: 32 | 64 | 128 };
+export type WeightFormat = { kind: 'fp32' } | { kind: 'int8' } | { kind: 'nbits'; bits: number; block: NbitsBlock };
+/** Group size along the input axis, or one scale per output channel (a whole row). */
+export type NbitsBlock = 32 | 64 | 128 | 'channel';
+
+/** The quantizer's granularity for a block setting. */
+export function blockGranularity(block: NbitsBlock): Granularity {
+  return block === 'channel' ? { kind: 'channel' } : { kind: 'group', size: block };
+}
 
 export interface ExportInput {
   model: ModelConfig;
@@ -28,9 +35,12 @@ export interface ExportInput {
 }
 
 /** How embeddings are quantized: symmetric, so no zero points are stored, in blocks along the row. */
-export function embeddingScheme(bits: number, block: number): QuantScheme {
-  return { bits, symmetric: true, granularity: { kind: 'group', size: block as 32 | 64 | 128 } };
+export function embeddingScheme(bits: number, block: NbitsBlock): QuantScheme {
+  return { bits, symmetric: true, granularity: blockGranularity(block) };
 }
+
+/** The power of two (at least 16, as MatMulNBits requires) that holds a whole row of `cols`. */
+const rowBlock = (cols: number) => Math.max(16, 2 ** Math.ceil(Math.log2(cols)));
 
 /** The storage width onnxruntime has kernels for: 2, 4 or 8 bits. */
 export function containerBits(bits: number): 2 | 4 | 8 {
@@ -58,19 +68,21 @@ function packZeroPoints(zp: ArrayLike<number>, rows: number, blocks: number, con
 
 /**
  * A (rows, cols) weight quantized asymmetrically in blocks along cols, packed for the contrib ops.
- * A row's short last block (cols not a multiple of block, as after structured pruning) is padded
- * with its zero point, which dequantizes to 0.
+ * A row's short last block (cols not a multiple of block, as after structured pruning, or a
+ * per-channel row stored in a power-of-two block) is padded with its zero point, which
+ * dequantizes to 0. Returns the stored block size too.
  */
-function blockQuantized(w: Float32Array, rows: number, cols: number, bits: number, block: 32 | 64 | 128) {
+function blockQuantized(w: Float32Array, rows: number, cols: number, bits: number, block: NbitsBlock) {
   const container = containerBits(bits);
-  const q = quantize(w, [rows, cols], { bits, symmetric: false, granularity: { kind: 'group', size: block } });
+  const q = quantize(w, [rows, cols], { bits, symmetric: false, granularity: blockGranularity(block) });
   const blocks = q.blocksPerRow;
-  const padded = new Int16Array(rows * blocks * block);
+  const stored = block === 'channel' ? rowBlock(cols) : block;
+  const padded = new Int16Array(rows * blocks * stored);
   for (let r = 0; r < rows; r++) {
-    padded.set(q.codes.subarray(r * cols, (r + 1) * cols), r * blocks * block);
-    padded.fill(q.zeroPoints[r * blocks + blocks - 1], r * blocks * block + cols, (r + 1) * blocks * block);
+    padded.set(q.codes.subarray(r * cols, (r + 1) * cols), r * blocks * stored);
+    padded.fill(q.zeroPoints[r * blocks + blocks - 1], r * blocks * stored + cols, (r + 1) * blocks * stored);
   }
-  return { container, blocks, codes: packCodes(padded, container), scales: q.scales, zeroPoints: packZeroPoints(q.zeroPoints, rows, blocks, container) };
+  return { container, blocks, stored, codes: packCodes(padded, container), scales: q.scales, zeroPoints: packZeroPoints(q.zeroPoints, rows, blocks, container) };
 }
 
 /** Symmetric int8 codes of a (out, in) weight, laid out (in, out) as MatMul's B, with one scale per output. */
@@ -130,13 +142,13 @@ class Builder {
   }
 
   /** com.microsoft MatMulNBits: weights in asymmetric blocks along the input axis (zero points packed like the codes). */
-  private nbitsLinear(x: Tensor, w: Float32Array, bias: Tensor, name: string, out: number, inp: number, bits: number, block: number): Tensor {
-    const q = blockQuantized(w, out, inp, bits, block as 32 | 64 | 128);
-    const b = this.g.constant(q.codes, 'uint8', [out, q.blocks, (block * q.container) / 8], `${name}.weight_q${bits}`);
+  private nbitsLinear(x: Tensor, w: Float32Array, bias: Tensor, name: string, out: number, inp: number, bits: number, block: NbitsBlock): Tensor {
+    const q = blockQuantized(w, out, inp, bits, block);
+    const b = this.g.constant(q.codes, 'uint8', [out, q.blocks, (q.stored * q.container) / 8], `${name}.weight_q${bits}`);
     const scales = this.g.constant(q.scales, 'float32', [out * q.blocks], `${name}.weight_scales`);
     const zeros = this.g.constant(q.zeroPoints.data, 'uint8', [out * q.zeroPoints.cols], `${name}.weight_zero_points`);
     const shape = [...x.shape.slice(0, -1), out];
-    const y = this.g.addNode('MatMulNBits', [x, b, scales, zeros], { K: inp, N: out, bits: q.container, block_size: block }, [{ dtype: 'float32', shape }], { domain: MS_DOMAIN })[0];
+    const y = this.g.addNode('MatMulNBits', [x, b, scales, zeros], { K: inp, N: out, bits: q.container, block_size: q.stored }, [{ dtype: 'float32', shape }], { domain: MS_DOMAIN })[0];
     return ops.add(y, bias);
   }
 
@@ -150,13 +162,14 @@ class Builder {
   embedding(name: string, rows: number, cols: number, ids: Tensor): Tensor {
     const f = this.input.format;
     const bits = f.kind === 'int8' ? 8 : f.kind === 'nbits' ? f.bits : 32;
-    const block = f.kind === 'nbits' ? f.block : 32;
+    const setting: NbitsBlock = f.kind === 'nbits' ? f.block : 32;
+    const block = setting === 'channel' ? cols : setting;
     if (!this.input.quantizeEmbeddings || f.kind === 'fp32' || cols % block !== 0) return ops.gather(this.const(name, [rows, cols]), ids);
     const g = this.g;
     const container = containerBits(bits);
     const perByte = 8 / container;
     const offset = 1 << (container - 1);
-    const q = quantize(this.param(name), [rows, cols], embeddingScheme(bits, block));
+    const q = quantize(this.param(name), [rows, cols], embeddingScheme(bits, setting));
     const table = g.constant(packCodes(Array.from(q.codes, (c) => c + offset), container), 'uint8', [rows, cols / perByte], `${name}_q${bits}`);
     const scales = g.constant(q.scales, 'float32', [rows, cols / block], `${name}_scales`);
     const packed = ops.gather(table, ids); // (B, T, cols / perByte)

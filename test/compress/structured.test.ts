@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { attentionOutput, maskStructures, parseStructured, removeStructures, selectKept, structureImportance } from '../../src/compress/structured.ts';
 import { fakeQuantize } from '../../src/compress/quantize.ts';
-import { buildClassifierExport } from '../../src/export/classifier_graph.ts';
+import { blockGranularity, buildClassifierExport } from '../../src/export/classifier_graph.ts';
 import { serializeGraph } from '../../src/graph/index.ts';
 import { buildClassifier, classifierParamSpecs } from '../../src/nn/classifier.ts';
 import type { ModelConfig } from '../../src/nn/config.ts';
@@ -52,18 +52,20 @@ describe('structured pruning', () => {
     assert.ok(maxDiff(await trainingGraph(smaller.model, smaller.params), pruned) < 1e-4);
   });
 
-  it('a 4-bit export of the pruned model (FFN widths not a multiple of the block) computes with its dequantized weights', async () => {
-    const smaller = removeStructures(model, weights, keptHeads, keptNeurons);
-    const scheme = { bits: 4, symmetric: false, granularity: { kind: 'group' as const, size: 32 as const } };
-    const fq = new Map(smaller.params);
-    for (const spec of classifierParamSpecs(smaller.model, classes)) {
-      if (spec.shape.length === 2 && !spec.name.includes('embeddings')) fq.set(spec.name, fakeQuantize(smaller.params.get(spec.name)!, spec.shape, scheme));
-    }
-    const s = await createSession(serializeGraph(buildClassifierExport({ model: smaller.model, numLabels: classes, params: smaller.params, format: { kind: 'nbits', bits: 4, block: 32 } })), { threads: 1 });
-    const out = await s.run({ input_ids: ortTensor('int64', split.ids.subarray(0, batch * seq), [batch, seq]), attention_mask: ortTensor('int64', split.mask.subarray(0, batch * seq), [batch, seq]) });
-    const ref = await exported(smaller.model, fq);
-    assert.ok(maxDiff(out.logits.data as Float32Array, ref) < 1e-3, `max diff ${maxDiff(out.logits.data as Float32Array, ref)}`);
-  });
+  for (const block of [32, 'channel'] as const) {
+    it(`a 4-bit ${block === 'channel' ? 'per-channel' : 'g32'} export of the pruned model (FFN widths not a multiple of the block) computes with its dequantized weights`, async () => {
+      const smaller = removeStructures(model, weights, keptHeads, keptNeurons);
+      const scheme = { bits: 4, symmetric: false, granularity: blockGranularity(block) };
+      const fq = new Map(smaller.params);
+      for (const spec of classifierParamSpecs(smaller.model, classes)) {
+        if (spec.shape.length === 2 && !spec.name.includes('embeddings')) fq.set(spec.name, fakeQuantize(smaller.params.get(spec.name)!, spec.shape, scheme));
+      }
+      const s = await createSession(serializeGraph(buildClassifierExport({ model: smaller.model, numLabels: classes, params: smaller.params, format: { kind: 'nbits', bits: 4, block } })), { threads: 1 });
+      const out = await s.run({ input_ids: ortTensor('int64', split.ids.subarray(0, batch * seq), [batch, seq]), attention_mask: ortTensor('int64', split.mask.subarray(0, batch * seq), [batch, seq]) });
+      const ref = await exported(smaller.model, fq);
+      assert.ok(maxDiff(out.logits.data as Float32Array, ref) < 1e-3, `max diff ${maxDiff(out.logits.data as Float32Array, ref)}`);
+    });
+  }
 
   it('selects the lowest layer-normalized scores, never the last structure of a layer', () => {
     const scores = [Float64Array.from([1, 2, 3, 4]), Float64Array.from([10, 0.1])];

@@ -79,7 +79,7 @@ describe('tltc finetune and compress end to end', () => {
     for (const [args, message] of [
       [['--quant', 'int3x'], /^tltc: --quant "int3x" is not understood/],
       [['--quant', '9'], /^tltc: --quant "9": bits must be from 2 to 8/],
-      [['--quant', '4:per-channel'], /is not exported/],
+      [['--quant', '4:per-tensor'], /is not exported/],
       [['--prune', '1'], /^tltc: --prune must be a sparsity in \[0, 1\)/],
       [['--prune', '-0.2'], /--prune must be a sparsity/],
       [['--structured', 'heads=2'], /heads must be a fraction/],

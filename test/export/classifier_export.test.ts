@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fakeQuantize } from '../../src/compress/quantize.ts';
-import { buildClassifierExport, embeddingScheme, int8Weights, type WeightFormat } from '../../src/export/classifier_graph.ts';
+import { blockGranularity, buildClassifierExport, embeddingScheme, int8Weights, type NbitsBlock, type WeightFormat } from '../../src/export/classifier_graph.ts';
 import { Graph, MS_DOMAIN, serializeGraph } from '../../src/graph/index.ts';
 import { buildClassifier, classifierParamSpecs } from '../../src/nn/classifier.ts';
 import { validateModelConfig } from '../../src/nn/config.ts';
@@ -60,8 +60,8 @@ describe('classifier export', () => {
   });
 
   /** The weights an n-bit export computes with: linears (and optionally word embeddings) fake-quantized as the exporter quantizes them. */
-  function fakeQuantized(bits: number, block: 32 | 64 | 128, embeddings: boolean): Map<string, Float32Array> {
-    const scheme = { bits, symmetric: false, granularity: { kind: 'group' as const, size: block } };
+  function fakeQuantized(bits: number, block: NbitsBlock, embeddings: boolean): Map<string, Float32Array> {
+    const scheme = { bits, symmetric: false, granularity: blockGranularity(block) };
     const fq = new Map(weights);
     for (const s of specs) {
       const linear = s.shape.length === 2 && !s.name.includes('embeddings');
@@ -78,8 +78,10 @@ describe('classifier export', () => {
     [3, 32, false],
     [6, 64, true],
     [8, 32, false],
+    [4, 'channel', true],
+    [5, 'channel', false],
   ] as const) {
-    it(`${bits}-bit export (MatMulNBits, block ${block}${embeddings ? ', quantized embeddings' : ''}) computes exactly with its dequantized weights`, async () => {
+    it(`${bits}-bit export (MatMulNBits, ${block === 'channel' ? 'per channel' : `block ${block}`}${embeddings ? ', quantized embeddings' : ''}) computes exactly with its dequantized weights`, async () => {
       const ref = await trainingLogits(fakeQuantized(bits, block, embeddings));
       const got = await exportedLogits({ kind: 'nbits', bits, block }, weights, batch, embeddings);
       assert.ok(maxDiff(ref, got) < 1e-3, `max diff ${maxDiff(ref, got)}`);
