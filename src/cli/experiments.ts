@@ -24,8 +24,9 @@ export function registerExperiments(program: Command): void {
     .option('--train-budget <time>', 'wall-clock training budget, e.g. 90s')
     .option('--max-bytes <n>', 'largest acceptable ONNX file in bytes', positiveNumber('--max-bytes'))
     .option('--max-latency-ms <ms>', 'largest acceptable batch-8 latency', positiveNumber('--max-latency-ms'))
-    .action((flags: { dir: string; trainBudget?: string; maxBytes?: number; maxLatencyMs?: number }) => {
-      const r = plan({ dir: flags.dir, trainBudget: flags.trainBudget, limits: { maxBytes: flags.maxBytes, maxLatencyMs: flags.maxLatencyMs } });
+    .option('--report <file>', 'also write an HTML report of the folder (plots and tables) to this file')
+    .action(async (flags: { dir: string; trainBudget?: string; maxBytes?: number; maxLatencyMs?: number; report?: string }) => {
+      const r = await plan({ dir: flags.dir, trainBudget: flags.trainBudget, limits: { maxBytes: flags.maxBytes, maxLatencyMs: flags.maxLatencyMs }, report: flags.report });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     });
 

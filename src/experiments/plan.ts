@@ -6,14 +6,20 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseBudget } from '../train/budget.ts';
-import { analyzeSweep, interpolate, type RunCurve } from './analysis.ts';
-import { paretoFront, recommend, type InferenceLimits, type ModelPoint } from './pareto.ts';
+import { defaultThreads } from '../runtime/session.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { machineInfo } from '../util/machine.ts';
+import { analyzeSweep, interpolate, type RunCurve, type SweepAnalysis } from './analysis.ts';
+import { paretoFront, recommend, type InferenceLimits } from './pareto.ts';
+import { renderReport, type ReportPoint } from './report.ts';
 import { readCurve, type SweepSummary } from './sweep.ts';
 
 export interface PlanOptions {
   dir: string;
   trainBudget?: string;
   limits: InferenceLimits;
+  /** Also write report.html (plots and tables) for the folder here. */
+  report?: string;
 }
 
 function findFiles(dir: string, name: string, depth = 3): string[] {
@@ -26,18 +32,21 @@ function findFiles(dir: string, name: string, depth = 3): string[] {
   return found;
 }
 
-export function plan(options: PlanOptions): Record<string, unknown> {
+export async function plan(options: PlanOptions): Promise<Record<string, unknown>> {
   const dir = path.resolve(options.dir);
   if (!existsSync(dir)) throw new Error(`${dir} does not exist: point --dir at a tltc demo or sweep output folder`);
   const sweeps = findFiles(dir, 'sweep.json', 2);
   const compressed = findFiles(dir, 'compress.json', 3);
   if (sweeps.length === 0 && compressed.length === 0) throw new Error(`${dir} holds no sweep.json or compress.json: run tltc sweep, tltc compress or tltc demo first`);
   const result: Record<string, unknown> = { dir };
+  let curves: RunCurve[] = [];
+  let analysis: SweepAnalysis | undefined;
+  let points: ReportPoint[] = [];
 
   if (sweeps.length > 0) {
     const summary = JSON.parse(readFileSync(sweeps[0], 'utf8')) as SweepSummary;
-    const curves: RunCurve[] = summary.runs.map((r) => ({ id: r.id, model: r.model, params: r.params, seed: r.seed, batch_size: r.batch_size, rows: readCurve(r.dir) }));
-    const analysis = analyzeSweep(curves, summary.sweep.target_ppl);
+    curves = summary.runs.map((r) => ({ id: r.id, model: r.model, params: r.params, seed: r.seed, batch_size: r.batch_size, rows: readCurve(r.dir) }));
+    analysis = analyzeSweep(curves, summary.sweep.target_ppl);
     result.sweep = { sizes: analysis.sizes.map(({ curve: _curve, ...s }) => s), larger_wins: analysis.larger_wins };
     if (options.trainBudget) {
       const b = parseBudget(options.trainBudget);
@@ -58,14 +67,21 @@ export function plan(options: PlanOptions): Record<string, unknown> {
   }
 
   if (compressed.length > 0) {
-    const points: ModelPoint[] = compressed.map((f) => {
-      const c = JSON.parse(readFileSync(f, 'utf8')) as { accuracy: number; bytes: number; latency_ms: { batch8: number }; method: string; model?: string };
-      return { id: path.basename(path.dirname(f)), model: c.model ?? '?', method: c.method, accuracy: c.accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8 };
+    points = compressed.map((f) => {
+      const c = JSON.parse(readFileSync(f, 'utf8')) as { accuracy: number; fp32_accuracy: number; bytes: number; latency_ms: { batch1: number; batch8: number }; method: string; model?: string; quantization?: { format?: { kind: string } } };
+      const id = path.basename(path.dirname(f));
+      return { id, model: c.model ?? '?', format: c.quantization?.format?.kind ?? id, method: c.method, accuracy: c.accuracy, fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 };
     });
     result.pareto_bytes = paretoFront(points, (p) => p.bytes).map((p) => p.id);
     result.pareto_latency = paretoFront(points, (p) => p.latency_ms).map((p) => p.id);
     const pick = recommend(points, options.limits);
     result.inference_recommendation = pick ?? { model: null, reason: 'no compressed model fits the limits' };
+  }
+  if (options.report) {
+    const recommendation = [result.train_recommendation, result.inference_recommendation].filter(Boolean).map((r) => JSON.stringify(r));
+    const html = await renderReport({ title: `tltc report: ${path.basename(dir)}`, analysis: analysis ?? analyzeSweep([]), curves, points, recommendation, machine: machineInfo(defaultThreads()), generated: new Date().toISOString() });
+    writeFileAtomic(path.resolve(options.report), html);
+    result.report = path.resolve(options.report);
   }
   return result;
 }

@@ -7,11 +7,13 @@ import type { SweepAnalysis, RunCurve } from './analysis.ts';
 import { paretoFront, type ModelPoint } from './pareto.ts';
 import { lineChart, paretoChart, renderSvg } from './plots.ts';
 
+export type ReportPoint = ModelPoint & { format: string; latency_batch1_ms: number; fp32_accuracy: number };
+
 export interface ReportInput {
   title: string;
   analysis: SweepAnalysis;
   curves: RunCurve[];
-  points: (ModelPoint & { format: string; latency_batch1_ms: number; fp32_accuracy: number })[];
+  points: ReportPoint[];
   recommendation: string[];
   machine: Record<string, unknown>;
   generated: string;
@@ -31,13 +33,19 @@ export async function renderReport(r: ReportInput): Promise<string> {
   const points = r.points.map((p) => ({ id: p.id, model: p.model, format: p.format, accuracy: p.accuracy, bytes_mb: p.bytes / 1e6, latency_ms: p.latency_ms }));
   const frontBytes = paretoFront(points, (p) => p.bytes_mb);
   const frontLatency = paretoFront(points, (p) => p.latency_ms);
-  const svgs = await Promise.all([
+  const curveSvgs = await Promise.all([
     renderSvg(lineChart({ title: 'Validation perplexity against wall-clock (mean ± std over seeds)', rows: sizeRows, x: 'wall_s', xTitle: 'training seconds', y: 'ppl', yTitle: 'validation perplexity', series: 'model', band: { lo: 'lo', hi: 'hi' } })),
     renderSvg(lineChart({ title: 'Validation perplexity against steps', rows: runRows, x: 'step', xTitle: 'step', y: 'val_ppl', yTitle: 'validation perplexity', series: 'run' })),
     renderSvg(lineChart({ title: 'Validation perplexity against training FLOPs', rows: runRows.filter((x) => x.flops > 0), x: 'flops', xTitle: 'training FLOPs', y: 'val_ppl', yTitle: 'validation perplexity', series: 'run', logX: true })),
-    renderSvg(paretoChart({ title: 'Accuracy against file size (Pareto front marked)', points, front: frontBytes, cost: 'bytes_mb', costTitle: 'ONNX file (MB)', logX: true })),
-    renderSvg(paretoChart({ title: 'Accuracy against batch-8 latency (Pareto front marked)', points, front: frontLatency, cost: 'latency_ms', costTitle: 'latency, batch 8 (ms)' })),
   ]);
+  // A sweep without compressed models has no accuracy to plot.
+  const paretoSvgs =
+    points.length === 0
+      ? []
+      : await Promise.all([
+          renderSvg(paretoChart({ title: 'Accuracy against file size (Pareto front marked)', points, front: frontBytes, cost: 'bytes_mb', costTitle: 'ONNX file (MB)', logX: true })),
+          renderSvg(paretoChart({ title: 'Accuracy against batch-8 latency (Pareto front marked)', points, front: frontLatency, cost: 'latency_ms', costTitle: 'latency, batch 8 (ms)' })),
+        ]);
   const sizeTable = table(
     ['model', 'params', 'runs', 'final val ppl', '± std', `time to ppl ${num(r.analysis.target_ppl)} (s)`, 'fit a + b t^-c'],
     r.analysis.sizes.map((s) => [
@@ -68,17 +76,9 @@ td:first-child,th:first-child,td:last-child{text-align:left}.plots{display:flex;
 <p>Generated ${esc(r.generated)}.</p>
 <h2>Recommendation</h2><div class="rec">${r.recommendation.map((l) => `<p>${esc(l)}</p>`).join('')}</div>
 <h2>Training at equal wall-clock</h2><p>${winsText}</p>
-<div class="plots">${svgs
-    .slice(0, 3)
-    .map((s) => `<div class="plot">${s}</div>`)
-    .join('')}</div>
+<div class="plots">${curveSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>
 ${sizeTable}
-<h2>Compression: accuracy against size and latency</h2>
-<div class="plots">${svgs
-    .slice(3)
-    .map((s) => `<div class="plot">${s}</div>`)
-    .join('')}</div>
-${pointTable}
+${paretoSvgs.length > 0 ? `<h2>Compression: accuracy against size and latency</h2>\n<div class="plots">${paretoSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>\n${pointTable}` : ''}
 <h2>Machine</h2>${table(['', ''], Object.entries(r.machine))}
 </body></html>
 `;

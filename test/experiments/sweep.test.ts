@@ -50,11 +50,16 @@ describe('tltc sweep and plan', () => {
     const summary = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8'));
     assert.equal(summary.runs.length, 3);
 
-    const planned = runCli(['plan', '--dir', out], env);
+    const report = path.join(dir, 'sweep-report.html');
+    const planned = runCli(['plan', '--dir', out, '--report', report], env);
     assert.equal(planned.code, 0, planned.stderr);
     const p = JSON.parse(planned.stdout);
     assert.equal(p.sweep.sizes.length, 3);
     assert.ok(['yes', 'no'].includes(p.sweep.larger_wins.answer));
+    // A sweep alone: the three curve plots, no Pareto plots.
+    const html = readFileSync(report, 'utf8');
+    assert.equal((html.match(/<svg/g) ?? []).length, 3);
+    assert.ok(!html.includes('Pareto'));
   });
 
   it('refuses bad sweep files with one line', () => {
