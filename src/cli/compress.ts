@@ -1,6 +1,9 @@
 import { type Command, Option } from 'commander';
-import { compress } from '../compress/compress.ts';
+import { compress, type CompressOptions } from '../compress/compress.ts';
 import { positiveInt, positiveNumber } from './errors.ts';
+
+/** What commander hands the action: the options by their camel-cased flag names. */
+type CompressFlags = Omit<CompressOptions, 'outDir'> & { out: string };
 
 function sparsity(value: string): number {
   const n = Number(value);
@@ -30,8 +33,9 @@ export function registerCompress(program: Command): void {
     .requiredOption('--out <dir>', 'output folder')
     .option('--threads <n>', 'intra-op threads for training and measurement', positiveInt('--threads'))
     .option('--quiet', 'no progress output')
-    .action(async (flags: Record<string, unknown> & { out: string; checkpoint: string; task: string; quant: string }) => {
-      const r = await compress({ ...flags, outDir: flags.out } as Parameters<typeof compress>[0]);
+    .action(async (flags: CompressFlags) => {
+      const { out, ...rest } = flags;
+      const r = await compress({ ...rest, outDir: out });
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 }
