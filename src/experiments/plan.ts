@@ -45,7 +45,8 @@ export async function plan(options: PlanOptions): Promise<Record<string, unknown
 
   if (sweeps.length > 0) {
     const summary = JSON.parse(readFileSync(sweeps[0], 'utf8')) as SweepSummary;
-    curves = summary.runs.map((r) => ({ id: r.id, model: r.model, params: r.params, seed: r.seed, batch_size: r.batch_size, rows: readCurve(r.dir) }));
+    // Run folders are stored relative to sweep.json (absolute in older files).
+    curves = summary.runs.map((r) => ({ id: r.id, model: r.model, params: r.params, seed: r.seed, batch_size: r.batch_size, rows: readCurve(path.resolve(path.dirname(sweeps[0]), r.dir)) }));
     analysis = analyzeSweep(curves, summary.sweep.target_ppl);
     result.sweep = { sizes: analysis.sizes.map(({ curve: _curve, ...s }) => s), larger_wins: analysis.larger_wins };
     if (options.trainBudget) {

@@ -48,7 +48,12 @@ export async function runSweep(sweep: SweepConfig, outDir: string, options: { qu
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as MetricsRow & { checkpoint: string; unigram_val_ppl: number };
     results.push({ id: run.id, model: run.model, seed: run.seed, batch_size: run.batchSize, params, dir, status, final: summary, unigram_val_ppl: summary.unigram_val_ppl });
     // Written after every run, so an interrupted sweep still leaves a valid summary of what finished.
-    writeFileAtomic(path.join(outDir, 'sweep.json'), `${JSON.stringify({ sweep, runs: results }, null, 2)}\n`);
+    // Run folders are relative to sweep.json, so the folder can be moved or shipped as a whole.
+    const portable = results.map((r) => {
+      const { run: _absolute, ...final } = r.final as SweepRunResult['final'] & { run?: string };
+      return { ...r, dir: path.relative(outDir, r.dir), final: { ...final, checkpoint: final.checkpoint && path.relative(outDir, final.checkpoint) } };
+    });
+    writeFileAtomic(path.join(outDir, 'sweep.json'), `${JSON.stringify({ sweep, runs: portable }, null, 2)}\n`);
   }
   return { sweep, runs: results };
 }
