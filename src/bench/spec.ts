@@ -1,7 +1,7 @@
 /** The benchmark spec schema of ../shared/bench/*.json, accepted exactly. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { formatZodError } from '../nn/config.ts';
+import { formatZodError } from '../util/zod_error.ts';
 
 export const BenchSpecSchema = z
   .object({

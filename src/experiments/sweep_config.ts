@@ -1,7 +1,7 @@
 /** The sweep file: a grid of model sizes (and optionally batch sizes) trained at one budget each, over seeds. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { formatZodError } from '../nn/config.ts';
+import { formatZodError } from '../util/zod_error.ts';
 import { parseBudget } from '../train/budget.ts';
 import { parseTrainConfig, type TrainConfig } from '../train/config.ts';
 

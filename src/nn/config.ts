@@ -1,5 +1,6 @@
 /** Model configuration: validated at the boundary, with the shorthand names of DESIGN §2. */
 import { z } from 'zod';
+import { formatZodError } from '../util/zod_error.ts';
 
 export const ModelConfigSchema = z
   .object({
@@ -71,11 +72,4 @@ export function validateModelConfig(raw: unknown, where: string): ModelConfig {
   const r = ModelConfigSchema.safeParse(raw);
   if (!r.success) throw new Error(`${where}: ${formatZodError(r.error)}`);
   return r.data;
-}
-
-/** One line naming the first problem's field path. */
-export function formatZodError(err: z.ZodError): string {
-  const issue = err.issues[0];
-  const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  return `${path}: ${issue.message}`;
 }

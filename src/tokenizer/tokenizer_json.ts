@@ -1,6 +1,6 @@
 /** Reading and writing the Hugging Face tokenizers format (tokenizer.json, tokenizer_config.json). */
 import { z } from 'zod';
-import { formatZodError } from '../nn/config.ts';
+import { formatZodError } from '../util/zod_error.ts';
 import { BOS, EOS, FIRST_REGULAR_ID, SPECIAL_TOKENS, Tokenizer } from './tokenizer.ts';
 
 export function tokenizerToJson(tok: Tokenizer): object {

@@ -1,7 +1,8 @@
 /** The training configuration file (JSON), validated with zod; every field has a commented default. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { formatZodError, parseModelName, validateModelConfig, type ModelConfig } from '../nn/config.ts';
+import { parseModelName, validateModelConfig, type ModelConfig } from '../nn/config.ts';
+import { formatZodError } from '../util/zod_error.ts';
 import { parseBudget } from './budget.ts';
 import type { OptimizerConfig } from './optimizer.ts';
 
