@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
-import { compress, type CompressOptions } from '../compress/compress.ts';
-import { positiveInt, positiveNumber } from './errors.ts';
+import { compress, type CompressOptions } from '../export/compressed_export.ts';
+import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 
 /** What commander hands the action: the options by their camel-cased flag names. */
 type CompressFlags = Omit<CompressOptions, 'outDir'> & { out: string };
@@ -28,7 +28,7 @@ export function registerCompress(program: Command): void {
     .option('--recover', 'train for --budget even when nothing is pruned (a control for recovery training)')
     .option('--lr <x>', 'peak learning rate of recovery training', positiveNumber('--lr'))
     .option('--batch-size <n>', 'sequences per recovery step', positiveInt('--batch-size'))
-    .option('--seed <n>', 'random seed', positiveInt('--seed'))
+    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))
     .option('--examples <n>', 'measure accuracy on a fixed random subset of this many examples', positiveInt('--examples'))
     .requiredOption('--out <dir>', 'output folder')
     .option('--threads <n>', 'intra-op threads for training and measurement', positiveInt('--threads'))

@@ -19,6 +19,14 @@ export function positiveInt(flag: string) {
   };
 }
 
+export function nonNegativeInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number >= 0, got "${value}"`);
+    return n;
+  };
+}
+
 export function positiveNumber(flag: string) {
   return (value: string): number => {
     const n = Number(value);

@@ -1,9 +1,27 @@
 import type { Command } from 'commander';
 import { demo } from '../experiments/demo.ts';
+import { downstreamFromSweep, parseGrid, pointsTable } from '../experiments/downstream.ts';
+import { describeEqualBytes } from '../experiments/pareto.ts';
+import { defaultThreads } from '../runtime/session.ts';
 import { plan } from '../experiments/plan.ts';
 import { runSweep } from '../experiments/sweep.ts';
 import { readSweepConfig } from '../experiments/sweep_config.ts';
-import { positiveInt, positiveNumber } from './errors.ts';
+import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
+
+interface DownstreamFlags {
+  sweep: string;
+  out: string;
+  task: string;
+  grid: string;
+  finetuneBudget: string;
+  finetuneLr: number;
+  finetuneBatch: number;
+  pruneBudget: string;
+  examples?: number;
+  seed?: number;
+  threads?: number;
+  quiet?: boolean;
+}
 
 export function registerExperiments(program: Command): void {
   program
@@ -15,6 +33,40 @@ export function registerExperiments(program: Command): void {
     .action(async (flags: { config: string; out: string; quiet?: boolean }) => {
       const summary = await runSweep(readSweepConfig(flags.config), flags.out, { quiet: flags.quiet });
       process.stdout.write(`${JSON.stringify({ runs: summary.runs.map((r) => ({ id: r.id, status: r.status, val_ppl: r.final.val_ppl })) })}\n`);
+    });
+
+  program
+    .command('downstream')
+    .description('fine-tune one seed of every size in a sweep on a task at the same budget, compress each over a grid, measure every file; writes downstream.json')
+    .requiredOption('--sweep <dir>', 'tltc sweep output folder (holds sweep.json)')
+    .requiredOption('--out <dir>', 'output folder (fine-tuned and compressed models)')
+    .option('--task <name>', 'classification task: genre, sentiment or spam', 'genre')
+    .option('--grid <list>', 'formats as --quant takes them, each optionally +p<percent> gradual pruning', 'fp32,int8,6,4,3,4+p50,4+p90')
+    .option('--finetune-budget <budget>', 'fine-tuning budget per size, the same for all', '2m')
+    .option('--finetune-lr <lr>', 'fine-tuning learning rate', positiveNumber('--finetune-lr'), 1e-3)
+    .option('--finetune-batch <n>', 'fine-tuning batch size', positiveInt('--finetune-batch'), 16)
+    .option('--prune-budget <budget>', 'recovery training for each pruned grid point', '1m')
+    .option('--examples <n>', 'score this many test examples (a fixed random subset)', positiveInt('--examples'))
+    .option('--seed <n>', "which seed's checkpoint of each size (default: the lowest)", nonNegativeInt('--seed'))
+    .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
+    .option('--quiet', 'no progress output')
+    .action(async (flags: DownstreamFlags) => {
+      const r = await downstreamFromSweep({
+        sweepDir: flags.sweep,
+        outDir: flags.out,
+        task: flags.task,
+        grid: parseGrid(flags.grid),
+        finetuneBudget: flags.finetuneBudget,
+        finetuneLr: flags.finetuneLr,
+        finetuneBatch: flags.finetuneBatch,
+        pruneBudget: flags.pruneBudget,
+        examples: flags.examples,
+        seed: flags.seed,
+        threads: flags.threads ?? defaultThreads(),
+        quiet: flags.quiet,
+        log: (line) => flags.quiet || process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(`${pointsTable(r.points)}\n${r.equal_bytes ? `${describeEqualBytes(r.equal_bytes)}\n` : ''}`);
     });
 
   program

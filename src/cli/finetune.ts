@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { finetune } from '../train/finetune.ts';
-import { positiveInt, positiveNumber } from './errors.ts';
+import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 
 export function registerFinetune(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function registerFinetune(program: Command): void {
     .option('--budget <budget>', 'training budget: 3m, 500steps, ...', '3m')
     .option('--batch-size <n>', 'sequences per step', positiveInt('--batch-size'))
     .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'))
-    .option('--seed <n>', 'random seed', positiveInt('--seed'))
+    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--eval-examples <n>', 'score val and test on a fixed random subset of this many examples each', positiveInt('--eval-examples'))
     .option('--quiet', 'no progress output')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { parseTrainConfig, readTrainConfig, type TrainConfig } from '../train/config.ts';
 import { train } from '../train/trainer.ts';
-import { positiveInt, positiveNumber } from './errors.ts';
+import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 
 interface TrainFlags {
   config?: string;
@@ -47,11 +47,7 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'run folder (default runs/<model>)')
     .option('--resume', 'continue the run in --out from its newest complete checkpoint')
     .option('--corpus <path>', '"default", a .txt file or a folder of .txt files')
-    .option('--seed <n>', 'random seed', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`--seed must be a whole number >= 0, got "${v}"`);
-      return n;
-    })
+    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))
     .option('--threads <n>', 'intra-op threads (default: all cores)', positiveInt('--threads'))
     .option('--batch-size <n>', 'sequences per step', positiveInt('--batch-size'))
     .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'))

@@ -105,9 +105,13 @@ export interface SweepAnalysis {
 }
 
 export function analyzeSweep(curves: readonly RunCurve[], targetPpl?: number, gridPoints = 24): SweepAnalysis {
+  // A model trained at several batch sizes gives one series per batch size, never a mix.
+  const batchesOf = new Map<string, Set<number>>();
+  for (const c of curves) batchesOf.set(c.model, (batchesOf.get(c.model) ?? new Set()).add(c.batch_size));
+  const seriesOf = (c: RunCurve) => (batchesOf.get(c.model)!.size > 1 ? `${c.model} b${c.batch_size}` : c.model);
   const bySize = new Map<string, RunCurve[]>();
-  for (const c of curves) bySize.set(c.model, [...(bySize.get(c.model) ?? []), c]);
-  const sizes = [...bySize.values()].sort((x, y) => x[0].params - y[0].params);
+  for (const c of curves) bySize.set(seriesOf(c), [...(bySize.get(seriesOf(c)) ?? []), c]);
+  const sizes = [...bySize.values()].sort((x, y) => x[0].params - y[0].params || x[0].batch_size - y[0].batch_size);
   const finalOf = (r: RunCurve) => r.rows.at(-1)!;
   const withRows = sizes.map((runs) => runs.filter((r) => r.rows.length > 0)).filter((runs) => runs.length > 0);
   const smallest = withRows[0];
@@ -126,7 +130,7 @@ export function analyzeSweep(curves: readonly RunCurve[], targetPpl?: number, gr
     });
     const pooled = runs.flatMap((r) => r.rows);
     return {
-      model: runs[0].model,
+      model: seriesOf(runs[0]),
       params: runs[0].params,
       runs: runs.length,
       final_ppl: meanStd(finals),
@@ -152,4 +156,63 @@ export function analyzeSweep(curves: readonly RunCurve[], targetPpl?: number, gr
     largerWins = { largest: large.model, smallest: small.model, target_ppl: target, largest_s: largeS, smallest_s: small.final_wall_s, answer: largeS !== undefined && largeS < small.final_wall_s ? 'yes' : 'no' };
   }
   return { target_ppl: target, sizes: summaries, frontier, ...(largerWins ? { larger_wins: largerWins } : {}) };
+}
+
+export interface BatchSizeRow {
+  batch_size: number;
+  runs: number;
+  steps: number;
+  tokens_per_s: number;
+  final_ppl: { mean: number; std: number };
+  /** Mean over the seeds that reached the target; `reached` counts them. */
+  time_to_target_s?: { mean: number; std: number; reached: number };
+}
+
+export interface BatchSizeStudy {
+  model: string;
+  target_ppl: number;
+  rows: BatchSizeRow[];
+  /** The batch size that reached the target first (every seed reaching it). */
+  fastest_batch?: number;
+  /** The first batch size whose larger neighbour is no faster to the target: where larger batches stop helping. */
+  stops_helping_after?: number;
+}
+
+/**
+ * Per model trained at 2+ batch sizes: wall-clock to the target perplexity at each batch size,
+ * and where a larger batch stops shortening it.
+ */
+export function analyzeBatchSizes(curves: readonly RunCurve[], targetPpl: number): BatchSizeStudy[] {
+  const byModel = new Map<string, RunCurve[]>();
+  for (const c of curves) if (c.rows.length > 0) byModel.set(c.model, [...(byModel.get(c.model) ?? []), c]);
+  const studies: BatchSizeStudy[] = [];
+  for (const [model, runs] of byModel) {
+    const batches = [...new Set(runs.map((r) => r.batch_size))].sort((a, b) => a - b);
+    if (batches.length < 2) continue;
+    const rows = batches.map((batch_size): BatchSizeRow => {
+      const at = runs.filter((r) => r.batch_size === batch_size);
+      const last = at.map((r) => r.rows.at(-1)!);
+      const times = at.map((r) => timeToTarget(r.rows, targetPpl)).filter((t): t is number => t !== undefined);
+      const { mean, std } = meanStd(last.map((l) => l.val_ppl));
+      return {
+        batch_size,
+        runs: at.length,
+        steps: meanStd(last.map((l) => l.step)).mean,
+        tokens_per_s: meanStd(last.map((l) => l.tokens / l.wall_s)).mean,
+        final_ppl: { mean, std },
+        ...(times.length > 0 ? { time_to_target_s: { ...meanStd(times), reached: times.length } } : {}),
+      };
+    });
+    const timeOf = (r: BatchSizeRow) => (r.time_to_target_s && r.time_to_target_s.reached === r.runs ? r.time_to_target_s.mean : Infinity);
+    const fastest = rows.reduce((a, b) => (timeOf(b) < timeOf(a) ? b : a));
+    const stop = rows.findIndex((r, i) => i + 1 < rows.length && Number.isFinite(timeOf(r)) && timeOf(rows[i + 1]) >= timeOf(r));
+    studies.push({
+      model,
+      target_ppl: targetPpl,
+      rows,
+      ...(Number.isFinite(timeOf(fastest)) ? { fastest_batch: fastest.batch_size } : {}),
+      ...(stop >= 0 ? { stops_helping_after: rows[stop].batch_size } : {}),
+    });
+  }
+  return studies;
 }

@@ -4,15 +4,13 @@
  * compressed over a grid, measured through onnxruntime, then the Pareto front, a recommendation
  * and report.html. Every stage's folder is reused when complete, so a second run is quick.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compress, type ReferenceMeasurement } from '../compress/compress.ts';
 import { defaultThreads } from '../runtime/session.ts';
-import { finetune } from '../train/finetune.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { machineInfo } from '../util/machine.ts';
 import { analyzeSweep, type RunCurve } from './analysis.ts';
-import { paretoFront, recommend, type ModelPoint } from './pareto.ts';
+import { parseGrid, pointsTable, runDownstream, type DownstreamPoint } from './downstream.ts';
+import { compareAtEqualBytes, describeEqualBytes, paretoFront, recommend } from './pareto.ts';
 import { renderReport } from './report.ts';
 import { readCurve, runSweep } from './sweep.ts';
 import { parseSweepConfig } from './sweep_config.ts';
@@ -24,11 +22,7 @@ export interface DemoOptions {
   quiet?: boolean;
 }
 
-export interface DemoPoint extends ModelPoint {
-  format: string;
-  fp32_accuracy: number;
-  latency_batch1_ms: number;
-}
+export type DemoPoint = DownstreamPoint;
 
 export interface DemoResult {
   report: string;
@@ -44,7 +38,9 @@ interface DemoPlan {
   seqLen: number;
   batch: number;
   finetuneBudget: string;
-  grid: { name: string; quant: string; prune?: number; budget?: string }[];
+  /** As `tltc downstream --grid` takes it. */
+  grid: string;
+  pruneBudget: string;
   examples: number;
 }
 
@@ -56,11 +52,8 @@ const PLANS: Record<'quick' | 'full', DemoPlan> = {
     seqLen: 64,
     batch: 16,
     finetuneBudget: '10s',
-    grid: [
-      { name: 'fp32', quant: 'fp32' },
-      { name: 'int8', quant: 'int8' },
-      { name: 'q4', quant: 'int4' },
-    ],
+    grid: 'fp32,int8,4',
+    pruneBudget: '5s',
     examples: 200,
   },
   full: {
@@ -70,12 +63,8 @@ const PLANS: Record<'quick' | 'full', DemoPlan> = {
     seqLen: 128,
     batch: 32,
     finetuneBudget: '45s',
-    grid: [
-      { name: 'fp32', quant: 'fp32' },
-      { name: 'int8', quant: 'int8' },
-      { name: 'q4', quant: 'int4' },
-      { name: 'q4-p50', quant: 'int4', prune: 0.5, budget: '15s' },
-    ],
+    grid: 'fp32,int8,4,4+p50',
+    pruneBudget: '15s',
     examples: 300,
   },
 };
@@ -102,28 +91,21 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
   const analysis = analyzeSweep(curves);
 
   // 2. Fine-tune every size on genre; 3. compress each over the grid.
-  const points: DemoPoint[] = [];
-  for (const run of swept.runs) {
-    const ftDir = path.join(out, 'finetune', run.model);
-    const ftFile = path.join(ftDir, 'finetune.json');
-    if (!existsSync(ftFile)) {
-      log(`fine-tuning ${run.model} on genre (${plan.finetuneBudget})`);
-      await finetune({ checkpoint: run.dir, task: 'genre', outDir: ftDir, budget: plan.finetuneBudget, lr: 1e-3, batchSize: 16, evalExamples: plan.examples, threads, quiet: options.quiet });
-    }
-    let reference: ReferenceMeasurement | undefined;
-    for (const g of plan.grid) {
-      const cDir = path.join(out, 'compress', `${run.model}-${g.name}`);
-      const cFile = path.join(cDir, 'compress.json');
-      if (!existsSync(cFile)) {
-        log(`compressing ${run.model}: ${g.name}`);
-        await compress({ checkpoint: ftDir, task: 'genre', quant: g.quant, prune: g.prune, budget: g.budget, outDir: cDir, threads, examples: plan.examples, reference, quiet: options.quiet });
-      }
-      const c = JSON.parse(readFileSync(cFile, 'utf8')) as { accuracy: number; fp32_accuracy: number; fp32_macro_f1: number; fp32_bytes: number; fp32_latency_ms: { batch1: number; batch8: number }; bytes: number; latency_ms: { batch1: number; batch8: number }; method: string };
-      // Every grid point of a size is compared with the same fp32 measurement, taken once.
-      reference ??= { accuracy: c.fp32_accuracy, macro_f1: c.fp32_macro_f1, bytes: c.fp32_bytes, latency_ms: c.fp32_latency_ms };
-      points.push({ id: `${run.model}-${g.name}`, model: run.model, format: g.name, method: c.method, accuracy: c.accuracy, fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 });
-    }
-  }
+  const points: DemoPoint[] = await runDownstream({
+    runs: swept.runs.map((r) => ({ id: r.model, model: r.model, dir: r.dir })),
+    outDir: out,
+    task: 'genre',
+    grid: parseGrid(plan.grid),
+    finetuneBudget: plan.finetuneBudget,
+    finetuneLr: 1e-3,
+    finetuneBatch: 16,
+    pruneBudget: plan.pruneBudget,
+    examples: plan.examples,
+    threads,
+    quiet: options.quiet,
+    log,
+  });
+  const equalBytes = compareAtEqualBytes(points, plan.models.at(-1)!, plan.models[0]);
 
   // 4. Pareto front and recommendations.
   const front = paretoFront(points, (p) => p.bytes);
@@ -139,6 +121,7 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
     smallest ? `Within twice the smallest file: ${smallest.id} (${(100 * smallest.accuracy).toFixed(1)}%, ${(smallest.bytes / 1e6).toFixed(2)} MB).` : '',
     fastest ? `Within 1.5x the lowest latency: ${fastest.id} (${(100 * fastest.accuracy).toFixed(1)}%, ${fastest.latency_ms.toFixed(1)} ms).` : '',
     `Pareto front by file size: ${front.map((p) => p.id).join(', ')}.`,
+    describeEqualBytes(equalBytes),
   ].filter(Boolean);
 
   // 5. Report, results and summary.
@@ -146,12 +129,9 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
   const html = await renderReport({ title: `tltc demo${options.quick ? ' (quick)' : ''}`, analysis, curves, points, recommendation, machine, generated: new Date().toISOString() });
   const report = path.join(out, 'report.html');
   writeFileAtomic(report, html);
-  writeFileAtomic(path.join(out, 'demo.json'), `${JSON.stringify({ plan, analysis, points, recommendation, machine, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
-  const pad = (s: string, n: number) => s.padEnd(n);
+  writeFileAtomic(path.join(out, 'demo.json'), `${JSON.stringify({ plan, analysis, points, equal_bytes: equalBytes, recommendation, machine, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
   const summary = [
-    `${pad('model', 10)} ${pad('format', 8)} ${pad('accuracy', 9)} ${pad('MB', 7)} ${pad('ms b8', 7)}`,
-    ...points.map((p) => `${pad(p.model, 10)} ${pad(p.format, 8)} ${pad((100 * p.accuracy).toFixed(1) + '%', 9)} ${pad((p.bytes / 1e6).toFixed(2), 7)} ${pad(p.latency_ms.toFixed(1), 7)}${front.includes(p) ? ' *' : ''}`),
-    '(* on the Pareto front of accuracy against file size)',
+    pointsTable(points),
     ...recommendation,
     `report: ${report}`,
   ].join('\n');

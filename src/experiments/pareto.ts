@@ -34,3 +34,47 @@ export function recommend<T extends ModelPoint>(points: readonly T[], limits: In
   if (fits.length === 0) return undefined;
   return fits.reduce((a, b) => (b.accuracy > a.accuracy || (b.accuracy === a.accuracy && b.bytes < a.bytes) ? b : a));
 }
+
+export interface EqualBytesPair {
+  large: { id: string; bytes: number; accuracy: number };
+  /** The most accurate point of the small model whose file is no larger. */
+  small?: { id: string; bytes: number; accuracy: number };
+  large_wins: boolean;
+}
+
+export interface EqualBytesComparison {
+  large_model: string;
+  small_model: string;
+  pairs: EqualBytesPair[];
+  /** Does some compressed point of the large model beat every point of the small model at no more bytes? */
+  answer: 'yes' | 'no';
+}
+
+/**
+ * The seed paper's second question: at equal file size, does a heavily compressed large model
+ * beat a lightly compressed small one? Each point of the large model no larger than the small
+ * model's largest file is paired with the best point of the small model that fits in its bytes.
+ */
+export function compareAtEqualBytes<T extends ModelPoint>(points: readonly T[], largeModel: string, smallModel: string): EqualBytesComparison {
+  const small = points.filter((p) => p.model === smallModel);
+  // Only sizes the small model also spans: a large file beating a smaller one is no equal-bytes win.
+  const largestSmall = Math.max(...small.map((p) => p.bytes));
+  const pairs = points
+    .filter((p) => p.model === largeModel && p.bytes <= largestSmall)
+    .sort((a, b) => a.bytes - b.bytes)
+    .map((l): EqualBytesPair => {
+      const best = recommend(small, { maxBytes: l.bytes });
+      const brief = (p: T) => ({ id: p.id, bytes: p.bytes, accuracy: p.accuracy });
+      return { large: brief(l), ...(best ? { small: brief(best) } : {}), large_wins: best !== undefined && l.accuracy > best.accuracy };
+    });
+  return { large_model: largeModel, small_model: smallModel, pairs, answer: pairs.some((p) => p.large_wins) ? 'yes' : 'no' };
+}
+
+/** One line for summaries: the answer and the pair that decides it. */
+export function describeEqualBytes(c: EqualBytesComparison): string {
+  const pct = (a: number) => `${(100 * a).toFixed(1)}%`;
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  const decisive = c.pairs.find((p) => p.large_wins) ?? c.pairs.find((p) => p.small);
+  if (!decisive?.small) return `At equal bytes: no point of ${c.small_model} is as small as any point of ${c.large_model}, so they cannot be compared.`;
+  return `At equal bytes, does compressed ${c.large_model} beat ${c.small_model}? ${c.answer}: ${decisive.large.id} ${pct(decisive.large.accuracy)} at ${mb(decisive.large.bytes)} against ${decisive.small.id} ${pct(decisive.small.accuracy)} at ${mb(decisive.small.bytes)}.`;
+}

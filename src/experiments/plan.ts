@@ -9,8 +9,8 @@ import { parseBudget } from '../train/budget.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { machineInfo } from '../util/machine.ts';
-import { analyzeSweep, interpolate, type RunCurve, type SweepAnalysis } from './analysis.ts';
-import { paretoFront, recommend, type InferenceLimits } from './pareto.ts';
+import { analyzeBatchSizes, analyzeSweep, interpolate, type BatchSizeStudy, type RunCurve, type SweepAnalysis } from './analysis.ts';
+import { compareAtEqualBytes, describeEqualBytes, paretoFront, recommend, type EqualBytesComparison, type InferenceLimits } from './pareto.ts';
 import { renderReport, type ReportPoint } from './report.ts';
 import { readCurve, type SweepSummary } from './sweep.ts';
 
@@ -42,6 +42,7 @@ export async function plan(options: PlanOptions): Promise<Record<string, unknown
   let curves: RunCurve[] = [];
   let analysis: SweepAnalysis | undefined;
   let points: ReportPoint[] = [];
+  let batchSizes: BatchSizeStudy[] = [];
 
   if (sweeps.length > 0) {
     const summary = JSON.parse(readFileSync(sweeps[0], 'utf8')) as SweepSummary;
@@ -49,6 +50,8 @@ export async function plan(options: PlanOptions): Promise<Record<string, unknown
     curves = summary.runs.map((r) => ({ id: r.id, model: r.model, params: r.params, seed: r.seed, batch_size: r.batch_size, rows: readCurve(path.resolve(path.dirname(sweeps[0]), r.dir)) }));
     analysis = analyzeSweep(curves, summary.sweep.target_ppl);
     result.sweep = { sizes: analysis.sizes.map(({ curve: _curve, ...s }) => s), larger_wins: analysis.larger_wins };
+    batchSizes = analyzeBatchSizes(curves, analysis.target_ppl);
+    if (batchSizes.length > 0) result.batch_sizes = batchSizes;
     if (options.trainBudget) {
       const b = parseBudget(options.trainBudget);
       if (b.kind !== 'seconds') throw new Error('--train-budget must be wall-clock (e.g. 90s or 5m): the sweep compares sizes at equal time');
@@ -68,11 +71,16 @@ export async function plan(options: PlanOptions): Promise<Record<string, unknown
   }
 
   if (compressed.length > 0) {
+    const sizeOf = new Map<string, number>();
     points = compressed.map((f) => {
-      const c = JSON.parse(readFileSync(f, 'utf8')) as { accuracy: number; fp32_accuracy: number; bytes: number; latency_ms: { batch1: number; batch8: number }; method: string; model?: string; quantization?: { format?: { kind: string } } };
+      const c = JSON.parse(readFileSync(f, 'utf8')) as { accuracy: number; fp32_accuracy: number; bytes: number; latency_ms: { batch1: number; batch8: number }; method: string; model?: string; fp32_params?: number; quantization?: { format?: { kind: string } } };
       const id = path.basename(path.dirname(f));
-      return { id, model: c.model ?? '?', format: c.quantization?.format?.kind ?? id, method: c.method, accuracy: c.accuracy, fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 };
+      const model = c.model ?? '?';
+      sizeOf.set(model, c.fp32_params ?? 0);
+      return { id, model, format: c.quantization?.format?.kind ?? id, method: c.method, accuracy: c.accuracy, fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 };
     });
+    const models = [...sizeOf.keys()].sort((a, b) => sizeOf.get(a)! - sizeOf.get(b)!);
+    if (models.length >= 2) result.equal_bytes = compareAtEqualBytes(points, models.at(-1)!, models[0]);
     result.pareto_bytes = paretoFront(points, (p) => p.bytes).map((p) => p.id);
     result.pareto_latency = paretoFront(points, (p) => p.latency_ms).map((p) => p.id);
     const pick = recommend(points, options.limits);
@@ -80,7 +88,8 @@ export async function plan(options: PlanOptions): Promise<Record<string, unknown
   }
   if (options.report) {
     const recommendation = [result.train_recommendation, result.inference_recommendation].filter(Boolean).map((r) => JSON.stringify(r));
-    const html = await renderReport({ title: `tltc report: ${path.basename(dir)}`, analysis: analysis ?? analyzeSweep([]), curves, points, recommendation, machine: machineInfo(defaultThreads()), generated: new Date().toISOString() });
+    if (result.equal_bytes) recommendation.push(describeEqualBytes(result.equal_bytes as EqualBytesComparison));
+    const html = await renderReport({ title: `tltc report: ${path.basename(dir)}`, analysis: analysis ?? analyzeSweep([]), curves, points, batchSizes, recommendation, machine: machineInfo(defaultThreads()), generated: new Date().toISOString() });
     writeFileAtomic(path.resolve(options.report), html);
     result.report = path.resolve(options.report);
   }

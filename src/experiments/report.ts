@@ -3,7 +3,7 @@
  * sweep's curves, the compression Pareto fronts, every run in a table, the recommendation, and
  * the machine and versions.
  */
-import type { SweepAnalysis, RunCurve } from './analysis.ts';
+import type { BatchSizeStudy, RunCurve, SweepAnalysis } from './analysis.ts';
 import { paretoFront, type ModelPoint } from './pareto.ts';
 import { lineChart, paretoChart, renderSvg } from './plots.ts';
 
@@ -14,6 +14,7 @@ export interface ReportInput {
   analysis: SweepAnalysis;
   curves: RunCurve[];
   points: ReportPoint[];
+  batchSizes?: BatchSizeStudy[];
   recommendation: string[];
   machine: Record<string, unknown>;
   generated: string;
@@ -62,6 +63,17 @@ export async function renderReport(r: ReportInput): Promise<string> {
     ['model', 'format', 'test accuracy', 'Δ vs fp32 (pt)', 'file MB', 'latency b1 (ms)', 'latency b8 (ms)', 'method'],
     r.points.map((p) => [p.model, p.format, num(100 * p.accuracy, 2), num(100 * (p.accuracy - p.fp32_accuracy), 2), num(p.bytes / 1e6, 2), num(p.latency_batch1_ms, 1), num(p.latency_ms, 1), p.method]),
   );
+  const batchSection = (r.batchSizes ?? [])
+    .map(
+      (b) =>
+        `<h3>${esc(b.model)}: wall-clock to perplexity ${num(b.target_ppl)} by batch size</h3>` +
+        table(
+          ['batch size', 'runs', 'steps', 'tokens/s', 'final val ppl', `time to ppl ${num(b.target_ppl)} (s)`],
+          b.rows.map((x) => [x.batch_size, x.runs, num(x.steps, 0), num(x.tokens_per_s, 0), num(x.final_ppl.mean), x.time_to_target_s ? `${num(x.time_to_target_s.mean)} (${x.time_to_target_s.reached}/${x.runs} reached)` : 'not reached']),
+        ) +
+        `<p>Fastest to the target: ${b.fastest_batch ?? 'none reached it'}${b.stops_helping_after !== undefined ? `; a batch larger than ${b.stops_helping_after} is no faster` : ''}.</p>`,
+    )
+    .join('\n');
   const wins = r.analysis.larger_wins;
   const winsText = wins
     ? `Does the largest size (${wins.largest}) reach the smallest size's final perplexity (${num(wins.target_ppl)}, at ${num(wins.smallest_s)} s) in less wall-clock? <b>${wins.answer}</b>${wins.largest_s !== undefined ? ` (${num(wins.largest_s)} s)` : ' (not reached within the budget)'}.`
@@ -78,6 +90,7 @@ td:first-child,th:first-child,td:last-child{text-align:left}.plots{display:flex;
 <h2>Training at equal wall-clock</h2><p>${winsText}</p>
 <div class="plots">${curveSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>
 ${sizeTable}
+${batchSection ? `<h2>Batch size</h2>\n${batchSection}` : ''}
 ${paretoSvgs.length > 0 ? `<h2>Compression: accuracy against size and latency</h2>\n<div class="plots">${paretoSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>\n${pointTable}` : ''}
 <h2>Machine</h2>${table(['', ''], Object.entries(r.machine))}
 </body></html>

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeSweep, fitPowerLaw, interpolate, predictLoss, timeToTarget, type RunCurve } from '../../src/experiments/analysis.ts';
-import { paretoFront, recommend } from '../../src/experiments/pareto.ts';
+import { analyzeBatchSizes, analyzeSweep, fitPowerLaw, interpolate, predictLoss, timeToTarget, type RunCurve } from '../../src/experiments/analysis.ts';
+import { parseGrid } from '../../src/experiments/downstream.ts';
+import { compareAtEqualBytes, describeEqualBytes, paretoFront, recommend } from '../../src/experiments/pareto.ts';
 import type { MetricsRow } from '../../src/train/trainer.ts';
 
 const row = (wall_s: number, val_ppl: number): MetricsRow => ({ step: wall_s, wall_s, tokens: 0, flops: 0, train_loss: Math.log(val_ppl), val_loss: Math.log(val_ppl), val_ppl, lr: 0, tokens_per_s: 0, eval_s: 0 });
@@ -38,6 +39,23 @@ describe('sweep analysis', () => {
     const b = analyzeSweep([run('S', 1, 0, large, 100), run('L', 10, 0, small, 100)]);
     assert.equal(b.larger_wins?.answer, 'no');
   });
+
+  it('keeps batch sizes of one model apart, and finds where a larger batch stops reaching the target sooner', () => {
+    // Time to ppl 1000: b8 at 40 s, b32 at 20 s, b128 at 30 s (better per step, slower per second).
+    const run = (batch: number, reachAt: number): RunCurve => ({ id: `M-b${batch}`, model: 'M', params: 1, seed: 0, batch_size: batch, rows: Array.from({ length: 10 }, (_, i) => row(10 * (i + 1), 1000 * (reachAt / (10 * (i + 1))) ** 0.5)) });
+    const curves = [run(8, 40), run(32, 20), run(128, 30), { ...run(32, 20), id: 'N', model: 'N' }];
+    const a = analyzeSweep(curves, 1000);
+    assert.deepEqual(a.sizes.map((s) => s.model).sort(), ['M b128', 'M b32', 'M b8', 'N']);
+    const [study, ...rest] = analyzeBatchSizes(curves, 1000);
+    assert.equal(rest.length, 0, 'a model at one batch size is no study');
+    assert.deepEqual(study.rows.map((r) => r.batch_size), [8, 32, 128]);
+    assert.deepEqual(study.rows.map((r) => Math.round(r.time_to_target_s!.mean)), [40, 20, 30]);
+    assert.equal(study.fastest_batch, 32);
+    assert.equal(study.stops_helping_after, 32);
+    const never = analyzeBatchSizes([run(8, 200), run(16, 300)], 1000)[0];
+    assert.equal(never.fastest_batch, undefined);
+    assert.equal(never.stops_helping_after, undefined);
+  });
 });
 
 describe('Pareto front and recommendation', () => {
@@ -52,5 +70,37 @@ describe('Pareto front and recommendation', () => {
     assert.equal(recommend(points, { maxBytes: 100 })?.id, 'a');
     assert.equal(recommend(points, { maxBytes: 100, maxLatencyMs: 6 })?.id, 'b');
     assert.equal(recommend(points, { maxBytes: 5 }), undefined);
+  });
+});
+
+describe('equal-bytes comparison and the compression grid', () => {
+  const p = (model: string, format: string, accuracy: number, bytes: number) => ({ id: `${model}-${format}`, model, method: '', accuracy, bytes, latency_ms: 1 });
+  it('pairs each point of the large model with the best small point that fits in its bytes', () => {
+    const small = [p('S', 'fp32', 0.7, 40), p('S', 'q4', 0.66, 6)];
+    const lose = compareAtEqualBytes([...small, p('L', 'fp32', 0.8, 400), p('L', 'q4', 0.65, 30), p('L', 'q2', 0.5, 4)], 'L', 'S');
+    assert.equal(lose.answer, 'no');
+    // L-fp32 (400) is larger than any small file, so it is no equal-bytes comparison, though it is more accurate.
+    assert.deepEqual(lose.pairs.map((x) => [x.large.id, x.small?.id, x.large_wins]), [['L-q2', undefined, false], ['L-q4', 'S-q4', false]]);
+    const win = compareAtEqualBytes([...small, p('L', 'q4', 0.75, 30)], 'L', 'S');
+    assert.equal(win.answer, 'yes');
+    assert.match(describeEqualBytes(win), /yes: L-q4 75\.0% at 0\.00 MB against S-q4 66\.0%/);
+  });
+
+  it('reads grids of formats and pruning levels, and refuses bad entries with a hint', () => {
+    assert.deepEqual(parseGrid('fp32, int8,6,4,3,4+p50,4:g64+p90'), [
+      { name: 'fp32', quant: 'fp32' },
+      { name: 'int8', quant: 'int8' },
+      { name: 'q6', quant: '6' },
+      { name: 'q4', quant: '4' },
+      { name: 'q3', quant: '3' },
+      { name: 'q4-p50', quant: '4', prune: 0.5 },
+      { name: 'q4-g64-p90', quant: '4:g64', prune: 0.9 },
+    ]);
+    assert.deepEqual(parseGrid('int4'), [{ name: 'q4', quant: 'int4' }]);
+    assert.throws(() => parseGrid(''), /empty/);
+    assert.throws(() => parseGrid('4+p100'), /between 0 and 100/);
+    assert.throws(() => parseGrid('4+x5'), /not understood/);
+    assert.throws(() => parseGrid('9'), /bits must be from 2 to 8/);
+    assert.throws(() => parseGrid('4,int4'), /q4 twice/);
   });
 });

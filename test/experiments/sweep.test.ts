@@ -62,6 +62,38 @@ describe('tltc sweep and plan', () => {
     assert.ok(!html.includes('Pareto'));
   });
 
+  it('downstream fine-tunes and compresses every size of the sweep, resumes, and answers the equal-bytes question', () => {
+    const ds = path.join(dir, 'downstream');
+    const args = ['downstream', '--sweep', out, '--out', ds, '--task', 'genre', '--grid', 'fp32,4+p50', '--finetune-budget', '8steps', '--prune-budget', '4steps', '--examples', '40', '--threads', '1', '--quiet'];
+    const first = runCli(args, env);
+    assert.equal(first.code, 0, first.stderr);
+    const summary = JSON.parse(readFileSync(path.join(ds, 'downstream.json'), 'utf8'));
+    assert.deepEqual(
+      summary.points.map((p: { id: string }) => p.id),
+      ['L1-H32-fp32', 'L1-H32-q4-p50', 'L1-H64-fp32', 'L1-H64-q4-p50', 'L2-H64-fp32', 'L2-H64-q4-p50'],
+    );
+    for (const p of summary.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && p.bytes > 0 && p.latency_ms > 0, JSON.stringify(p));
+    const pruned = summary.points.find((p: { id: string }) => p.id === 'L2-H64-q4-p50');
+    assert.ok(Math.abs(pruned.sparsity - 0.5) < 0.01, `sparsity ${pruned.sparsity}`);
+    assert.equal(summary.equal_bytes.large_model, 'L2-H64');
+    assert.equal(summary.equal_bytes.small_model, 'L1-H32');
+    assert.match(first.stdout, /At equal bytes/);
+    // Run again: every folder is complete, so nothing is trained or measured again.
+    const compressJson = path.join(ds, 'compress', 'L1-H64-q4-p50', 'compress.json');
+    const before = readFileSync(compressJson, 'utf8');
+    const again = runCli(args, env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readFileSync(compressJson, 'utf8'), before);
+    assert.equal(again.stdout, first.stdout);
+    const planned = JSON.parse(runCli(['plan', '--dir', ds], env).stdout);
+    assert.equal(planned.equal_bytes.answer, summary.equal_bytes.answer);
+    const badGrid = runCli([...args.slice(0, 8), '--grid', '4+p120'], env);
+    assert.equal(badGrid.code, 1);
+    assert.match(badGrid.stderr, /^tltc: --grid entry "4\+p120": the pruning percentage must be between 0 and 100\n$/);
+    const noSweep = runCli(['downstream', '--sweep', path.join(dir, 'nothing'), '--out', ds], env);
+    assert.match(noSweep.stderr, /sweep.json does not exist: point --sweep at a tltc sweep output folder/);
+  });
+
   it('refuses bad sweep files with one line', () => {
     const cases: [unknown, RegExp][] = [
       [{ models: [] }, /models: Too small/i],

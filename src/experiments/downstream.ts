@@ -1,0 +1,185 @@
+/**
+ * The downstream stage of the workflow: every pretrained checkpoint of a sweep fine-tuned on a
+ * task at the same wall-clock budget, then compressed over a grid of weight formats and pruning
+ * levels, each measured through onnxruntime. Completed folders are reused, so an interrupted
+ * grid resumes where it stopped.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { compress, type ReferenceMeasurement } from '../export/compressed_export.ts';
+import { parseWeightFormat } from '../export/weight_format.ts';
+import { finetune } from '../train/finetune.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { compareAtEqualBytes, paretoFront, type EqualBytesComparison, type ModelPoint } from './pareto.ts';
+import type { SweepSummary } from './sweep.ts';
+
+export interface GridPoint {
+  /** Folder and table name: fp32, int8, q4, q4-p50, ... */
+  name: string;
+  quant: string;
+  /** Gradual magnitude pruning to this sparsity, with recovery training. */
+  prune?: number;
+}
+
+/**
+ * `fp32,int8,6,4,3,4+p50,4+p90`: weight formats as `tltc compress --quant` takes them, each
+ * optionally with `+p<percent>` gradual magnitude pruning.
+ */
+export function parseGrid(spec: string): GridPoint[] {
+  const entries = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) throw new Error(`--grid "${spec}" is empty: list formats such as fp32,int8,4,4+p50`);
+  const points = entries.map((entry) => {
+    const m = /^([^+]+)(?:\+p(\d+(?:\.\d+)?))?$/.exec(entry);
+    if (!m) throw new Error(`--grid entry "${entry}" is not understood: use <format>[+p<percent>], e.g. 4+p50`);
+    const quant = m[1];
+    const f = parseWeightFormat(quant);
+    const prune = m[2] === undefined ? undefined : Number(m[2]) / 100;
+    if (prune !== undefined && !(prune > 0 && prune < 1)) throw new Error(`--grid entry "${entry}": the pruning percentage must be between 0 and 100`);
+    const base = f.kind === 'fp32' || f.kind === 'int8' ? f.kind : `q${quant.toLowerCase().replace(/^int/, '').replace(/:/g, '-')}`;
+    return { name: prune === undefined ? base : `${base}-p${m[2]}`, quant, ...(prune === undefined ? {} : { prune }) };
+  });
+  const seen = new Set<string>();
+  for (const p of points) {
+    if (seen.has(p.name)) throw new Error(`--grid lists ${p.name} twice`);
+    seen.add(p.name);
+  }
+  return points;
+}
+
+export interface DownstreamRun {
+  /** Unique label of the pretrained run (folder names use it). */
+  id: string;
+  model: string;
+  dir: string;
+}
+
+export interface DownstreamOptions {
+  runs: readonly DownstreamRun[];
+  outDir: string;
+  task: string;
+  grid: readonly GridPoint[];
+  finetuneBudget: string;
+  finetuneLr: number;
+  finetuneBatch: number;
+  /** Recovery training for the pruned grid points. */
+  pruneBudget: string;
+  /** Accuracy measured on this many test examples (a fixed random subset). */
+  examples?: number;
+  threads: number;
+  quiet?: boolean;
+  log: (line: string) => void;
+}
+
+export interface DownstreamPoint extends ModelPoint {
+  run: string;
+  format: string;
+  fp32_accuracy: number;
+  latency_batch1_ms: number;
+  /** The file size if pruned zeros were stored sparsely (compress.json's sparse_bytes). */
+  sparse_bytes?: number;
+  sparsity?: number;
+}
+
+interface CompressSummary {
+  accuracy: number;
+  fp32_accuracy: number;
+  fp32_macro_f1: number;
+  fp32_bytes: number;
+  fp32_latency_ms: { batch1: number; batch8: number };
+  bytes: number;
+  sparse_bytes?: number;
+  sparsity?: number;
+  latency_ms: { batch1: number; batch8: number };
+  method: string;
+}
+
+export async function runDownstream(options: DownstreamOptions): Promise<DownstreamPoint[]> {
+  const out = path.resolve(options.outDir);
+  const points: DownstreamPoint[] = [];
+  for (const run of options.runs) {
+    const ftDir = path.join(out, 'finetune', run.id);
+    if (!existsSync(path.join(ftDir, 'finetune.json'))) {
+      options.log(`fine-tuning ${run.id} on ${options.task} (${options.finetuneBudget})`);
+      await finetune({ checkpoint: run.dir, task: options.task, outDir: ftDir, budget: options.finetuneBudget, lr: options.finetuneLr, batchSize: options.finetuneBatch, evalExamples: options.examples, threads: options.threads, quiet: options.quiet });
+    }
+    let reference: ReferenceMeasurement | undefined;
+    for (const g of options.grid) {
+      const cDir = path.join(out, 'compress', `${run.id}-${g.name}`);
+      const cFile = path.join(cDir, 'compress.json');
+      if (!existsSync(cFile)) {
+        options.log(`compressing ${run.id}: ${g.name}`);
+        await compress({ checkpoint: ftDir, task: options.task, quant: g.quant, prune: g.prune, budget: g.prune === undefined ? undefined : options.pruneBudget, outDir: cDir, threads: options.threads, examples: options.examples, reference, quiet: options.quiet });
+      }
+      const c = JSON.parse(readFileSync(cFile, 'utf8')) as CompressSummary;
+      // Every grid point of a checkpoint is compared with the same fp32 measurement, taken once.
+      reference ??= { accuracy: c.fp32_accuracy, macro_f1: c.fp32_macro_f1, bytes: c.fp32_bytes, latency_ms: c.fp32_latency_ms };
+      points.push({
+        id: `${run.id}-${g.name}`,
+        run: run.id,
+        model: run.model,
+        format: g.name,
+        method: c.method,
+        accuracy: c.accuracy,
+        fp32_accuracy: c.fp32_accuracy,
+        bytes: c.bytes,
+        latency_ms: c.latency_ms.batch8,
+        latency_batch1_ms: c.latency_ms.batch1,
+        ...(c.sparse_bytes === undefined ? {} : { sparse_bytes: c.sparse_bytes }),
+        ...(c.sparsity === undefined ? {} : { sparsity: c.sparsity }),
+      });
+    }
+  }
+  return points;
+}
+
+export interface SweepDownstreamOptions extends Omit<DownstreamOptions, 'runs'> {
+  sweepDir: string;
+  /** Which seed's checkpoint of each size (default: the lowest seed in the sweep). */
+  seed?: number;
+}
+
+export interface DownstreamSummary {
+  task: string;
+  grid: readonly GridPoint[];
+  points: DownstreamPoint[];
+  pareto_bytes: string[];
+  pareto_latency: string[];
+  equal_bytes?: EqualBytesComparison;
+}
+
+/** `tltc downstream`: the grid over one seed's checkpoint of every run in a sweep folder; writes downstream.json. */
+export async function downstreamFromSweep(options: SweepDownstreamOptions): Promise<DownstreamSummary> {
+  const sweepFile = path.join(path.resolve(options.sweepDir), 'sweep.json');
+  if (!existsSync(sweepFile)) throw new Error(`${sweepFile} does not exist: point --sweep at a tltc sweep output folder`);
+  const summary = JSON.parse(readFileSync(sweepFile, 'utf8')) as SweepSummary;
+  if (!Array.isArray(summary.runs) || summary.runs.length === 0) throw new Error(`${sweepFile} lists no completed runs: run tltc sweep to the end first`);
+  const seed = options.seed ?? Math.min(...summary.runs.map((r) => r.seed));
+  const chosen = summary.runs.filter((r) => r.seed === seed).sort((a, b) => a.params - b.params);
+  if (chosen.length === 0) throw new Error(`the sweep has no run with seed ${seed}: seeds are ${[...new Set(summary.runs.map((r) => r.seed))].join(', ')}`);
+  // Several batch sizes of one model keep their run ids apart; otherwise the model names the folders.
+  const unique = new Set(chosen.map((r) => r.model)).size === chosen.length;
+  const runs = chosen.map((r) => ({ id: unique ? r.model : r.id, model: r.model, dir: path.resolve(path.dirname(sweepFile), r.dir) }));
+  const points = await runDownstream({ ...options, runs });
+  const models = [...new Set(chosen.map((r) => r.model))];
+  const result: DownstreamSummary = {
+    task: options.task,
+    grid: options.grid,
+    points,
+    pareto_bytes: paretoFront(points, (p) => p.bytes).map((p) => p.id),
+    pareto_latency: paretoFront(points, (p) => p.latency_ms).map((p) => p.id),
+    ...(models.length >= 2 ? { equal_bytes: compareAtEqualBytes(points, models.at(-1)!, models[0]) } : {}),
+  };
+  writeFileAtomic(path.join(path.resolve(options.outDir), 'downstream.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** The grid as a text table, the Pareto front by file size starred. */
+export function pointsTable(points: readonly DownstreamPoint[]): string {
+  const front = new Set(paretoFront(points, (p) => p.bytes));
+  const pad = (s: string, n: number) => s.padEnd(n);
+  return [
+    `${pad('model', 10)} ${pad('format', 10)} ${pad('accuracy', 9)} ${pad('MB', 7)} ${pad('ms b8', 7)}`,
+    ...points.map((p) => `${pad(p.model, 10)} ${pad(p.format, 10)} ${pad((100 * p.accuracy).toFixed(1) + '%', 9)} ${pad((p.bytes / 1e6).toFixed(2), 7)} ${pad(p.latency_ms.toFixed(1), 7)}${front.has(p) ? ' *' : ''}`),
+    '(* on the Pareto front of accuracy against file size)',
+  ].join('\n');
+}
