@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { medianLatency } from '../src/compress/measure.ts';
+import { medianLatency } from '../src/export/measure.ts';
 import { createSession } from '../src/runtime/session.ts';
 
 const files = process.argv.slice(2);

@@ -5,6 +5,7 @@ import { registerCompress } from './compress.ts';
 import { fail } from './errors.ts';
 import { registerEval } from './eval.ts';
 import { registerExperiments } from './experiments.ts';
+import { registerExport } from './export.ts';
 import { registerFinetune } from './finetune.ts';
 import { registerTrain } from './train.ts';
 
@@ -22,6 +23,7 @@ registerTrain(program);
 registerEval(program);
 registerFinetune(program);
 registerCompress(program);
+registerExport(program);
 registerBench(program);
 registerExperiments(program);
 

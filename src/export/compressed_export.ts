@@ -10,7 +10,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadTask, sampleExamples } from '../data/tasks.ts';
-import { blockGranularity, buildClassifierExport, containerBits, embeddingScheme, type NbitsBlock, type WeightFormat } from '../export/classifier_graph.ts';
+import { blockGranularity, buildClassifierExport, containerBits, embeddingScheme, INT8_WEIGHT_SCHEME, type WeightFormat } from './encoder_graph.ts';
+import { formatFile, parseWeightFormat } from './weight_format.ts';
 import { serializeGraph } from '../graph/index.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
@@ -24,10 +25,10 @@ import { trainClassifier } from '../train/classifier_training.ts';
 import { acquireRunLock } from '../train/lock.ts';
 import type { OptimizerConfig } from '../train/optimizer.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { CompressionConstraints, prunableWeights, type PruningPlan } from './constraints.ts';
+import { CompressionConstraints, prunableWeights, type PruningPlan } from '../compress/constraints.ts';
 import { medianLatency, scoreOnnx } from './measure.ts';
-import type { QuantScheme } from './quantize.ts';
-import { parseStructured, removeStructures, selectKept, structureImportance, type StructuredPlan } from './structured.ts';
+import type { QuantScheme } from '../compress/quantize.ts';
+import { parseStructured, removeStructures, selectKept, structureImportance, type StructuredPlan } from '../compress/structured.ts';
 
 export interface CompressOptions {
   checkpoint: string;
@@ -60,36 +61,10 @@ export interface CompressOptions {
   quiet?: boolean;
 }
 
-const QUANT_HINT = 'use fp32, int8, int4, or <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8';
-
-/** `fp32`, `int8` (per-channel weights, dynamic int8 activations), `int4` (= 4:g32), or `<bits>[:g32|:g64|:g128|:per-channel]`. */
-export function parseWeightFormat(spec: string): WeightFormat {
-  const parts = spec.trim().toLowerCase().split(':');
-  const head = parts[0];
-  if (parts.length === 1 && (head === 'fp32' || head === 'int8')) return { kind: head };
-  const bits = head === 'int4' ? 4 : /^\d+$/.test(head) ? Number(head) : NaN;
-  if (Number.isNaN(bits)) throw new Error(`--quant "${spec}" is not understood: ${QUANT_HINT}`);
-  if (bits < 2 || bits > 8) throw new Error(`--quant "${spec}": bits must be from 2 to 8`);
-  let block: NbitsBlock = 32;
-  for (const p of parts.slice(1)) {
-    if (p === 'g32' || p === 'g64' || p === 'g128') block = Number(p.slice(1)) as 32 | 64 | 128;
-    else if (p === 'per-channel') block = 'channel';
-    else throw new Error(`--quant "${spec}": "${p}" is not exported (n-bit weights are stored per channel or in blocks for MatMulNBits): ${QUANT_HINT}`);
-  }
-  return { kind: 'nbits', bits, block };
-}
-
-/** File names as transformers.js looks them up: model.onnx (fp32), model_quantized.onnx (q8), model_q4.onnx. */
-export function formatFile(f: WeightFormat): string {
-  if (f.kind === 'fp32') return 'model.onnx';
-  if (f.kind === 'int8') return 'model_quantized.onnx';
-  return `model_q${f.bits}${f.block === 32 ? '' : f.block === 'channel' ? '_channel' : `_g${f.block}`}.onnx`;
-}
-
 function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
   const emb = fp32Embeddings || f.kind === 'fp32' ? '' : '; embeddings symmetric in the same blocks';
   if (f.kind === 'fp32') return 'fp32 weights';
-  if (f.kind === 'int8') return `int8 weights per output channel, dynamic int8 activations (DynamicQuantizeMatMul)${fp32Embeddings ? '' : '; embeddings 8-bit symmetric in blocks of 32'}`;
+  if (f.kind === 'int8') return `int8 weights per output channel (7-bit range), dynamic uint8 activations (DynamicQuantizeLinear + MatMulInteger)${fp32Embeddings ? '' : '; embeddings 8-bit symmetric in blocks of 32'}`;
   const stored = containerBits(f.bits) === f.bits ? '' : `, stored as ${containerBits(f.bits)}-bit`;
   return `${f.bits}-bit weights, asymmetric, ${f.block === 'channel' ? 'per output channel' : `blocks of ${f.block}`} (MatMulNBits${stored})${emb}`;
 }
@@ -97,7 +72,7 @@ function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
 /** The quantizer the export applies, for fake quantization during QAT. */
 function exportScheme(f: WeightFormat): { linear: QuantScheme; embeddings: QuantScheme } | null {
   if (f.kind === 'fp32') return null;
-  if (f.kind === 'int8') return { linear: { bits: 8, symmetric: true, granularity: { kind: 'channel' } }, embeddings: embeddingScheme(8, 32) };
+  if (f.kind === 'int8') return { linear: INT8_WEIGHT_SCHEME, embeddings: embeddingScheme(8, 32) };
   return { linear: { bits: f.bits, symmetric: false, granularity: blockGranularity(f.block) }, embeddings: embeddingScheme(f.bits, f.block) };
 }
 

@@ -36,6 +36,33 @@ export class Tokenizer {
     return ids;
   }
 
+  /**
+   * Ids of `text` as Hugging Face tokenizers (and so transformers.js) produce them for this
+   * tokenizer.json: special tokens written in the text are matched first ("<mask>" absorbing the
+   * whitespace before it), the rest is byte-level BPE, and the result is wrapped in <s> ... </s>.
+   */
+  encodeForModel(text: string): number[] {
+    const ids: number[] = [BOS];
+    let rest = text;
+    while (rest.length > 0) {
+      let at = -1;
+      let special = -1;
+      for (let id = 0; id < SPECIAL_TOKENS.length; id++) {
+        const i = rest.indexOf(SPECIAL_TOKENS[id]);
+        if (i >= 0 && (at < 0 || i < at)) [at, special] = [i, id];
+      }
+      if (at < 0) {
+        ids.push(...this.encode(rest));
+        break;
+      }
+      const before = special === MASK ? rest.slice(0, at).trimEnd() : rest.slice(0, at);
+      ids.push(...this.encode(before), special);
+      rest = rest.slice(at + SPECIAL_TOKENS[special].length);
+    }
+    ids.push(EOS);
+    return ids;
+  }
+
   decode(ids: readonly number[]): string {
     const pieces: string[] = [];
     for (const id of ids) {

@@ -170,10 +170,10 @@ function float32Map(tensors: Map<string, StTensor>, file: string): Map<string, F
 }
 
 /** Loads and verifies a checkpoint; `withOptimizer` also loads the Adam moments. */
-export function loadCheckpoint(dirOrRun: string, withOptimizer = false, expected: ModelType = 'tltc-mlm'): Checkpoint {
+export function loadCheckpoint(dirOrRun: string, withOptimizer = false, expected: ModelType | 'any' = 'tltc-mlm'): Checkpoint {
   const dir = resolveCheckpointDir(dirOrRun);
   const config = readCheckpointConfig(dir);
-  if (config.model_type !== expected) {
+  if (expected !== 'any' && config.model_type !== expected) {
     const hint = expected === 'tltc-mlm' ? 'pass a pretrained (tltc train) checkpoint' : 'pass a fine-tuned (tltc finetune) checkpoint';
     throw new Error(`${path.join(dir, 'config.json')} holds a ${config.model_type} model, expected ${expected}: ${hint}`);
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { attentionOutput, maskStructures, parseStructured, removeStructures, selectKept, structureImportance } from '../../src/compress/structured.ts';
 import { fakeQuantize } from '../../src/compress/quantize.ts';
-import { blockGranularity, buildClassifierExport } from '../../src/export/classifier_graph.ts';
+import { blockGranularity, buildClassifierExport } from '../../src/export/encoder_graph.ts';
 import { serializeGraph } from '../../src/graph/index.ts';
 import { buildClassifier, classifierParamSpecs } from '../../src/nn/classifier.ts';
 import type { ModelConfig } from '../../src/nn/config.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fakeQuantize } from '../../src/compress/quantize.ts';
-import { blockGranularity, buildClassifierExport, embeddingScheme, int8Weights, type NbitsBlock, type WeightFormat } from '../../src/export/classifier_graph.ts';
-import { Graph, MS_DOMAIN, serializeGraph } from '../../src/graph/index.ts';
+import { blockGranularity, buildClassifierExport, embeddingScheme, int8Linear, int8Weights, type NbitsBlock, type WeightFormat } from '../../src/export/encoder_graph.ts';
+import { Graph, serializeGraph } from '../../src/graph/index.ts';
 import { buildClassifier, classifierParamSpecs } from '../../src/nn/classifier.ts';
 import { validateModelConfig } from '../../src/nn/config.ts';
 import { initParams } from '../../src/nn/params.ts';
@@ -101,15 +101,14 @@ describe('classifier export', () => {
     assert.ok(q4 <= fp32 / 6, `4-bit file ${q4} vs fp32 ${fp32} (${(fp32 / q4).toFixed(2)}x)`);
   });
 
-  it('int8 weights: DynamicQuantizeMatMul on them is within the activation-quantization bound of x @ dequantized W^T', async () => {
+  it('int8 linear (DynamicQuantizeLinear + MatMulInteger) is within the activation-quantization bound of x @ dequantized W^T', async () => {
     const [m, k, n] = [4, 64, 8];
     const w = Float32Array.from({ length: n * k }, () => rng.normal() * 0.1);
     const x = Float32Array.from({ length: m * k }, () => rng.normal());
     const { codesT, scales } = int8Weights(w, n, k);
     const g = new Graph();
     const xi = g.input('x', 'float32', [m, k]);
-    const inputs = [xi, g.constant(codesT, 'int8', [k, n], 'b'), g.constant(scales, 'float32', [n], 's'), g.constant(new Int8Array(n), 'int8', [n], 'z')];
-    g.output(g.addNode('DynamicQuantizeMatMul', inputs, {}, [{ dtype: 'float32', shape: [m, n] }], { domain: MS_DOMAIN })[0], 'y');
+    g.output(int8Linear(g, xi, w, g.constant(new Float32Array(n), 'float32', [n], 'bias'), 'w', n, k), 'y');
     const y = (await (await createSession(serializeGraph(g), { threads: 1 })).run({ x: ortTensor('float32', x, [m, k]) })).y.data as Float32Array;
     // Activations become uint8 over [min(x, 0), max(x, 0)]: each is off by at most half a step.
     const step = (Math.max(0, ...x) - Math.min(0, ...x)) / 255;

@@ -1,0 +1,105 @@
+/**
+ * `tltc export --format transformersjs`: a checkpoint as the folder transformers.js,
+ * onnxruntime-node and onnxruntime-web load as it is: config.json (model_type roberta, with
+ * id2label for classifiers), tokenizer.json, tokenizer_config.json, and onnx/model.onnx (fp32),
+ * onnx/model_quantized.onnx (q8) and onnx/model_q4.onnx (q4, blocks of 32), each with inputs
+ * input_ids and attention_mask and outputs logits and last_hidden_state.
+ * The folder is built beside its destination and renamed into place, so an interrupted export
+ * leaves nothing half-written and an existing folder is never overwritten.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { serializeGraph } from '../graph/index.ts';
+import type { ModelConfig } from '../nn/config.ts';
+import { tokenizerConfigJson } from '../tokenizer/tokenizer_json.ts';
+import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
+import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
+import { parseWeightFormat, formatFile } from './weight_format.ts';
+import { buildEncoderExport, type ExportHead, type WeightFormat } from './encoder_graph.ts';
+
+export interface TransformersJsOptions {
+  checkpoint: string;
+  outDir: string;
+  /** Weight formats as `--quant` takes them; default fp32, int8 and int4 (the files transformers.js's dtype fp32, q8 and q4 load). */
+  formats?: readonly string[];
+}
+
+export interface TransformersJsResult {
+  dir: string;
+  model_type: 'roberta';
+  architecture: string;
+  task: string;
+  files: { file: string; format: WeightFormat; bytes: number }[];
+}
+
+const ARCHITECTURE: Record<ExportHead, string> = {
+  mlm: 'RobertaForMaskedLM',
+  classifier: 'RobertaForSequenceClassification',
+  features: 'RobertaModel',
+};
+
+/** config.json as Hugging Face and transformers.js read a RoBERTa model. */
+export function hfConfig(model: ModelConfig, head: ExportHead, labels?: readonly string[]): Record<string, unknown> {
+  return {
+    model_type: 'roberta',
+    architectures: [ARCHITECTURE[head]],
+    vocab_size: model.vocab_size,
+    hidden_size: model.d_model,
+    num_hidden_layers: model.n_layers,
+    num_attention_heads: model.n_heads,
+    intermediate_size: model.d_ff,
+    hidden_act: 'gelu',
+    max_position_embeddings: model.max_len + 2, // positions start after padding_idx 1, as in RoBERTa
+    type_vocab_size: 1,
+    layer_norm_eps: model.layer_norm_eps,
+    pad_token_id: 1,
+    bos_token_id: 0,
+    eos_token_id: 2,
+    ...(labels ? { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) } : {}),
+    ...(model.layer_heads || model.layer_ffn ? { tltc_layer_heads: model.layer_heads, tltc_layer_ffn: model.layer_ffn } : {}),
+  };
+}
+
+function checkDestination(out: string, checkpointDir: string): void {
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new Error(`--out ${out} is a file: choose a folder path`);
+    if (readdirSync(out).length > 0) throw new Error(`--out ${out} already exists and is not empty: choose a new folder (nothing was written)`);
+  }
+  const rel = path.relative(checkpointDir, out);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) throw new Error(`--out ${out} is inside the checkpoint ${checkpointDir}: choose a folder outside it`);
+}
+
+export function exportTransformersJs(options: TransformersJsOptions): TransformersJsResult {
+  const formats = (options.formats ?? ['fp32', 'int8', 'int4']).map(parseWeightFormat);
+  const ck: Checkpoint = loadCheckpoint(options.checkpoint, false, 'any');
+  const head: ExportHead = ck.config.model_type === 'tltc-classifier' ? 'classifier' : 'mlm';
+  const labels = ck.config.labels;
+  const out = path.resolve(options.outDir);
+  checkDestination(out, ck.dir);
+  const staging = `${out}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(path.join(staging, 'onnx'), { recursive: true });
+  try {
+    const model = ck.config.model;
+    const write = (name: string, data: string | Uint8Array) => writeFileAtomic(path.join(staging, name), data); // fsynced before the folder is renamed into place
+    write('config.json', `${JSON.stringify(hfConfig(model, head, labels), null, 2)}\n`);
+    write('tokenizer.json', ck.tokenizerJson);
+    write('tokenizer_config.json', `${JSON.stringify(tokenizerConfigJson(model.max_len), null, 2)}\n`);
+    const files = formats.map((format) => {
+      const file = path.join('onnx', formatFile(format));
+      const bytes = serializeGraph(buildEncoderExport({ model, head, numLabels: labels?.length, params: ck.params, format, quantizeEmbeddings: format.kind !== 'fp32' }));
+      write(file, bytes);
+      return { file, format, bytes: bytes.length };
+    });
+    const result: TransformersJsResult = { dir: out, model_type: 'roberta', architecture: ARCHITECTURE[head], task: head === 'classifier' ? 'text-classification' : 'fill-mask', files };
+    write('export.json', `${JSON.stringify({ ...result, dir: undefined, checkpoint: ck.dir }, null, 2)}\n`);
+    if (existsSync(out)) rmSync(out, { recursive: true }); // empty, checked above
+    mkdirSync(path.dirname(out), { recursive: true });
+    renameSync(staging, out);
+    fsyncDir(path.dirname(out));
+    return result;
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
+import { createSession, ortTensor } from '../../src/runtime/session.ts';
+import { MASK, PAD } from '../../src/tokenizer/tokenizer.ts';
+import { mobyTokenizer, saveTinyCheckpoint, type SavedCheckpoint } from '../helpers/checkpoints.ts';
+import { runCli, tmpDir } from '../helpers/cli.ts';
+
+const DTYPES = [
+  ['fp32', 'model.onnx'],
+  ['q8', 'model_quantized.onnx'],
+  ['q4', 'model_q4.onnx'],
+] as const;
+
+const TRICKY = [
+  '',
+  ' ',
+  'Call me Ishmael.',
+  '  two leading spaces, and   runs   inside  ',
+  'tabs\tand\nnew\n\nlines\r\n',
+  'émigré naïve café Ångström',
+  '日本語のテキストと中文',
+  'emoji 😀👍🏽 and a family 👨‍👩‍👧 flag 🇳🇿',
+  "don't you'll we've I'M",
+  'numbers 12345 3.14159 1,000,000',
+  'Call me <mask>.',
+  'a<mask>b and  <mask>  twice<mask>',
+  'x <s> y </s> z <pad>',
+  '\u00a0non-breaking\u00a0space <mask>',
+  'zero\u200bwidth joiner\u200d and combining e\u0301',
+];
+
+const softmax = (row: ArrayLike<number>) => {
+  const max = Math.max(...Array.from(row));
+  const e = Array.from(row, (v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+};
+
+/** Right-padded rows as transformers.js batches them. */
+function padded(rows: number[][]) {
+  const len = Math.max(...rows.map((r) => r.length));
+  const ids = new BigInt64Array(rows.length * len).fill(BigInt(PAD));
+  const mask = new BigInt64Array(rows.length * len);
+  rows.forEach((r, b) => r.forEach((t, j) => ((ids[b * len + j] = BigInt(t)), (mask[b * len + j] = 1n))));
+  return { input_ids: ortTensor('int64', ids, [rows.length, len]), attention_mask: ortTensor('int64', mask, [rows.length, len]), len };
+}
+
+describe('transformers.js loads exported folders as they are', () => {
+  const dir = tmpDir();
+  const models = path.join(dir, 'models');
+  let mlm: SavedCheckpoint;
+  let cls: SavedCheckpoint;
+
+  before(() => {
+    const tokenizer = mobyTokenizer();
+    mlm = saveTinyCheckpoint(path.join(dir, 'mlm-run'), tokenizer, 'tltc-mlm');
+    cls = saveTinyCheckpoint(path.join(dir, 'cls-run'), tokenizer, 'tltc-classifier', ['fiction', 'news', 'poetry'], 2);
+    for (const [run, name] of [
+      [mlm.dir, 'mlm'],
+      [cls.dir, 'cls'],
+    ]) {
+      const r = runCli(['export', '--checkpoint', run, '--format', 'transformersjs', '--out', path.join(models, name)]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = models;
+  });
+
+  /** Our own inference: the exported file through onnxruntime-node, fed with tltc's tokenizer. */
+  async function ownRun(name: string, file: string, rows: number[][]) {
+    const session = await createSession(readFileSync(path.join(models, name, 'onnx', file)), { threads: 1 });
+    const { input_ids, attention_mask, len } = padded(rows);
+    const out = await session.run({ input_ids, attention_mask });
+    return { logits: out.logits.data as Float32Array, hidden: out.last_hidden_state.data as Float32Array, len };
+  }
+
+  it('writes the transformers.js layout, with id2label for a classifier', () => {
+    for (const name of ['mlm', 'cls']) {
+      for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'export.json', ...DTYPES.map(([, file]) => `onnx/${file}`)]) {
+        assert.ok(existsSync(path.join(models, name, f)), `${name}/${f}`);
+      }
+    }
+    const config = JSON.parse(readFileSync(path.join(models, 'cls', 'config.json'), 'utf8'));
+    assert.equal(config.model_type, 'roberta');
+    assert.deepEqual(config.architectures, ['RobertaForSequenceClassification']);
+    assert.deepEqual(config.id2label, { 0: 'fiction', 1: 'news', 2: 'poetry' });
+    assert.equal(config.max_position_embeddings, cls.model.max_len + 2);
+    assert.deepEqual(JSON.parse(readFileSync(path.join(models, 'mlm', 'config.json'), 'utf8')).architectures, ['RobertaForMaskedLM']);
+  });
+
+  it('tokenizes tricky strings exactly as tltc does', async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained('mlm');
+    for (const text of TRICKY) {
+      const theirs = (tokenizer(text).input_ids.tolist() as bigint[][])[0].map(Number);
+      assert.deepEqual(theirs, mlm.tokenizer.encodeForModel(text), JSON.stringify(text));
+    }
+  });
+
+  for (const [dtype, file] of DTYPES) {
+    it(`fill-mask (${dtype}) gives tltc's top tokens and probabilities`, async () => {
+      const fill = await pipeline('fill-mask', 'mlm', { dtype });
+      const text = 'I sat down on an old <mask> and looked at the sea.';
+      const got = (await fill(text, { top_k: 5 })) as { score: number; token: number; token_str: string }[];
+      const ids = mlm.tokenizer.encodeForModel(text);
+      const at = ids.indexOf(MASK);
+      const own = await ownRun('mlm', file, [ids]);
+      const v = mlm.model.vocab_size;
+      const probs = softmax(own.logits.subarray(at * v, (at + 1) * v));
+      const top = probs
+        .map((p, id) => [p, id] as const)
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, 5);
+      assert.deepEqual(
+        got.map((g) => g.token),
+        top.map(([, id]) => id),
+      );
+      got.forEach((g, i) => assert.ok(Math.abs(g.score - top[i][0]) < 1e-5, `${g.score} vs ${top[i][0]}`));
+      assert.deepEqual(
+        got.map((g) => g.token_str.trim()),
+        top.map(([, id]) => mlm.tokenizer.decode([id]).trim()),
+      );
+    });
+
+    it(`text-classification (${dtype}) on a padded batch gives tltc's label probabilities`, async () => {
+      const classify = await pipeline('text-classification', 'cls', { dtype });
+      const texts = ['Call me Ishmael.', 'It was the best of times, it was the worst of times, it was the age of wisdom.', 'Whale!'];
+      const got = (await classify(texts, { top_k: null })) as { label: string; score: number }[][];
+      const own = await ownRun('cls', file, texts.map((t) => cls.tokenizer.encodeForModel(t)));
+      texts.forEach((_, b) => {
+        const probs = softmax(own.logits.subarray(b * 3, b * 3 + 3));
+        for (const { label, score } of got[b]) assert.ok(Math.abs(score - probs[cls.labels!.indexOf(label)]) < 1e-5, `${texts[b]}: ${label} ${score} vs ${probs[cls.labels!.indexOf(label)]}`);
+        assert.equal(got[b].length, 3);
+      });
+      if (dtype === 'fp32') {
+        // Padding changes nothing: each text alone gives its batched logits.
+        for (const [b, t] of texts.entries()) {
+          const alone = await ownRun('cls', file, [cls.tokenizer.encodeForModel(t)]);
+          alone.logits.forEach((x, i) => assert.ok(Math.abs(x - own.logits[b * 3 + i]) < 1e-4));
+        }
+      }
+    });
+  }
+
+  it('feature-extraction on a classifier folder returns tltc\'s last hidden state', async () => {
+    const extract = await pipeline('feature-extraction', 'cls', { dtype: 'fp32' });
+    const text = 'The sea was calm.';
+    const got = await extract(text);
+    const ids = cls.tokenizer.encodeForModel(text);
+    assert.deepEqual(got.dims, [1, ids.length, cls.model.d_model]);
+    const own = await ownRun('cls', 'model.onnx', [ids]);
+    const data = got.data as Float32Array;
+    own.hidden.forEach((x, i) => assert.ok(Math.abs(x - data[i]) < 1e-5));
+  });
+
+  it('refuses to export over a folder that holds files, or into the checkpoint, with one line', () => {
+    const busy = runCli(['export', '--checkpoint', mlm.dir, '--out', path.join(models, 'mlm')]);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /^tltc: --out .* already exists and is not empty: choose a new folder \(nothing was written\)\n$/);
+    const inside = runCli(['export', '--checkpoint', mlm.dir, '--out', path.join(mlm.dir, 'checkpoints', 'step-00000001', 'export')]);
+    assert.match(inside.stderr, /is inside the checkpoint/);
+    const badFormat = runCli(['export', '--checkpoint', mlm.dir, '--out', path.join(dir, 'x'), '--format', 'tflite']);
+    assert.match(badFormat.stderr, /^tltc: --format tflite is not known: use transformersjs\n$/);
+    assert.ok(!existsSync(path.join(dir, 'x')));
+  });
+});
