@@ -3,10 +3,9 @@
  * 8 (sequence 128, 2 threads unless TLTC_THREADS is set), every file in the same process one
  * after another, so a table compares them under the same conditions. Prints JSON lines, then a table.
  */
-import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { medianLatency } from '../src/export/measure.ts';
-import { createSession } from '../src/runtime/session.ts';
+import { openOnnxFile } from '../src/export/onnx_file.ts';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -16,8 +15,8 @@ if (files.length === 0) {
 const threads = Number(process.env.TLTC_THREADS ?? 2);
 const rows: { file: string; bytes: number; batch1_ms: number; batch8_ms: number }[] = [];
 for (const file of files) {
-  const session = await createSession(readFileSync(file), { threads });
-  const row = { file, bytes: statSync(file).size, batch1_ms: await medianLatency(session, 1, 128, 40, 5), batch8_ms: await medianLatency(session, 8, 128, 40, 5) };
+  const { session, bytes } = await openOnnxFile(file, { threads });
+  const row = { file, bytes, batch1_ms: await medianLatency(session, 1, 128, 40, 5), batch8_ms: await medianLatency(session, 8, 128, 40, 5) };
   await session.release();
   rows.push(row);
   process.stdout.write(`${JSON.stringify(row)}\n`);

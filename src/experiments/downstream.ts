@@ -10,6 +10,7 @@ import { compress, type ReferenceMeasurement } from '../export/compressed_export
 import { parseWeightFormat } from '../export/weight_format.ts';
 import { finetune } from '../train/finetune.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { assertSafeName } from '../util/safe_name.ts';
 import { compareAtEqualBytes, paretoFront, type EqualBytesComparison, type ModelPoint } from './pareto.ts';
 import type { SweepSummary } from './sweep.ts';
 
@@ -158,7 +159,10 @@ export async function downstreamFromSweep(options: SweepDownstreamOptions): Prom
   if (chosen.length === 0) throw new Error(`the sweep has no run with seed ${seed}: seeds are ${[...new Set(summary.runs.map((r) => r.seed))].join(', ')}`);
   // Several batch sizes of one model keep their run ids apart; otherwise the model names the folders.
   const unique = new Set(chosen.map((r) => r.model)).size === chosen.length;
-  const runs = chosen.map((r) => ({ id: unique ? r.model : r.id, model: r.model, dir: path.resolve(path.dirname(sweepFile), r.dir) }));
+  const runs = chosen.map((r) => {
+    const model = assertSafeName(r.model, 'model', sweepFile);
+    return { id: unique ? model : assertSafeName(r.id, 'run', sweepFile), model, dir: path.resolve(path.dirname(sweepFile), r.dir) };
+  });
   const points = await runDownstream({ ...options, runs });
   const models = [...new Set(chosen.map((r) => r.model))];
   const result: DownstreamSummary = {

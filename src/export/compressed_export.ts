@@ -11,6 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadTask, sampleExamples } from '../data/tasks.ts';
 import { blockGranularity, buildClassifierExport, containerBits, embeddingScheme, INT8_WEIGHT_SCHEME, type WeightFormat } from './encoder_graph.ts';
+import { onnxFileEntry } from './onnx_file.ts';
 import { formatFile, parseWeightFormat } from './weight_format.ts';
 import { serializeGraph } from '../graph/index.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
@@ -277,6 +278,8 @@ async function run(
     ...(pruning ? { prune: { ...pruning, mask_updates: constraints.maskUpdates } } : {}),
     ...(recovery ? { recovery } : {}),
     quantization: { format, qat: options.qat === true, embeddings: quantizeEmbeddings && format.kind !== 'fp32' ? 'quantized' : 'fp32' },
+    // Checksums, so a file handed back later (tltc eval --onnx) is verified.
+    onnx_files: [...new Set([referenceFile, fp32File, q.file])].map((f) => onnxFileEntry(outDir, f, readFileSync(f))),
   };
   writeFileAtomic(path.join(outDir, 'compress.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;

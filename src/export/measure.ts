@@ -19,7 +19,7 @@ export async function scoreOnnx(session: InferenceSession, split: EncodedSplit, 
     const n = Math.min(batch, split.count - start);
     const ids = split.ids.subarray(start * seq, (start + n) * seq);
     const mask = split.mask.subarray(start * seq, (start + n) * seq);
-    const out = await session.run({ input_ids: ortTensor('int64', ids, [n, seq]), attention_mask: ortTensor('int64', mask, [n, seq]) });
+    const out = await session.run({ input_ids: ortTensor('int64', ids, [n, seq]), attention_mask: ortTensor('int64', mask, [n, seq]) }, ['logits']);
     argmaxRows(out.logits.data as Float32Array, n, classes).forEach((c, i) => (pred[start + i] = c));
   }
   return { accuracy: accuracy(pred, split.labels), macro_f1: macroF1(pred, split.labels, classes) };

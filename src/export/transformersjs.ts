@@ -14,7 +14,8 @@ import type { ModelConfig } from '../nn/config.ts';
 import { tokenizerConfigJson } from '../tokenizer/tokenizer_json.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
-import { parseWeightFormat, formatFile } from './weight_format.ts';
+import { onnxFileEntry, type OnnxFileEntry } from './onnx_file.ts';
+import { formatFile, parseWeightFormat } from './weight_format.ts';
 import { buildEncoderExport, type ExportHead, type WeightFormat } from './encoder_graph.ts';
 
 export interface TransformersJsOptions {
@@ -29,7 +30,7 @@ export interface TransformersJsResult {
   model_type: 'roberta';
   architecture: string;
   task: string;
-  files: { file: string; format: WeightFormat; bytes: number }[];
+  files: (OnnxFileEntry & { format: WeightFormat })[];
 }
 
 const ARCHITECTURE: Record<ExportHead, string> = {
@@ -89,7 +90,7 @@ export function exportTransformersJs(options: TransformersJsOptions): Transforme
       const file = path.join('onnx', formatFile(format));
       const bytes = serializeGraph(buildEncoderExport({ model, head, numLabels: labels?.length, params: ck.params, format, quantizeEmbeddings: format.kind !== 'fp32' }));
       write(file, bytes);
-      return { file, format, bytes: bytes.length };
+      return { ...onnxFileEntry(staging, path.join(staging, file), bytes), format };
     });
     const result: TransformersJsResult = { dir: out, model_type: 'roberta', architecture: ARCHITECTURE[head], task: head === 'classifier' ? 'text-classification' : 'fill-mask', files };
     write('export.json', `${JSON.stringify({ ...result, dir: undefined, checkpoint: ck.dir }, null, 2)}\n`);

@@ -5,15 +5,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { analyzeSweep, type RunCurve } from '../../src/experiments/analysis.ts';
 import { renderReport } from '../../src/experiments/report.ts';
+import { CHROMIUM_FLAGS, chromiumSkip, findChromium } from '../helpers/browser.ts';
 import { tmpDir } from '../helpers/cli.ts';
-
-function findChromium(): string | undefined {
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    const r = spawnSync('which', [name], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
-  }
-  return undefined;
-}
 
 /** Made-up curves of three sizes, falling as t^-0.3 towards different floors. */
 function curves(): RunCurve[] {
@@ -40,7 +33,7 @@ function curves(): RunCurve[] {
 
 describe('report.html in headless Chromium', () => {
   const chromium = findChromium();
-  it('opens from disk and renders every plot', { skip: !chromium && process.env.CI !== 'true' ? 'chromium is not installed (CI installs it; elsewhere: apt-get install chromium)' : false }, async () => {
+  it('opens from disk and renders every plot', { skip: chromiumSkip(chromium) }, async () => {
     assert.ok(chromium, 'CI=true and chromium is missing: .ci/run installs it');
     const c = curves();
     const points = ['L1-H64', 'L2-H128', 'L4-H256'].flatMap((model, k) =>
@@ -50,7 +43,7 @@ describe('report.html in headless Chromium', () => {
     const dir = tmpDir();
     const file = path.join(dir, 'report.html');
     writeFileSync(file, html);
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${path.join(dir, 'profile')}`];
+    const flags = [...CHROMIUM_FLAGS, `--user-data-dir=${path.join(dir, 'profile')}`];
     const dom = spawnSync(chromium!, [...flags, '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(dom.status, 0, dom.stderr);
     const svgs = dom.stdout.match(/<svg[\s\S]*?<\/svg>/g) ?? [];

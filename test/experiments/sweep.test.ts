@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { mobyCorpus, runCli, startCli, tmpDir } from '../helpers/cli.ts';
@@ -90,6 +90,16 @@ describe('tltc sweep and plan', () => {
     const badGrid = runCli([...args.slice(0, 8), '--grid', '4+p120'], env);
     assert.equal(badGrid.code, 1);
     assert.match(badGrid.stderr, /^tltc: --grid entry "4\+p120": the pruning percentage must be between 0 and 100\n$/);
+    // A sweep.json edited to name a run "../../escape" cannot make downstream write outside --out.
+    const hostile = path.join(dir, 'hostile');
+    mkdirSync(hostile);
+    const edited = JSON.parse(readFileSync(path.join(out, 'sweep.json'), 'utf8'));
+    edited.runs[0].model = '../../escape';
+    writeFileSync(path.join(hostile, 'sweep.json'), JSON.stringify(edited));
+    const escape = runCli(['downstream', '--sweep', hostile, '--out', path.join(dir, 'ds2'), '--grid', 'fp32'], env);
+    assert.equal(escape.code, 1);
+    assert.match(escape.stderr, /^tltc: .*sweep\.json: model "\.\.\/\.\.\/escape" is not a safe folder name/);
+    assert.ok(!existsSync(path.join(dir, 'ds2')) && !existsSync(path.join(dir, '..', 'escape')));
     const noSweep = runCli(['downstream', '--sweep', path.join(dir, 'nothing'), '--out', ds], env);
     assert.match(noSweep.stderr, /sweep.json does not exist: point --sweep at a tltc sweep output folder/);
   });
