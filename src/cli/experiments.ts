@@ -66,7 +66,7 @@ export function registerExperiments(program: Command): void {
         quiet: flags.quiet,
         log: (line) => flags.quiet || process.stderr.write(`${line}\n`),
       });
-      process.stdout.write(`${pointsTable(r.points)}\n${r.equal_bytes ? `${describeEqualBytes(r.equal_bytes)}\n` : ''}`);
+      process.stdout.write(`${pointsTable(r.points)}\n${describeEqualBytes(r.equal_bytes)}\n`);
     });
 
   program

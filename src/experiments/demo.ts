@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { machineInfo } from '../util/machine.ts';
 import { analyzeSweep, type RunCurve } from './analysis.ts';
 import { parseGrid, pointsTable, runDownstream, type DownstreamPoint } from './downstream.ts';
-import { compareAtEqualBytes, describeEqualBytes, paretoFront, recommend } from './pareto.ts';
+import { compareAllAtEqualBytes, describeEqualBytes, paretoFront, recommend } from './pareto.ts';
 import { renderReport } from './report.ts';
 import { readCurve, runSweep } from './sweep.ts';
 import { parseSweepConfig } from './sweep_config.ts';
@@ -105,7 +105,7 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
     quiet: options.quiet,
     log,
   });
-  const equalBytes = compareAtEqualBytes(points, plan.models.at(-1)!, plan.models[0]);
+  const equalBytes = compareAllAtEqualBytes(points, plan.models);
 
   // 4. Pareto front and recommendations.
   const front = paretoFront(points, (p) => p.bytes);
@@ -121,7 +121,7 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
     smallest ? `Within twice the smallest file: ${smallest.id} (${(100 * smallest.accuracy).toFixed(1)}%, ${(smallest.bytes / 1e6).toFixed(2)} MB).` : '',
     fastest ? `Within 1.5x the lowest latency: ${fastest.id} (${(100 * fastest.accuracy).toFixed(1)}%, ${fastest.latency_ms.toFixed(1)} ms).` : '',
     `Pareto front by file size: ${front.map((p) => p.id).join(', ')}.`,
-    describeEqualBytes(equalBytes),
+    ...describeEqualBytes(equalBytes).split('\n'),
   ].filter(Boolean);
 
   // 5. Report, results and summary.

@@ -11,7 +11,7 @@ import { parseWeightFormat } from '../export/weight_format.ts';
 import { finetune } from '../train/finetune.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { assertSafeName } from '../util/safe_name.ts';
-import { compareAtEqualBytes, paretoFront, type EqualBytesComparison, type ModelPoint } from './pareto.ts';
+import { compareAllAtEqualBytes, paretoFront, type EqualBytesComparison, type ModelPoint } from './pareto.ts';
 import type { SweepSummary } from './sweep.ts';
 
 export interface GridPoint {
@@ -145,7 +145,8 @@ export interface DownstreamSummary {
   points: DownstreamPoint[];
   pareto_bytes: string[];
   pareto_latency: string[];
-  equal_bytes?: EqualBytesComparison;
+  /** Every larger size against every smaller one. */
+  equal_bytes: EqualBytesComparison[];
 }
 
 /** `tltc downstream`: the grid over one seed's checkpoint of every run in a sweep folder; writes downstream.json. */
@@ -171,7 +172,7 @@ export async function downstreamFromSweep(options: SweepDownstreamOptions): Prom
     points,
     pareto_bytes: paretoFront(points, (p) => p.bytes).map((p) => p.id),
     pareto_latency: paretoFront(points, (p) => p.latency_ms).map((p) => p.id),
-    ...(models.length >= 2 ? { equal_bytes: compareAtEqualBytes(points, models.at(-1)!, models[0]) } : {}),
+    equal_bytes: compareAllAtEqualBytes(points, models),
   };
   writeFileAtomic(path.join(path.resolve(options.outDir), 'downstream.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;

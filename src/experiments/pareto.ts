@@ -70,11 +70,19 @@ export function compareAtEqualBytes<T extends ModelPoint>(points: readonly T[], 
   return { large_model: largeModel, small_model: smallModel, pairs, answer: pairs.some((p) => p.large_wins) ? 'yes' : 'no' };
 }
 
-/** One line for summaries: the answer and the pair that decides it. */
-export function describeEqualBytes(c: EqualBytesComparison): string {
+/** Every larger model against every smaller one (`models` ordered small to large). */
+export function compareAllAtEqualBytes<T extends ModelPoint>(points: readonly T[], models: readonly string[]): EqualBytesComparison[] {
+  return models.flatMap((large, j) => models.slice(0, j).map((small) => compareAtEqualBytes(points, large, small)));
+}
+
+/** One line per comparable pair of models: the answer and the pair that decides it. */
+export function describeEqualBytes(comparisons: readonly EqualBytesComparison[]): string {
   const pct = (a: number) => `${(100 * a).toFixed(1)}%`;
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
-  const decisive = c.pairs.find((p) => p.large_wins) ?? c.pairs.find((p) => p.small);
-  if (!decisive?.small) return `At equal bytes: no point of ${c.small_model} is as small as any point of ${c.large_model}, so they cannot be compared.`;
-  return `At equal bytes, does compressed ${c.large_model} beat ${c.small_model}? ${c.answer}: ${decisive.large.id} ${pct(decisive.large.accuracy)} at ${mb(decisive.large.bytes)} against ${decisive.small.id} ${pct(decisive.small.accuracy)} at ${mb(decisive.small.bytes)}.`;
+  const lines = comparisons.flatMap((c) => {
+    const decisive = c.pairs.find((p) => p.large_wins) ?? c.pairs.find((p) => p.small);
+    if (!decisive?.small) return [];
+    return [`At equal bytes, does compressed ${c.large_model} beat ${c.small_model}? ${c.answer}: ${decisive.large.id} ${pct(decisive.large.accuracy)} at ${mb(decisive.large.bytes)} against ${decisive.small.id} ${pct(decisive.small.accuracy)} at ${mb(decisive.small.bytes)}.`];
+  });
+  return lines.length > 0 ? lines.join('\n') : 'At equal bytes: no compressed model of a larger size is as small as a model of a smaller size, so none can be compared.';
 }

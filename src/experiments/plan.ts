@@ -10,7 +10,7 @@ import { defaultThreads } from '../runtime/session.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { machineInfo } from '../util/machine.ts';
 import { analyzeBatchSizes, analyzeSweep, interpolate, type BatchSizeStudy, type RunCurve, type SweepAnalysis } from './analysis.ts';
-import { compareAtEqualBytes, describeEqualBytes, paretoFront, recommend, type EqualBytesComparison, type InferenceLimits } from './pareto.ts';
+import { compareAllAtEqualBytes, describeEqualBytes, paretoFront, recommend, type EqualBytesComparison, type InferenceLimits } from './pareto.ts';
 import { renderReport, type ReportPoint } from './report.ts';
 import { readCurve, type SweepSummary } from './sweep.ts';
 
@@ -80,7 +80,7 @@ export async function plan(options: PlanOptions): Promise<Record<string, unknown
       return { id, model, format: c.quantization?.format?.kind ?? id, method: c.method, accuracy: c.accuracy, fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 };
     });
     const models = [...sizeOf.keys()].sort((a, b) => sizeOf.get(a)! - sizeOf.get(b)!);
-    if (models.length >= 2) result.equal_bytes = compareAtEqualBytes(points, models.at(-1)!, models[0]);
+    if (models.length >= 2) result.equal_bytes = compareAllAtEqualBytes(points, models);
     result.pareto_bytes = paretoFront(points, (p) => p.bytes).map((p) => p.id);
     result.pareto_latency = paretoFront(points, (p) => p.latency_ms).map((p) => p.id);
     const pick = recommend(points, options.limits);
@@ -88,7 +88,7 @@ export async function plan(options: PlanOptions): Promise<Record<string, unknown
   }
   if (options.report) {
     const recommendation = [result.train_recommendation, result.inference_recommendation].filter(Boolean).map((r) => JSON.stringify(r));
-    if (result.equal_bytes) recommendation.push(describeEqualBytes(result.equal_bytes as EqualBytesComparison));
+    if (result.equal_bytes) recommendation.push(...describeEqualBytes(result.equal_bytes as EqualBytesComparison[]).split('\n'));
     const html = await renderReport({ title: `tltc report: ${path.basename(dir)}`, analysis: analysis ?? analyzeSweep([]), curves, points, batchSizes, recommendation, machine: machineInfo(defaultThreads()), generated: new Date().toISOString() });
     writeFileAtomic(path.resolve(options.report), html);
     result.report = path.resolve(options.report);

@@ -93,7 +93,8 @@ export function exportTransformersJs(options: TransformersJsOptions): Transforme
       return { ...onnxFileEntry(staging, path.join(staging, file), bytes), format };
     });
     const result: TransformersJsResult = { dir: out, model_type: 'roberta', architecture: ARCHITECTURE[head], task: head === 'classifier' ? 'text-classification' : 'fill-mask', files };
-    write('export.json', `${JSON.stringify({ ...result, dir: undefined, checkpoint: ck.dir }, null, 2)}\n`);
+    const { dir: _dir, ...manifest } = result; // the folder is wherever it is moved to
+    write('export.json', `${JSON.stringify({ ...manifest, checkpoint: ck.dir }, null, 2)}\n`);
     if (existsSync(out)) rmSync(out, { recursive: true }); // empty, checked above
     mkdirSync(path.dirname(out), { recursive: true });
     renameSync(staging, out);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeBatchSizes, analyzeSweep, fitPowerLaw, interpolate, predictLoss, timeToTarget, type RunCurve } from '../../src/experiments/analysis.ts';
 import { parseGrid } from '../../src/experiments/downstream.ts';
-import { compareAtEqualBytes, describeEqualBytes, paretoFront, recommend } from '../../src/experiments/pareto.ts';
+import { compareAllAtEqualBytes, compareAtEqualBytes, describeEqualBytes, paretoFront, recommend } from '../../src/experiments/pareto.ts';
 import type { MetricsRow } from '../../src/train/trainer.ts';
 
 const row = (wall_s: number, val_ppl: number): MetricsRow => ({ step: wall_s, wall_s, tokens: 0, flops: 0, train_loss: Math.log(val_ppl), val_loss: Math.log(val_ppl), val_ppl, lr: 0, tokens_per_s: 0, eval_s: 0 });
@@ -83,7 +83,12 @@ describe('equal-bytes comparison and the compression grid', () => {
     assert.deepEqual(lose.pairs.map((x) => [x.large.id, x.small?.id, x.large_wins]), [['L-q2', undefined, false], ['L-q4', 'S-q4', false]]);
     const win = compareAtEqualBytes([...small, p('L', 'q4', 0.75, 30)], 'L', 'S');
     assert.equal(win.answer, 'yes');
-    assert.match(describeEqualBytes(win), /yes: L-q4 75\.0% at 0\.00 MB against S-q4 66\.0%/);
+    assert.match(describeEqualBytes([win]), /yes: L-q4 75\.0% at 0\.00 MB against S-q4 66\.0%/);
+    // Every larger size against every smaller one; pairs with nothing comparable are left out of the summary.
+    const all = compareAllAtEqualBytes([...small, p('M', 'fp32', 0.6, 40), p('M', 'q4', 0.55, 10), p('L', 'q4', 0.75, 30), p('X', 'fp32', 0.9, 5000)], ['S', 'M', 'L', 'X']);
+    assert.deepEqual(all.map((c) => `${c.large_model}>${c.small_model}:${c.answer}`), ['M>S:no', 'L>S:yes', 'L>M:yes', 'X>S:no', 'X>M:no', 'X>L:no']);
+    assert.equal(describeEqualBytes(all).split('\n').length, 3);
+    assert.match(describeEqualBytes(all.slice(3)), /none can be compared/);
   });
 
   it('reads grids of formats and pruning levels, and refuses bad entries with a hint', () => {

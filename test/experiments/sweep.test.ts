@@ -75,8 +75,10 @@ describe('tltc sweep and plan', () => {
     for (const p of summary.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && p.bytes > 0 && p.latency_ms > 0, JSON.stringify(p));
     const pruned = summary.points.find((p: { id: string }) => p.id === 'L2-H64-q4-p50');
     assert.ok(Math.abs(pruned.sparsity - 0.5) < 0.01, `sparsity ${pruned.sparsity}`);
-    assert.equal(summary.equal_bytes.large_model, 'L2-H64');
-    assert.equal(summary.equal_bytes.small_model, 'L1-H32');
+    assert.deepEqual(
+      summary.equal_bytes.map((c: { large_model: string; small_model: string }) => `${c.large_model}>${c.small_model}`),
+      ['L1-H64>L1-H32', 'L2-H64>L1-H32', 'L2-H64>L1-H64'],
+    );
     assert.match(first.stdout, /At equal bytes/);
     // Run again: every folder is complete, so nothing is trained or measured again.
     const compressJson = path.join(ds, 'compress', 'L1-H64-q4-p50', 'compress.json');
@@ -86,7 +88,7 @@ describe('tltc sweep and plan', () => {
     assert.equal(readFileSync(compressJson, 'utf8'), before);
     assert.equal(again.stdout, first.stdout);
     const planned = JSON.parse(runCli(['plan', '--dir', ds], env).stdout);
-    assert.equal(planned.equal_bytes.answer, summary.equal_bytes.answer);
+    assert.deepEqual(planned.equal_bytes, summary.equal_bytes);
     const badGrid = runCli([...args.slice(0, 8), '--grid', '4+p120'], env);
     assert.equal(badGrid.code, 1);
     assert.match(badGrid.stderr, /^tltc: --grid entry "4\+p120": the pruning percentage must be between 0 and 100\n$/);
