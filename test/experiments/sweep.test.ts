@@ -89,7 +89,7 @@ describe('tltc sweep and plan', () => {
     assert.equal(again.stdout, first.stdout);
     const planned = JSON.parse(runCli(['plan', '--dir', ds], env).stdout);
     assert.deepEqual(planned.equal_bytes, summary.equal_bytes);
-    const badGrid = runCli([...args.slice(0, 8), '--grid', '4+p120'], env);
+    const badGrid = runCli([...args.slice(0, 7), '--grid', '4+p120'], env);
     assert.equal(badGrid.code, 1);
     assert.match(badGrid.stderr, /^tltc: --grid entry "4\+p120": the pruning percentage must be between 0 and 100\n$/);
     // A sweep.json edited to name a run "../../escape" cannot make downstream write outside --out.
