@@ -123,16 +123,38 @@ function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array 
  */
 export function int8Linear(g: Graph, x: Tensor, w: Float32Array, bias: Tensor, name: string, out: number, inp: number): Tensor {
   const { codesT, scales } = int8Weights(w, out, inp);
-  const b = g.constant(codesT, 'int8', [inp, out], `${name}.weight_int8`);
-  const scale = g.constant(scales, 'float32', [out], `${name}.weight_scale`);
-  const shape = [...x.shape.slice(0, -1), out];
+  return integerMatMul(x, g.constant(codesT, 'int8', [inp, out], `${name}.weight_int8`), null, g.constant(scales, 'float32', [out], `${name}.weight_scale`), bias);
+}
+
+/** x @ (W - zero) * scale + bias for int8 W (in, out): activations quantized per call to uint8, one scale per output column. */
+function integerMatMul(x: Tensor, w: Tensor, zero: Tensor | null, scale: Tensor, bias: Tensor): Tensor {
+  const g = x.graph;
+  const shape = [...x.shape.slice(0, -1), w.shape[1]];
   const [xq, xScale, xZero] = g.addNode('DynamicQuantizeLinear', [x], {}, [
     { dtype: 'uint8', shape: x.shape },
     { dtype: 'float32', shape: [] },
     { dtype: 'uint8', shape: [] },
   ]);
-  const acc = g.addNode('MatMulInteger', [xq, b, xZero], {}, [{ dtype: 'int32', shape }])[0];
+  const acc = g.addNode('MatMulInteger', zero ? [xq, w, xZero, zero] : [xq, w, xZero], {}, [{ dtype: 'int32', shape }])[0];
   return ops.add(ops.mul(ops.cast(acc, 'float32'), ops.mul(xScale, scale)), bias);
+}
+
+/**
+ * A constant (rows, cols) int8 matrix of values in [-8, 7], stored two per byte along rows and
+ * unpacked by ops whose inputs are all constants, which onnxruntime folds when the session loads.
+ */
+export function unpackNibbles(g: Graph, values: Int8Array, rows: number, cols: number, name: string): Tensor {
+  const pairs = Math.ceil(rows / 2);
+  const packed = new Uint8Array(pairs * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) packed[(r >> 1) * cols + c] |= (values[r * cols + c] & 15) << (4 * (r & 1));
+  const table = g.constant(packed, 'uint8', [pairs, cols], name);
+  const lo = g.addNode('BitwiseAnd', [table, g.constant(new Uint8Array([15]), 'uint8', [], `${name}_mask`)], {}, [{ dtype: 'uint8', shape: [pairs, cols] }])[0];
+  const hi = g.addNode('BitShift', [table, g.constant(new Uint8Array([4]), 'uint8', [], `${name}_shift`)], { direction: 'RIGHT' }, [{ dtype: 'uint8', shape: [pairs, cols] }])[0];
+  let nibbles = ops.reshape(ops.concat([ops.unsqueeze(lo, [1]), ops.unsqueeze(hi, [1])], 1), [2 * pairs, cols]);
+  if (2 * pairs !== rows) nibbles = ops.slice(nibbles, [0], [rows], [0]);
+  // Two's-complement nibbles to int8 through a lookup: ONNX casts do not sign-extend 4 bits.
+  const signed = g.constant(Int8Array.from({ length: 16 }, (_, i) => (i < 8 ? i : i - 16)), 'int8', [16], `${name}_lut`);
+  return ops.gather(signed, ops.cast(nibbles, 'int64'));
 }
 
 class Builder {
@@ -176,6 +198,7 @@ class Builder {
 
   /** com.microsoft MatMulNBits: weights in asymmetric blocks along the input axis (zero points packed like the codes). */
   private nbitsLinear(x: Tensor, w: Float32Array, bias: Tensor, name: string, out: number, inp: number, bits: number, block: NbitsBlock): Tensor {
+    if (block === 'channel') return this.channelNbitsLinear(x, w, bias, name, out, inp, bits);
     const q = blockQuantized(w, out, inp, bits, block);
     const b = this.g.constant(q.codes, 'uint8', [out, q.blocks, (q.stored * q.container) / 8], `${name}.weight_q${bits}`);
     const scales = this.g.constant(q.scales, 'float32', [out * q.blocks], `${name}.weight_scales`);
@@ -183,6 +206,28 @@ class Builder {
     const shape = [...x.shape.slice(0, -1), out];
     const y = this.g.addNode('MatMulNBits', [x, b, scales, zeros], { K: inp, N: out, bits: q.container, block_size: q.stored }, [{ dtype: 'float32', shape }], { domain: MS_DOMAIN })[0];
     return ops.add(y, bias);
+  }
+
+  /**
+   * Per-channel n-bit weights computed with int8 kernels: the codes are stored packed (two per
+   * byte up to 4 bits, one per byte above), unpacked to int8 by constant ops that onnxruntime
+   * folds when the session loads, and multiplied by DynamicQuantizeLinear + MatMulInteger with a
+   * zero point per output column, which onnxruntime fuses into DynamicQuantizeMatMul. So a 4-bit
+   * file runs at int8 speed; MatMulNBits is not faster than fp32 on AVX2 without VNNI (measured).
+   * Codes stay within [-64, 63] after centering, so the uint8 x int8 products never saturate.
+   */
+  private channelNbitsLinear(x: Tensor, w: Float32Array, bias: Tensor, name: string, out: number, inp: number, bits: number): Tensor {
+    if (bits > 7) throw new Error(`export: ${bits}-bit per-channel weights would overflow int8 kernels on CPUs without VNNI: use int8 (7-bit codes) or blocks`);
+    const g = this.g;
+    const q = quantize(w, [out, inp], { bits, symmetric: false, granularity: { kind: 'channel' } });
+    const center = 1 << (bits - 1);
+    const zp = g.constant(Int8Array.from(q.zeroPoints, (z) => z - center), 'int8', [out], `${name}.weight_zero_point`);
+    const scale = g.constant(q.scales, 'float32', [out], `${name}.weight_scale`);
+    // Centered codes laid out (in, out) as MatMulInteger's B.
+    const centered = new Int8Array(inp * out);
+    for (let n = 0; n < out; n++) for (let k = 0; k < inp; k++) centered[k * out + n] = q.codes[n * inp + k] - center;
+    const wInt8 = bits > 4 ? g.constant(centered, 'int8', [inp, out], `${name}.weight_q${bits}`) : unpackNibbles(g, centered, inp, out, `${name}.weight_q${bits}`);
+    return integerMatMul(x, wInt8, zp, scale, bias);
   }
 
   /**
@@ -237,9 +282,12 @@ class Builder {
   }
 }
 
-/** Exact GELU from Erf: every onnxruntime build (web included) has these ops. */
+/**
+ * Exact GELU as the standard op (opset 20): one kernel where the Erf composition took four, and
+ * onnxruntime's fusion does not match that composition (measured 3-5% of the fp32 latency).
+ */
 function gelu(x: Tensor): Tensor {
-  return ops.mul(ops.mul(x, 0.5), ops.add(ops.erf(ops.mul(x, Math.SQRT1_2)), 1));
+  return x.graph.addNode('Gelu', [x], {}, [{ dtype: 'float32', shape: x.shape }])[0];
 }
 
 export function buildEncoderExport(input: ExportInput): Graph {

@@ -17,6 +17,7 @@ export function parseWeightFormat(spec: string): WeightFormat {
     else if (p === 'per-channel') block = 'channel';
     else throw new Error(`--quant "${spec}": "${p}" is not exported (n-bit weights are stored per channel or in blocks for MatMulNBits): ${QUANT_HINT}`);
   }
+  if (block === 'channel' && bits === 8) throw new Error(`--quant "${spec}": 8-bit per-channel weights are what int8 is (with a 7-bit range that int8 kernels cannot overflow): use --quant int8`);
   return { kind: 'nbits', bits, block };
 }
 

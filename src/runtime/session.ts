@@ -11,7 +11,8 @@ export interface RuntimeOptions {
   optimization?: OptimizationLevel;
   /** Whether idle intra-op threads spin; spinning wastes cores between runs. */
   spinning?: boolean;
-  profile?: boolean;
+  /** Write an onnxruntime profile (JSON trace) whose name starts with this path; `session.endProfiling()` returns the file. */
+  profile?: string;
 }
 
 export function defaultThreads(): number {
@@ -25,7 +26,8 @@ export async function createSession(model: Uint8Array, options: RuntimeOptions =
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: options.optimization ?? 'all',
-    enableProfiling: options.profile ?? false,
+    enableProfiling: options.profile !== undefined,
+    ...(options.profile !== undefined ? { profileFilePrefix: options.profile } : {}),
     // Errors reach the user once, as tltc's one-line message, not also as onnxruntime's log line.
     logSeverityLevel: 4,
     extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },

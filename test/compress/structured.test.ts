@@ -63,7 +63,9 @@ describe('structured pruning', () => {
       const s = await createSession(serializeGraph(buildClassifierExport({ model: smaller.model, numLabels: classes, params: smaller.params, format: { kind: 'nbits', bits: 4, block } })), { threads: 1 });
       const out = await s.run({ input_ids: ortTensor('int64', split.ids.subarray(0, batch * seq), [batch, seq]), attention_mask: ortTensor('int64', split.mask.subarray(0, batch * seq), [batch, seq]) });
       const ref = await exported(smaller.model, fq);
-      assert.ok(maxDiff(out.logits.data as Float32Array, ref) < 1e-3, `max diff ${maxDiff(out.logits.data as Float32Array, ref)}`);
+      // Per channel, activations are quantized to uint8 per call as well (int8 kernels).
+      const tolerance = block === 'channel' ? 0.02 * ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0) : 1e-3;
+      assert.ok(maxDiff(out.logits.data as Float32Array, ref) < tolerance, `max diff ${maxDiff(out.logits.data as Float32Array, ref)}, tolerance ${tolerance}`);
     });
   }
 
