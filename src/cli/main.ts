@@ -7,6 +7,7 @@ import { registerEval } from './eval.ts';
 import { registerExperiments } from './experiments.ts';
 import { registerExport } from './export.ts';
 import { registerFinetune } from './finetune.ts';
+import { registerImport } from './import.ts';
 import { registerTrain } from './train.ts';
 
 const program = new Command();
@@ -24,6 +25,7 @@ registerEval(program);
 registerFinetune(program);
 registerCompress(program);
 registerExport(program);
+registerImport(program);
 registerBench(program);
 registerExperiments(program);
 

@@ -157,10 +157,19 @@ export function unpackNibbles(g: Graph, values: Int8Array, rows: number, cols: n
   return ops.gather(signed, ops.cast(nibbles, 'int64'));
 }
 
-class Builder {
+/** What a graph's weights are and how they are stored. */
+export interface WeightSource {
+  params: ReadonlyMap<string, Float32Array>;
+  format: WeightFormat;
+  quantizeEmbeddings?: boolean;
+  layerNormEps: number;
+}
+
+/** Builds layers whose weights become initializers in the chosen format (any encoder family uses it). */
+export class WeightBuilder {
   constructor(
     readonly g: Graph,
-    readonly input: ExportInput,
+    readonly input: WeightSource,
   ) {}
 
   param(name: string): Float32Array {
@@ -278,7 +287,7 @@ class Builder {
   }
 
   layerNorm(x: Tensor, name: string, d: number): Tensor {
-    return ops.layerNorm(x, this.const(`${name}.weight`, [d]), this.const(`${name}.bias`, [d]), this.input.model.layer_norm_eps).y;
+    return ops.layerNorm(x, this.const(`${name}.weight`, [d]), this.const(`${name}.bias`, [d]), this.input.layerNormEps).y;
   }
 }
 
@@ -296,7 +305,7 @@ export function buildEncoderExport(input: ExportInput): Graph {
   const hs = headDim(c);
   const head = input.head ?? 'classifier';
   const g = new Graph(`tltc-${head}`);
-  const b = new Builder(g, input);
+  const b = new WeightBuilder(g, { params: input.params, format: input.format, quantizeEmbeddings: input.quantizeEmbeddings, layerNormEps: c.layer_norm_eps });
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   const positions = ops.add(ops.mul(ops.cumsum(mask, 1), mask), ops.scalar(g, 1, 'int64')); // padding_idx 1, tokens from 2

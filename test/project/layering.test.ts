@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { ROOT } from '../helpers/cli.ts';
 
 /**
- * graph -> autodiff -> nn -> train / compress -> export -> experiments -> cli: a folder may import
+ * graph -> autodiff -> nn -> train / compress -> export / import -> experiments -> cli: a folder may import
  * its own rank or lower, never higher.
  */
 const RANK: Record<string, number> = {
@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   train: 4,
   compress: 4,
   export: 5,
+  import: 5,
   experiments: 6,
   bench: 6,
   cli: 7,
