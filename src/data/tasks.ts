@@ -81,10 +81,16 @@ export function passages(text: string, maxWords: number): string[] {
  * Loads a task. Passages are cut to `maxWords` words (about 80 words fit 128 BPE tokens);
  * callers truncate to their token limit.
  */
+/** The name, if it is a task; otherwise the one-line error loadTask gives, without loading anything. */
+export function checkTaskName(name: string): TaskName {
+  if (!(TASKS as readonly string[]).includes(name)) throw new Error(`unknown task "${name}": available tasks are ${TASKS.join(', ')}`);
+  return name as TaskName;
+}
+
 export function loadTask(name: string, maxWords = 80): Task {
+  checkTaskName(name);
   if (name === 'spam') return spamTask(maxWords);
   if (name === 'sentiment') return sentimentTask(maxWords);
-  if (name !== 'genre') throw new Error(`unknown task "${name}": available tasks are ${TASKS.join(', ')}`);
   const labels = Object.keys(BROWN_GENRES);
   const task: Task = { name, labels: labels.map((l) => BROWN_GENRES[l]), train: [], val: [], test: [] };
   const byGenre = new Map<string, { file: string; text: string }[]>();

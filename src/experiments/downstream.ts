@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compress, type ReferenceMeasurement } from '../export/compressed_export.ts';
 import { parseWeightFormat } from '../export/weight_format.ts';
+import { checkTaskName } from '../data/tasks.ts';
 import { finetune } from '../train/finetune.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { assertSafeName } from '../util/safe_name.ts';
@@ -151,6 +152,7 @@ export interface DownstreamSummary {
 
 /** `tltc downstream`: the grid over one seed's checkpoint of every run in a sweep folder; writes downstream.json. */
 export async function downstreamFromSweep(options: SweepDownstreamOptions): Promise<DownstreamSummary> {
+  checkTaskName(options.task); // before hours of fine-tuning, not after
   const sweepFile = path.join(path.resolve(options.sweepDir), 'sweep.json');
   if (!existsSync(sweepFile)) throw new Error(`${sweepFile} does not exist: point --sweep at a tltc sweep output folder`);
   const summary = JSON.parse(readFileSync(sweepFile, 'utf8')) as SweepSummary;

@@ -30,6 +30,7 @@ function readJson(file: string, what: string): unknown {
 
 export async function evaluateOnnx(options: EvalOnnxOptions): Promise<Record<string, unknown>> {
   const file = path.resolve(options.file);
+  if (!existsSync(file)) throw new Error(`${file} does not exist: pass an .onnx file inside a folder written by tltc export`);
   const root = path.dirname(path.dirname(file)); // <folder>/onnx/<model>.onnx
   const task = loadTask(options.task);
   const hint = 'pass a file inside a folder written by tltc export (it holds config.json and tokenizer.json)';

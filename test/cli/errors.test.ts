@@ -31,6 +31,16 @@ const cases: [string, string[], RegExp][] = [
   ['unknown command', ['fly'], /unknown command 'fly'/],
   ['eval of a missing checkpoint', ['eval', '--checkpoint', path.join(dir, 'none')], /checkpoint .* does not exist/],
   ['bench spec with a wrong field', ['bench', '--spec', file('spec.json', '{"name":"x"}')], /bench spec .*: model/],
+  ['eval with neither --checkpoint nor --onnx', ['eval'], /pass either --checkpoint .* or --onnx/],
+  ['eval of a missing ONNX file', ['eval', '--onnx', path.join(dir, 'none.onnx')], /none\.onnx does not exist/],
+  ['export of a missing checkpoint', ['export', '--checkpoint', path.join(dir, 'none'), '--out', path.join(dir, 'e1')], /checkpoint .* does not exist/],
+  ['export in an unknown weight format', ['export', '--checkpoint', path.join(dir, 'none'), '--out', path.join(dir, 'e2'), '--quant', '9'], /--quant "9": bits must be from 2 to 8/],
+  ['export with an empty format list', ['export', '--checkpoint', path.join(dir, 'none'), '--out', path.join(dir, 'e3'), '--quant', ' '], /--quant lists no format/],
+  ['import in an unknown weight format', ['import', '--out', path.join(dir, 'i1'), '--quant', 'bogus'], /--quant "bogus" is not understood/],
+  ['import with 0 passages', ['import', '--out', path.join(dir, 'i2'), '--passages', '0'], /--passages must be a positive whole number/],
+  ['downstream without a sweep', ['downstream', '--sweep', path.join(dir, 'none'), '--out', path.join(dir, 'd1')], /sweep\.json does not exist/],
+  ['downstream with a bad learning rate', ['downstream', '--sweep', path.join(dir, 'none'), '--out', path.join(dir, 'd2'), '--finetune-lr', '-1'], /--finetune-lr must be a positive number/],
+  ['downstream with an unknown task', ['downstream', '--sweep', path.join(dir, 'none'), '--out', path.join(dir, 'd3'), '--task', 'bogus'], /unknown task "bogus"/],
 ];
 
 describe('bad input gets a one-line error and exit 1', () => {
