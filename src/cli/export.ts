@@ -11,11 +11,11 @@ export function registerExport(program: Command): void {
     .requiredOption('--out <dir>', 'new folder to create (must not exist or be empty)')
     .option('--format <name>', `folder layout: ${FORMATS.join(', ')}`, 'transformersjs')
     .option('--quant <list>', 'weight formats to write, as --quant takes them: fp32 -> onnx/model.onnx, int8 -> model_quantized.onnx, int4 -> model_q4.onnx', 'fp32,int8,int4')
-    .action((flags: { checkpoint: string; out: string; format: string; quant: string }) => {
+    .action(async (flags: { checkpoint: string; out: string; format: string; quant: string }) => {
       if (!(FORMATS as readonly string[]).includes(flags.format)) throw new Error(`--format ${flags.format} is not known: use ${FORMATS.join(', ')}`);
       const formats = flags.quant.split(',').map((s) => s.trim()).filter(Boolean);
       if (formats.length === 0) throw new Error('--quant lists no format: use e.g. fp32,int8,int4');
-      const r = exportTransformersJs({ checkpoint: flags.checkpoint, outDir: flags.out, formats });
+      const r = await exportTransformersJs({ checkpoint: flags.checkpoint, outDir: flags.out, formats });
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 }

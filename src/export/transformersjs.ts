@@ -4,16 +4,14 @@
  * id2label for classifiers), tokenizer.json, tokenizer_config.json, and onnx/model.onnx (fp32),
  * onnx/model_quantized.onnx (q8) and onnx/model_q4.onnx (q4, blocks of 32), each with inputs
  * input_ids and attention_mask and outputs logits and last_hidden_state.
- * The folder is built beside its destination and renamed into place, so an interrupted export
- * leaves nothing half-written and an existing folder is never overwritten.
+ * The folder is created all at once (util/new_folder.ts).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { tokenizerConfigJson } from '../tokenizer/tokenizer_json.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
-import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
+import { assertNewFolder, createFolder } from '../util/new_folder.ts';
 import { onnxFileEntry, type OnnxFileEntry } from './onnx_file.ts';
 import { formatFile, parseWeightFormat } from './weight_format.ts';
 import { buildEncoderExport, type ExportHead, type WeightFormat } from './encoder_graph.ts';
@@ -61,28 +59,22 @@ export function hfConfig(model: ModelConfig, head: ExportHead, labels?: readonly
   };
 }
 
-function checkDestination(out: string, checkpointDir: string): void {
-  if (existsSync(out)) {
-    if (!statSync(out).isDirectory()) throw new Error(`--out ${out} is a file: choose a folder path`);
-    if (readdirSync(out).length > 0) throw new Error(`--out ${out} already exists and is not empty: choose a new folder (nothing was written)`);
-  }
+/** An export inside the checkpoint would be read as part of it. */
+function assertOutsideCheckpoint(out: string, checkpointDir: string): void {
   const rel = path.relative(checkpointDir, out);
   if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) throw new Error(`--out ${out} is inside the checkpoint ${checkpointDir}: choose a folder outside it`);
 }
 
-export function exportTransformersJs(options: TransformersJsOptions): TransformersJsResult {
+export async function exportTransformersJs(options: TransformersJsOptions): Promise<TransformersJsResult> {
   const formats = (options.formats ?? ['fp32', 'int8', 'int4']).map(parseWeightFormat);
   const ck: Checkpoint = loadCheckpoint(options.checkpoint, false, 'any');
   const head: ExportHead = ck.config.model_type === 'tltc-classifier' ? 'classifier' : 'mlm';
   const labels = ck.config.labels;
   const out = path.resolve(options.outDir);
-  checkDestination(out, ck.dir);
-  const staging = `${out}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(path.join(staging, 'onnx'), { recursive: true });
-  try {
+  assertNewFolder(out);
+  assertOutsideCheckpoint(out, ck.dir);
+  return createFolder(out, (write, staging) => {
     const model = ck.config.model;
-    const write = (name: string, data: string | Uint8Array) => writeFileAtomic(path.join(staging, name), data); // fsynced before the folder is renamed into place
     write('config.json', `${JSON.stringify(hfConfig(model, head, labels), null, 2)}\n`);
     write('tokenizer.json', ck.tokenizerJson);
     write('tokenizer_config.json', `${JSON.stringify(tokenizerConfigJson(model.max_len), null, 2)}\n`);
@@ -95,13 +87,6 @@ export function exportTransformersJs(options: TransformersJsOptions): Transforme
     const result: TransformersJsResult = { dir: out, model_type: 'roberta', architecture: ARCHITECTURE[head], task: head === 'classifier' ? 'text-classification' : 'fill-mask', files };
     const { dir: _dir, ...manifest } = result; // the folder is wherever it is moved to
     write('export.json', `${JSON.stringify({ ...manifest, checkpoint: ck.dir }, null, 2)}\n`);
-    if (existsSync(out)) rmSync(out, { recursive: true }); // empty, checked above
-    mkdirSync(path.dirname(out), { recursive: true });
-    renameSync(staging, out);
-    fsyncDir(path.dirname(out));
     return result;
-  } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }

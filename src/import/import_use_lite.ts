@@ -3,13 +3,13 @@
  * Encoder Lite as a tltc model folder: config.json, model.safetensors (tltc names, (out, in)
  * weights), vocab.json, onnx/ in every requested weight format with export.json checksums, and
  * import.json with each format's size, latency and embedding fidelity (cosine to the fp32
- * embedding) on a fixed set of real passages. Built beside DIR and renamed into place.
+ * embedding) on a fixed set of real passages. The folder is created all at once (util/new_folder.ts).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { loadTask } from '../data/tasks.ts';
 import { buildUseLiteGraph } from '../export/use_lite_graph.ts';
+import { medianLatency } from '../export/measure.ts';
 import { onnxFileEntry, type OnnxFileEntry } from '../export/onnx_file.ts';
 import { formatFile, parseWeightFormat } from '../export/weight_format.ts';
 import type { WeightFormat } from '../export/encoder_graph.ts';
@@ -18,7 +18,7 @@ import { encodeSafetensors, type StTensor } from '../io/safetensors.ts';
 import type { UseLiteConfig } from '../nn/use_lite_config.ts';
 import { createSession, ortTensor } from '../runtime/session.ts';
 import { UnigramTokenizer } from '../tokenizer/unigram.ts';
-import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
+import { assertNewFolder, createFolder } from '../util/new_folder.ts';
 import { readUseLite, USE_LITE_PACKAGE } from './use_lite.ts';
 
 export interface ImportOptions {
@@ -71,24 +71,12 @@ function cosines(a: Float32Array, b: Float32Array, dim: number): number[] {
   return out;
 }
 
-async function batch8Latency(session: InferenceSession, seq = 64, runs = 10): Promise<number> {
-  const feeds = { input_ids: ortTensor('int64', new BigInt64Array(8 * seq).fill(100n), [8, seq]), attention_mask: ortTensor('int64', new BigInt64Array(8 * seq).fill(1n), [8, seq]) };
-  await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t0);
-  }
-  return times.sort((x, y) => x - y)[Math.floor(runs / 2)];
-}
-
 export async function importModel(options: ImportOptions): Promise<Record<string, unknown>> {
   if (options.from !== USE_LITE_PACKAGE) throw new Error(`--from ${options.from} is not supported: tltc imports ${USE_LITE_PACKAGE} (Universal Sentence Encoder Lite)`);
   const formats: WeightFormat[] = (options.formats ?? ['fp32', 'int8', 'int4', '4:per-channel']).map(parseWeightFormat);
   if (formats[0]?.kind !== 'fp32') formats.unshift({ kind: 'fp32' }); // the reference every fidelity is measured against
   const out = path.resolve(options.outDir);
-  if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) throw new Error(`--out ${out} already exists and is not an empty folder: choose a new folder (nothing was written)`);
+  assertNewFolder(out);
   const imported = readUseLite(options.from);
   const { config, params, vocabulary } = imported;
   const tok = new UnigramTokenizer(vocabulary);
@@ -96,11 +84,7 @@ export async function importModel(options: ImportOptions): Promise<Record<string
     .test.slice(0, options.passages ?? 200)
     .map((e) => e.text);
 
-  const staging = `${out}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(path.join(staging, 'onnx'), { recursive: true });
-  try {
-    const write = (name: string, data: string | Uint8Array) => writeFileAtomic(path.join(staging, name), data);
+  return createFolder(out, async (write, staging) => {
     const tensors = new Map<string, StTensor>([...params].map(([k, v]) => [k, { dtype: 'F32', shape: [v.length], data: v }]));
     write('model.safetensors', encodeSafetensors(tensors, { format: 'tltc-use-lite' }));
     write('vocab.json', JSON.stringify(vocabulary));
@@ -123,7 +107,7 @@ export async function importModel(options: ImportOptions): Promise<Record<string
           file,
           bytes: bytes.length,
           fidelity: { mean_cosine: cos.reduce((a, b) => a + b, 0) / cos.length, min_cosine: Math.min(...cos) },
-          latency_ms_batch8: await batch8Latency(session),
+          latency_ms_batch8: await medianLatency(session, 8, 64, 10, 1),
         });
       } finally {
         await session.release();
@@ -132,13 +116,6 @@ export async function importModel(options: ImportOptions): Promise<Record<string
     const result = { model: 'use-lite', source: imported.source.package, version: imported.source.version, passages: passages.length, formats: reports };
     write('export.json', `${JSON.stringify({ model_type: 'tltc-use-lite', files }, null, 2)}\n`);
     write('import.json', `${JSON.stringify(result, null, 2)}\n`);
-    if (existsSync(out)) rmSync(out, { recursive: true });
-    mkdirSync(path.dirname(out), { recursive: true });
-    renameSync(staging, out);
-    fsyncDir(path.dirname(out));
     return { dir: out, ...result };
-  } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }

@@ -5,10 +5,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createSession, ortTensor } from '../../src/runtime/session.ts';
+import { createSession } from '../../src/runtime/session.ts';
 import { PAD } from '../../src/tokenizer/tokenizer.ts';
 import { CHROMIUM_FLAGS, chromiumSkip, findChromium } from '../helpers/browser.ts';
-import { mobyTokenizer, saveTinyCheckpoint } from '../helpers/checkpoints.ts';
+import { mobyTokenizer, paddedBatch, saveTinyCheckpoint } from '../helpers/checkpoints.ts';
 import { ROOT, runCli, tmpDir } from '../helpers/cli.ts';
 
 const FILES = ['model.onnx', 'model_quantized.onnx', 'model_q4.onnx'];
@@ -107,13 +107,10 @@ describe('exported models in the browser (onnxruntime-web, headless Chromium)', 
     assert.ok(got.ok, got.error ?? 'the page reported a failure');
     assert.match(got.userAgent ?? '', /HeadlessChrome|Chrome/);
 
-    const len = Math.max(...rows.map((r) => r.length));
-    const ids = new BigInt64Array(rows.length * len).fill(BigInt(PAD));
-    const mask = new BigInt64Array(rows.length * len);
-    rows.forEach((r, b) => r.forEach((t, j) => ((ids[b * len + j] = BigInt(t)), (mask[b * len + j] = 1n))));
+    const { input_ids, attention_mask } = paddedBatch(rows);
     for (const file of FILES) {
       const session = await createSession(readFileSync(path.join(modelDir, 'onnx', file)), { threads: 1 });
-      const node = (await session.run({ input_ids: ortTensor('int64', ids, [rows.length, len]), attention_mask: ortTensor('int64', mask, [rows.length, len]) })).logits;
+      const node = (await session.run({ input_ids, attention_mask })).logits;
       const web = got.out![file];
       assert.deepEqual(web.dims, [...node.dims], file);
       const diff = web.logits.reduce((m, v, i) => Math.max(m, Math.abs(v - (node.data as Float32Array)[i])), 0);

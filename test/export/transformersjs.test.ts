@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
-import { createSession, ortTensor } from '../../src/runtime/session.ts';
-import { MASK, PAD } from '../../src/tokenizer/tokenizer.ts';
-import { mobyTokenizer, saveTinyCheckpoint, type SavedCheckpoint } from '../helpers/checkpoints.ts';
+import { createSession } from '../../src/runtime/session.ts';
+import { MASK } from '../../src/tokenizer/tokenizer.ts';
+import { mobyTokenizer, paddedBatch, saveTinyCheckpoint, type SavedCheckpoint } from '../helpers/checkpoints.ts';
 import { runCli, tmpDir } from '../helpers/cli.ts';
 
 const DTYPES = [
@@ -39,15 +39,6 @@ const softmax = (row: ArrayLike<number>) => {
   return e.map((v) => v / sum);
 };
 
-/** Right-padded rows as transformers.js batches them. */
-function padded(rows: number[][]) {
-  const len = Math.max(...rows.map((r) => r.length));
-  const ids = new BigInt64Array(rows.length * len).fill(BigInt(PAD));
-  const mask = new BigInt64Array(rows.length * len);
-  rows.forEach((r, b) => r.forEach((t, j) => ((ids[b * len + j] = BigInt(t)), (mask[b * len + j] = 1n))));
-  return { input_ids: ortTensor('int64', ids, [rows.length, len]), attention_mask: ortTensor('int64', mask, [rows.length, len]), len };
-}
-
 describe('transformers.js loads exported folders as they are', () => {
   const dir = tmpDir();
   const models = path.join(dir, 'models');
@@ -73,7 +64,7 @@ describe('transformers.js loads exported folders as they are', () => {
   /** Our own inference: the exported file through onnxruntime-node, fed with tltc's tokenizer. */
   async function ownRun(name: string, file: string, rows: number[][]) {
     const session = await createSession(readFileSync(path.join(models, name, 'onnx', file)), { threads: 1 });
-    const { input_ids, attention_mask, len } = padded(rows);
+    const { input_ids, attention_mask, len } = paddedBatch(rows);
     const out = await session.run({ input_ids, attention_mask });
     return { logits: out.logits.data as Float32Array, hidden: out.last_hidden_state.data as Float32Array, len };
   }

@@ -5,7 +5,8 @@ import { classifierParamSpecs } from '../../src/nn/classifier.ts';
 import { validateModelConfig, type ModelConfig } from '../../src/nn/config.ts';
 import { initParams, mlmParamSpecs, type Parameter } from '../../src/nn/params.ts';
 import { countWords, trainBpe } from '../../src/tokenizer/bpe_train.ts';
-import { Tokenizer } from '../../src/tokenizer/tokenizer.ts';
+import { ortTensor } from '../../src/runtime/session.ts';
+import { PAD, Tokenizer } from '../../src/tokenizer/tokenizer.ts';
 import { tokenizerToJson } from '../../src/tokenizer/tokenizer_json.ts';
 import { saveCheckpoint, type ModelType } from '../../src/train/checkpoint.ts';
 import { Random } from '../../src/util/random.ts';
@@ -51,4 +52,13 @@ export function saveTinyCheckpoint(dir: string, tokenizer: Tokenizer, kind: Mode
     1,
   );
   return { dir, model, params, tokenizer, labels };
+}
+
+/** Token rows right-padded with <pad> (mask 0), as transformers.js batches them. */
+export function paddedBatch(rows: readonly number[][]) {
+  const len = Math.max(...rows.map((r) => r.length));
+  const ids = new BigInt64Array(rows.length * len).fill(BigInt(PAD));
+  const mask = new BigInt64Array(rows.length * len);
+  rows.forEach((r, b) => r.forEach((t, j) => ((ids[b * len + j] = BigInt(t)), (mask[b * len + j] = 1n))));
+  return { input_ids: ortTensor('int64', ids, [rows.length, len]), attention_mask: ortTensor('int64', mask, [rows.length, len]), len };
 }

@@ -80,7 +80,7 @@ describe('Universal Sentence Encoder Lite import', () => {
     assert.ok(q4.bytes < fp32.bytes / 5, `${q4.bytes} vs ${fp32.bytes}`);
     const again = runCli(['import', '--out', out]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^tltc: --out .* already exists and is not an empty folder: choose a new folder \(nothing was written\)\n$/);
+    assert.match(again.stderr, /^tltc: --out .* already exists and is not empty: choose a new folder \(nothing was written\)\n$/);
     const other = runCli(['import', '--from', 'bert-base-uncased', '--out', path.join(dir, 'x')]);
     assert.match(other.stderr, /^tltc: --from bert-base-uncased is not supported: tltc imports @energetic-ai\/model-embeddings-en/);
     assert.ok(!existsSync(path.join(dir, 'x')));
