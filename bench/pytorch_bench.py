@@ -1,7 +1,7 @@
 """Times training steps of a tltc bench spec in PyTorch, for the side-by-side in `npm run bench`.
 
-The model mirrors tltc's: pre-LN encoder, learned positions (offset 2), GELU, dropout on the
-embeddings, attention probabilities, attention output and FFN output, an MLM head on the masked
+The model mirrors tltc's: pre-LN encoder, learned positions (offset 2), a LayerNorm on the
+embeddings, GELU, dropout on the embeddings, attention probabilities, attention output and FFN output, an MLM head on the masked
 positions only (dense, GELU, LayerNorm, decoder tied to the word embeddings), AdamW and gradient
 clipping at norm 1. Prints one JSON line.
 
@@ -45,6 +45,7 @@ class Mlm(nn.Module):
         self.dropout = m["dropout"]
         self.words = nn.Embedding(m["vocab_size"], d)
         self.positions = nn.Embedding(m["max_len"] + 2, d)
+        self.embedding_ln = nn.LayerNorm(d, eps=1e-5)
         self.layers = nn.ModuleList(Layer(d, m["n_heads"], m["d_ff"], m["dropout"]) for _ in range(m["n_layers"]))
         self.ln = nn.LayerNorm(d, eps=1e-5)
         self.head_dense, self.head_ln = nn.Linear(d, d), nn.LayerNorm(d, eps=1e-5)
@@ -53,7 +54,7 @@ class Mlm(nn.Module):
     def forward(self, ids, masked, labels):
         b, t = ids.shape
         pos = torch.arange(2, t + 2).unsqueeze(0)
-        x = F.dropout(self.words(ids) + self.positions(pos), self.dropout, self.training)
+        x = F.dropout(self.embedding_ln(self.words(ids) + self.positions(pos)), self.dropout, self.training)
         for layer in self.layers:
             x = layer(x)
         rows = self.ln(x).reshape(b * t, -1)[masked]

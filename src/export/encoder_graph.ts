@@ -6,10 +6,11 @@
  * Activations stay (batch, sequence, d_model) so every reshape copies the dynamic axes (0 in
  * Reshape), and positions follow Hugging Face RoBERTa: cumsum(mask) * mask + 1.
  * Linear layers are fp32 MatMul, or int8 / n-bit weights; the embeddings may be quantized too.
- * Per-layer head and FFN counts follow structured pruning.
+ * Per-layer head and FFN counts follow structured pruning; norms sit where the config's `norm` puts them.
  */
 import { Graph, MS_DOMAIN, ops, type Tensor } from '../graph/index.ts';
 import { headDim, layerFfn, layerHeads, type ModelConfig } from '../nn/config.ts';
+import { EMBEDDING_NORM, FINAL_NORM, layerNormNames, layerPrefix } from '../nn/params.ts';
 import { quantize, type Granularity, type QuantScheme } from '../compress/quantize.ts';
 
 /**
@@ -312,28 +313,33 @@ export function buildEncoderExport(input: ExportInput): Graph {
   const words = b.embedding('roberta.embeddings.word_embeddings.weight', c.vocab_size, d, ids);
   const pos = b.embedding('roberta.embeddings.position_embeddings.weight', c.max_len + 2, d, positions);
   let x = ops.add(words, pos); // (B, T, D)
+  if (c.embedding_norm) x = b.layerNorm(x, EMBEDDING_NORM, d);
   const maskF = ops.cast(ops.unsqueeze(mask, [1, 2]), 'float32'); // (B, 1, 1, T)
   const attnBias = ops.mul(ops.sub(ops.scalar(g, 1, 'float32'), maskF), -1e4);
+  const pre = c.norm === 'pre';
   for (let i = 0; i < c.n_layers; i++) {
-    const p = `roberta.encoder.layer.${i}`;
+    const p = layerPrefix(i);
+    const norms = layerNormNames(c, i);
     const heads = layerHeads(c, i);
     const attn = heads * hs;
     const ffn = layerFfn(c, i);
     const split = (t: Tensor) => ops.transpose(ops.reshape(t, [0, 0, heads, hs]), [0, 2, 1, 3]); // (B, T, h*hs) -> (B, H, T, hs)
     x = g.scope(p, () => {
-      const h = b.layerNorm(x, `${p}.attention.LayerNorm`, d);
+      const h = pre ? b.layerNorm(x, norms.attention, d) : x;
       const q = split(ops.mul(b.linear(h, `${p}.attention.self.query`, attn, d), 1 / Math.sqrt(hs)));
       const kT = ops.transpose(ops.reshape(b.linear(h, `${p}.attention.self.key`, attn, d), [0, 0, heads, hs]), [0, 2, 3, 1]); // (B, H, hs, T)
       const v = split(b.linear(h, `${p}.attention.self.value`, attn, d));
       const probs = ops.softmax(ops.add(ops.matmul(q, kT), attnBias), -1);
       const ctx = ops.reshape(ops.transpose(ops.matmul(probs, v), [0, 2, 1, 3]), [0, 0, attn]); // (B, H, T, hs) -> (B, T, h*hs)
-      const x1 = ops.add(x, b.linear(ctx, `${p}.attention.output.dense`, d, attn));
-      const f = b.layerNorm(x1, `${p}.LayerNorm`, d);
+      const sum1 = ops.add(x, b.linear(ctx, `${p}.attention.output.dense`, d, attn));
+      const x1 = pre ? sum1 : b.layerNorm(sum1, norms.attention, d);
+      const f = pre ? b.layerNorm(x1, norms.ffn, d) : x1;
       const inner = gelu(b.linear(f, `${p}.intermediate.dense`, ffn, d));
-      return ops.add(x1, b.linear(inner, `${p}.output.dense`, d, ffn));
+      const sum2 = ops.add(x1, b.linear(inner, `${p}.output.dense`, d, ffn));
+      return pre ? sum2 : b.layerNorm(sum2, norms.ffn, d);
     });
   }
-  const hidden = b.layerNorm(x, 'roberta.encoder.LayerNorm', d);
+  const hidden = pre ? b.layerNorm(x, FINAL_NORM, d) : x;
   if (head === 'classifier') {
     if (!input.numLabels) throw new Error('export: a classifier needs numLabels');
     const first = ops.gather(hidden, ops.scalar(g, 0, 'int64'), 1); // (B, D)

@@ -1,5 +1,5 @@
 /**
- * Sequence classification: the pre-LN encoder plus a RoBERTa-style head on the first token
+ * Sequence classification: the encoder plus a RoBERTa-style head on the first token
  * (dense -> tanh -> out_proj). Sequences are padded; attention_mask keeps padding out of attention.
  */
 import { Graph, ops, type Tensor } from '../graph/index.ts';

@@ -12,7 +12,10 @@ export const ModelConfigSchema = z
     d_ff: z.number().int().min(1).max(65536),
     dropout: z.number().min(0).max(0.9).default(0.1),
     activation: z.literal('gelu').default('gelu'),
-    norm: z.literal('pre').default('pre'),
+    // 'pre': x + f(LN(x)) with a final LN (RoBERTa-PreLayerNorm); 'post': LN(x + f(x)) (RoBERTa, BERT).
+    norm: z.enum(['pre', 'post']).default('pre'),
+    // LayerNorm on the summed embeddings, as every Hugging Face RoBERTa and BERT has.
+    embedding_norm: z.boolean().default(true),
     tie_embeddings: z.literal(true).default(true),
     layer_norm_eps: z.number().positive().max(0.1).default(1e-5),
     init_std: z.number().positive().max(1).default(0.02),

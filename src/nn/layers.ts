@@ -83,16 +83,26 @@ export function selfAttention(x: Tensor, ctx: LayerContext, name: string, h: num
   return linear(merged, ctx.params, `${name}.output.dense`);
 }
 
-/** One pre-LN encoder layer with `heads` attention heads: x + Attn(LN(x)), then x + FFN(LN(x)). */
-export function encoderLayer(x: Tensor, ctx: LayerContext, prefix: string, heads: number): Tensor {
+/** Where an encoder layer normalizes: its two norms' parameter names and the placement. */
+export interface LayerNorms {
+  norm: 'pre' | 'post';
+  attention: string;
+  ffn: string;
+}
+
+/**
+ * One encoder layer with `heads` attention heads. Pre-LN: x + Attn(LN(x)), then h + FFN(LN(h)).
+ * Post-LN: LN(x + Attn(x)), then LN(h + FFN(h)), as in BERT and RoBERTa.
+ */
+export function encoderLayer(x: Tensor, ctx: LayerContext, prefix: string, heads: number, norms: LayerNorms): Tensor {
   const g = x.graph;
+  const pre = norms.norm === 'pre';
+  const ln = (t: Tensor, name: string) => layerNorm(t, ctx.params, name, ctx.eps);
   return g.scope(prefix, () => {
-    const attnIn = layerNorm(x, ctx.params, `${prefix}.attention.LayerNorm`, ctx.eps);
-    const attn = maybeDropout(selfAttention(attnIn, ctx, `${prefix}.attention`, heads), ctx);
-    const h = ops.add(x, attn);
-    const ffnIn = layerNorm(h, ctx.params, `${prefix}.LayerNorm`, ctx.eps);
-    const inner = ops.gelu(linear(ffnIn, ctx.params, `${prefix}.intermediate.dense`));
+    const attn = maybeDropout(selfAttention(pre ? ln(x, norms.attention) : x, ctx, `${prefix}.attention`, heads), ctx);
+    const h = pre ? ops.add(x, attn) : ln(ops.add(x, attn), norms.attention);
+    const inner = ops.gelu(linear(pre ? ln(h, norms.ffn) : h, ctx.params, `${prefix}.intermediate.dense`));
     const ffn = maybeDropout(linear(inner, ctx.params, `${prefix}.output.dense`), ctx);
-    return ops.add(h, ffn);
+    return pre ? ops.add(h, ffn) : ln(ops.add(h, ffn), norms.ffn);
   });
 }

@@ -1,9 +1,9 @@
-/** The RoBERTa-style masked-LM: embeddings, pre-LN encoder, and a tied-embedding head applied
+/** The RoBERTa-style masked-LM: embeddings, pre- or post-LN encoder, and a tied-embedding head applied
  * only at masked positions (as fairseq does), so the vocabulary projection costs 15%, not 100%. */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
 import { headDim, layerFfn, layerHeads, POSITION_OFFSET, type ModelConfig } from './config.ts';
 import { dropoutMaskInputs, encoderLayer, layerContext, layerNorm, linear, maybeDropout, type LayerContext, type Params } from './layers.ts';
-import { layerPrefix, mlmParamSpecs } from './params.ts';
+import { EMBEDDING_NORM, FINAL_NORM, layerNormNames, layerPrefix, mlmParamSpecs } from './params.ts';
 
 export interface MlmShape {
   batch: number;
@@ -23,7 +23,7 @@ export interface MlmGraph {
   loss: Tensor;
 }
 
-/** Token + position embeddings and the encoder stack; returns final hidden rows (B*T, D). */
+/** Token + position embeddings (normalized when the config says so) and the encoder stack; returns final hidden rows (B*T, D). */
 export function encode(ids: Tensor, c: ModelConfig, ctx: LayerContext): Tensor {
   const g = ids.graph;
   const { batch, seq } = ctx;
@@ -31,9 +31,11 @@ export function encode(ids: Tensor, c: ModelConfig, ctx: LayerContext): Tensor {
   const tokens = ops.gather(p['roberta.embeddings.word_embeddings.weight'], ids); // (B, T, D)
   const positionIds = g.constant(BigInt64Array.from({ length: seq }, (_, i) => BigInt(i + POSITION_OFFSET)), 'int64', [seq], 'position_ids');
   const positions = ops.gather(p['roberta.embeddings.position_embeddings.weight'], positionIds); // (T, D)
-  let x = ops.reshape(maybeDropout(ops.add(tokens, positions), ctx), [batch * seq, c.d_model]); // (B*T, D)
-  for (let i = 0; i < c.n_layers; i++) x = encoderLayer(x, ctx, layerPrefix(i), layerHeads(c, i));
-  return layerNorm(x, p, 'roberta.encoder.LayerNorm', c.layer_norm_eps);
+  let x = ops.reshape(ops.add(tokens, positions), [batch * seq, c.d_model]); // (B*T, D)
+  if (c.embedding_norm) x = layerNorm(x, p, EMBEDDING_NORM, c.layer_norm_eps);
+  x = maybeDropout(x, ctx);
+  for (let i = 0; i < c.n_layers; i++) x = encoderLayer(x, ctx, layerPrefix(i), layerHeads(c, i), { norm: c.norm, ...layerNormNames(c, i) });
+  return c.norm === 'pre' ? layerNorm(x, p, FINAL_NORM, c.layer_norm_eps) : x;
 }
 
 /** Dense -> GELU -> LN -> tied output embedding + bias, on hidden rows (M, D). */

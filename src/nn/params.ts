@@ -2,7 +2,8 @@
 import { Random } from '../util/random.ts';
 import { headDim, layerFfn, layerHeads, POSITION_OFFSET, type ModelConfig } from './config.ts';
 
-export type Init = 'normal' | 'zeros' | 'ones';
+/** `constant` fills with `value`: the embedding norm's scale (see mlmParamSpecs). */
+export type Init = 'normal' | 'zeros' | 'ones' | { constant: number };
 
 export interface ParamSpec {
   name: string;
@@ -29,6 +30,20 @@ const norm = (name: string, d: number): ParamSpec[] => [
 
 export const layerPrefix = (i: number) => `roberta.encoder.layer.${i}`;
 
+export const EMBEDDING_NORM = 'roberta.embeddings.LayerNorm';
+
+/** The pre-LN encoder's last norm, on the output of the final layer. */
+export const FINAL_NORM = 'roberta.encoder.LayerNorm';
+
+/**
+ * Layer i's two norms: pre-LN normalizes the inputs of attention and of the FFN, post-LN their
+ * residual sums; the post-LN names are Hugging Face RoBERTa's own.
+ */
+export function layerNormNames(c: Pick<ModelConfig, 'norm'>, i: number): { attention: string; ffn: string } {
+  const p = layerPrefix(i);
+  return c.norm === 'pre' ? { attention: `${p}.attention.LayerNorm`, ffn: `${p}.LayerNorm` } : { attention: `${p}.attention.output.LayerNorm`, ffn: `${p}.output.LayerNorm` };
+}
+
 /** Every parameter of the encoder and MLM head, in a fixed order. */
 export function mlmParamSpecs(c: ModelConfig): ParamSpec[] {
   const d = c.d_model;
@@ -36,23 +51,34 @@ export function mlmParamSpecs(c: ModelConfig): ParamSpec[] {
     { name: 'roberta.embeddings.word_embeddings.weight', shape: [c.vocab_size, d], init: 'normal', decay: true },
     { name: 'roberta.embeddings.position_embeddings.weight', shape: [c.max_len + POSITION_OFFSET, d], init: 'normal', decay: true },
   ];
+  if (c.embedding_norm) {
+    // The norm's scale starts at the spread of the summed embeddings, init_std * sqrt(2), so the
+    // model starts as it would without the norm: a unit-scale embedding would drown the layers'
+    // small initial outputs in the residual stream and slow early training (measured in
+    // docs/HUGGINGFACE.md). It stays a learned LayerNorm, as in Hugging Face's RoBERTa.
+    specs.push(
+      { name: `${EMBEDDING_NORM}.weight`, shape: [d], init: { constant: c.init_std * Math.SQRT2 }, decay: false },
+      { name: `${EMBEDDING_NORM}.bias`, shape: [d], init: 'zeros', decay: false },
+    );
+  }
   for (let i = 0; i < c.n_layers; i++) {
     const p = layerPrefix(i);
     const attn = layerHeads(c, i) * headDim(c);
     const ffn = layerFfn(c, i);
+    const names = layerNormNames(c, i);
     specs.push(
-      ...norm(`${p}.attention.LayerNorm`, d),
       ...linear(`${p}.attention.self.query`, attn, d),
       ...linear(`${p}.attention.self.key`, attn, d),
       ...linear(`${p}.attention.self.value`, attn, d),
       ...linear(`${p}.attention.output.dense`, d, attn),
-      ...norm(`${p}.LayerNorm`, d),
+      ...norm(names.attention, d),
       ...linear(`${p}.intermediate.dense`, ffn, d),
       ...linear(`${p}.output.dense`, d, ffn),
+      ...norm(names.ffn, d),
     );
   }
+  if (c.norm === 'pre') specs.push(...norm(FINAL_NORM, d));
   specs.push(
-    ...norm('roberta.encoder.LayerNorm', d),
     ...linear('lm_head.dense', d, d),
     ...norm('lm_head.layer_norm', d),
     { name: 'lm_head.bias', shape: [c.vocab_size], init: 'zeros', decay: false },
@@ -74,6 +100,7 @@ export function initParams(specs: readonly ParamSpec[], c: ModelConfig, seed: nu
   return specs.map((spec) => {
     const data = new Float32Array(numel(spec.shape));
     if (spec.init === 'ones') data.fill(1);
+    else if (typeof spec.init === 'object') data.fill(spec.init.constant);
     else if (spec.init === 'normal') for (let i = 0; i < data.length; i++) data[i] = rng.normal() * c.init_std;
     return { spec, data };
   });

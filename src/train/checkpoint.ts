@@ -144,6 +144,12 @@ function configChecksum(config: Omit<CheckpointConfig, 'checksum'>): string {
   return sha256(JSON.stringify(config));
 }
 
+/** Checkpoints written before `embedding_norm` existed had no embedding LayerNorm. */
+function withLegacyDefaults(model: unknown): unknown {
+  if (model && typeof model === 'object' && !('embedding_norm' in model)) return { ...model, embedding_norm: false };
+  return model;
+}
+
 export function readCheckpointConfig(dir: string): CheckpointConfig {
   const file = path.join(dir, 'config.json');
   let raw: CheckpointConfig;
@@ -156,7 +162,7 @@ export function readCheckpointConfig(dir: string): CheckpointConfig {
   const { checksum, ...rest } = raw;
   if (checksum !== configChecksum(rest)) throw new Error(`${file} is corrupt (checksum mismatch): the checkpoint is damaged`);
   if (!MODEL_TYPES.includes(raw.model_type)) throw new Error(`${file} holds an unknown model type ${String(raw.model_type)}`);
-  raw.model = validateModelConfig(raw.model, file);
+  raw.model = validateModelConfig(withLegacyDefaults(raw.model), file);
   return raw;
 }
 

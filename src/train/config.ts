@@ -15,6 +15,8 @@ const ModelSection = z
     dropout: z.number().optional(), // default 0.1
     layer_norm_eps: z.number().optional(),
     init_std: z.number().optional(),
+    norm: z.enum(['pre', 'post']).optional(), // default pre
+    embedding_norm: z.boolean().optional(), // default true
   })
   .strict();
 

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildEncoderExport, type WeightFormat } from '../../src/export/encoder_graph.ts';
 import { Graph, serializeGraph } from '../../src/graph/index.ts';
-import { validateModelConfig } from '../../src/nn/config.ts';
+import { validateModelConfig, type ModelConfig } from '../../src/nn/config.ts';
 import { layerContext } from '../../src/nn/layers.ts';
 import { encode, mlmHead } from '../../src/nn/mlm.ts';
-import { initParams, mlmParamSpecs } from '../../src/nn/params.ts';
+import { initParams, mlmParamSpecs, type Parameter } from '../../src/nn/params.ts';
 import { createSession, ortTensor } from '../../src/runtime/session.ts';
 import { Random } from '../../src/util/random.ts';
 
@@ -19,25 +19,25 @@ const ids = BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(i % seq
 const ones = new BigInt64Array(batch * seq).fill(1n);
 
 /** Logits at every position from the training graph's encoder and head (dropout off). */
-async function trainingLogits(): Promise<Float32Array> {
+async function trainingLogits(m: ModelConfig = model, ps: readonly Parameter[] = params): Promise<Float32Array> {
   const g = new Graph('mlm-forward');
-  const inputs = specs.map((s) => g.input(s.name, 'float32', s.shape));
+  const inputs = mlmParamSpecs(m).map((s) => g.input(s.name, 'float32', s.shape));
   const p = Object.fromEntries(inputs.map((t) => [t.name, t]));
   const idsIn = g.input('input_ids', 'int64', [batch, seq]);
-  g.output(mlmHead(encode(idsIn, model, layerContext(model, p, { batch, seq }, 0)), model, p), 'logits');
+  g.output(mlmHead(encode(idsIn, m, layerContext(m, p, { batch, seq }, 0)), m, p), 'logits');
   const s = await createSession(serializeGraph(g), { threads: 1 });
   const feeds: Record<string, unknown> = { input_ids: ortTensor('int64', ids, [batch, seq]) };
-  for (const q of params) feeds[q.spec.name] = ortTensor('float32', q.data, q.spec.shape);
+  for (const q of ps) feeds[q.spec.name] = ortTensor('float32', q.data, q.spec.shape);
   return (await s.run(feeds as never)).logits.data as Float32Array;
 }
 
-async function exportedSession(format: WeightFormat) {
-  const bytes = serializeGraph(buildEncoderExport({ model, head: 'mlm', params: weights, format, quantizeEmbeddings: format.kind !== 'fp32' }));
+async function exportedSession(format: WeightFormat, m: ModelConfig = model, w: ReadonlyMap<string, Float32Array> = weights) {
+  const bytes = serializeGraph(buildEncoderExport({ model: m, head: 'mlm', params: w, format, quantizeEmbeddings: format.kind !== 'fp32' }));
   return { session: await createSession(bytes, { threads: 1 }), bytes: bytes.length };
 }
 
-async function exported(format: WeightFormat) {
-  const { session, bytes } = await exportedSession(format);
+async function exported(format: WeightFormat, m: ModelConfig = model, w: ReadonlyMap<string, Float32Array> = weights) {
+  const { session, bytes } = await exportedSession(format, m, w);
   const out = await session.run({ input_ids: ortTensor('int64', ids, [batch, seq]), attention_mask: ortTensor('int64', ones, [batch, seq]) });
   return { logits: out.logits, hidden: out.last_hidden_state, bytes };
 }
@@ -61,6 +61,18 @@ describe('masked-LM export', () => {
     const v = model.vocab_size;
     assert.ok(maxDiff(alone.logits.data as Float32Array, (padded.logits.data as Float32Array).subarray(0, 5 * v)) < 1e-4);
   });
+
+  for (const variant of [{ norm: 'post', embedding_norm: true }, { norm: 'pre', embedding_norm: false }] as const) {
+    it(`fp32 logits match the training graph for ${variant.norm}-LN layers with embedding norm ${variant.embedding_norm}`, async () => {
+      const m = validateModelConfig({ ...model, ...variant }, 'test');
+      const ps = initParams(mlmParamSpecs(m), m, 3);
+      // Norm scales and shifts away from 1 and 0, so a misplaced norm changes the logits.
+      for (const q of ps) if (q.spec.init !== 'normal') for (let i = 0; i < q.data.length; i++) q.data[i] += 0.2 * rng.normal();
+      const ref = await trainingLogits(m, ps);
+      const got = (await exported({ kind: 'fp32' }, m, new Map(ps.map((q) => [q.spec.name, q.data])))).logits.data as Float32Array;
+      assert.ok(maxDiff(ref, got) < 1e-4 * Math.max(1, maxAbs(ref)), `max diff ${maxDiff(ref, got)}`);
+    });
+  }
 
   it('the tied decoder shares the embedding table in fp32, and int8 and 4-bit stay close to fp32', async () => {
     const fp32 = await exported({ kind: 'fp32' });

@@ -12,8 +12,13 @@ describe('whole-model gradient', () => {
   // Every parameter tensor of a 2-layer MLM, along a random direction: <grad, u> against a central
   // difference. float32 (Gelu's Erf has no float64 kernel), so step 1e-2 and a 2% + 1e-2 tolerance;
   // the parameters are perturbed to a scale where every path carries a visible gradient.
-  it('matches directional finite differences for every parameter tensor', async () => {
-    const c = validateModelConfig({ vocab_size: 50, max_len: 8, d_model: 16, n_layers: 2, n_heads: 2, d_ff: 32, dropout: 0, init_std: 0.3 }, 'test');
+  const variants = [
+    { norm: 'pre', embedding_norm: true },
+    { norm: 'post', embedding_norm: true },
+    { norm: 'pre', embedding_norm: false },
+  ] as const;
+  for (const variant of variants) it(`matches directional finite differences for every parameter tensor (${variant.norm}-LN, embedding norm ${variant.embedding_norm})`, async () => {
+    const c = validateModelConfig({ vocab_size: 50, max_len: 8, d_model: 16, n_layers: 2, n_heads: 2, d_ff: 32, dropout: 0, init_std: 0.3, ...variant }, 'test');
     const mlm = buildMlmLoss(c, { batch: 2, seq: 8, masked: 4 }, { dropout: 0 });
     const grads = gradients(mlm.loss, mlm.params);
     mlm.graph.output(mlm.loss, 'loss');
