@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { trainBpe, countWords } from '../tokenizer/bpe_train.ts';
 import { EOS, Tokenizer } from '../tokenizer/tokenizer.ts';
-import { tokenizerFromJson, tokenizerToJson } from '../tokenizer/tokenizer_json.ts';
+import { bpeTokenizerFromJson, tokenizerToJson } from '../tokenizer/tokenizer_json.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { createProgress } from '../util/progress.ts';
 import { defaultCorpus, isValidation, type Document } from './corpus.ts';
@@ -132,7 +132,7 @@ export function prepareCorpus(corpus: string, vocabSize: number, options: { quie
   if (existsSync(metaFile)) {
     try {
       const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as CorpusMeta;
-      const tokenizer = tokenizerFromJson(JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')));
+      const tokenizer = bpeTokenizerFromJson(JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')));
       const train = asU16(readFileSync(path.join(dir, 'train.u16')));
       const val = asU16(readFileSync(path.join(dir, 'val.u16')));
       if (train.length === meta.tokens.train && val.length === meta.tokens.validation) return { dir, tokenizer, train, val, meta };

@@ -5,7 +5,8 @@
  * before anything is allocated.
  */
 
-export type StDtype = 'F32' | 'F64' | 'I64' | 'I32' | 'I8' | 'U8' | 'U16';
+/** F16 and BF16 are held as their raw 16-bit patterns (Uint16Array); `toFloat32` widens them. */
+export type StDtype = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I8' | 'U8' | 'U16';
 
 export interface StTensor {
   dtype: StDtype;
@@ -13,7 +14,7 @@ export interface StTensor {
   data: Float32Array | Float64Array | BigInt64Array | Int32Array | Int8Array | Uint8Array | Uint16Array;
 }
 
-const BYTES: Record<StDtype, number> = { F32: 4, F64: 8, I64: 8, I32: 4, I8: 1, U8: 1, U16: 2 };
+const BYTES: Record<StDtype, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4, I8: 1, U8: 1, U16: 2 };
 /** Headers beyond this are refused as corrupt; real headers are a few hundred bytes per tensor. */
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -59,7 +60,38 @@ function view(dtype: StDtype, bytes: Uint8Array): StTensor['data'] {
     case 'U8':
       return new Uint8Array(buf);
     case 'U16':
+    case 'F16':
+    case 'BF16':
       return new Uint16Array(buf);
+  }
+}
+
+/** IEEE half precision bits as a number (subnormals, infinities and NaN included). */
+function halfToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/** A floating-point tensor's values as float32, as tltc computes; other dtypes are refused. */
+export function toFloat32(t: StTensor, name: string): Float32Array {
+  switch (t.dtype) {
+    case 'F32':
+      return t.data as Float32Array;
+    case 'F64':
+      return Float32Array.from(t.data as Float64Array);
+    case 'F16':
+      return Float32Array.from(t.data as Uint16Array, halfToNumber);
+    case 'BF16': {
+      // bfloat16 is the top half of a float32.
+      const bits = Uint32Array.from(t.data as Uint16Array, (b) => b << 16);
+      return new Float32Array(bits.buffer);
+    }
+    default:
+      throw new Error(`tensor ${name} is ${t.dtype}, not a floating-point type`);
   }
 }
 

@@ -1,7 +1,8 @@
 /** Task examples as fixed-length token rows for the classifier: encoding and batching. */
 import type { Example } from '../data/tasks.ts';
 import { ortTensor } from '../runtime/session.ts';
-import { BOS, EOS, PAD, type Tokenizer } from '../tokenizer/tokenizer.ts';
+import { BOS, EOS, PAD } from '../tokenizer/tokenizer.ts';
+import type { TextTokenizer } from '../tokenizer/tokenizer_json.ts';
 
 /** Encoded examples: <s> text </s>, cut to `seq`, padded with <pad>. */
 export interface EncodedSplit {
@@ -11,7 +12,7 @@ export interface EncodedSplit {
   count: number;
 }
 
-export function encodeExamples(tok: Tokenizer, examples: readonly Example[], seq: number): EncodedSplit {
+export function encodeExamples(tok: TextTokenizer, examples: readonly Example[], seq: number): EncodedSplit {
   const ids = new BigInt64Array(examples.length * seq).fill(BigInt(PAD));
   const mask = new BigInt64Array(examples.length * seq);
   const labels = new Int32Array(examples.length);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeSafetensors, encodeSafetensors, type StTensor } from '../../src/io/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, toFloat32, type StTensor } from '../../src/io/safetensors.ts';
 
 const tensors = new Map<string, StTensor>([
   ['a.weight', { dtype: 'F32', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }],
@@ -36,5 +36,15 @@ describe('safetensors', () => {
     new DataView(buf.buffer).setBigUint64(0, BigInt(h.length), true);
     buf.set(h, 8);
     assert.throws(() => decodeSafetensors(buf, 'big.safetensors'), /lies outside the file/);
+  });
+
+  it('widens F16 and BF16 to float32 exactly, subnormals and infinities included', () => {
+    // Half bits: 1.0, -2.5, 65504 (max), 2^-24 (smallest subnormal), -inf; bfloat16 bits: 1.0, -3.140625.
+    const half: StTensor = { dtype: 'F16', shape: [5], data: Uint16Array.from([0x3c00, 0xc100, 0x7bff, 0x0001, 0xfc00]) };
+    const bf16: StTensor = { dtype: 'BF16', shape: [2], data: Uint16Array.from([0x3f80, 0xc049]) };
+    const back = decodeSafetensors(encodeSafetensors(new Map([['h', half], ['b', bf16]])), 'half.safetensors').tensors;
+    assert.deepEqual(Array.from(toFloat32(back.get('h')!, 'h')), [1, -2.5, 65504, 2 ** -24, -Infinity]);
+    assert.deepEqual(Array.from(toFloat32(back.get('b')!, 'b')), [1, -3.140625]);
+    assert.throws(() => toFloat32(tensors.get('b')!, 'b'), /b is I64, not a floating-point type/);
   });
 });
