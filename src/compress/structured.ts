@@ -196,3 +196,42 @@ export function maskStructures(
   }
   return out;
 }
+
+/** A row-major (rows, cols) matrix widened to (rows, width) with zero columns on the right. */
+function padCols(w: Float32Array, rows: number, cols: number, width: number): Float32Array {
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) out.set(w.subarray(r * cols, (r + 1) * cols), r * width);
+  return out;
+}
+
+/**
+ * Every layer back to n_heads and d_ff, for formats that hold one size for all layers: removed
+ * heads and neurons come back as zeros, which add exactly nothing (a head with zero value
+ * weights, a neuron with GELU(0) = 0, each read by zero output columns).
+ */
+export function padStructures(model: ModelConfig, params: ReadonlyMap<string, Float32Array>): { model: ModelConfig; params: Map<string, Float32Array> } {
+  const out = new Map(params);
+  const d = model.d_model;
+  const fullAttn = model.n_heads * headDim(model);
+  // Rows of (rows, cols) matrices and of biases (cols 1) extend with zeros at the bottom.
+  const padRows = (name: string, rows: number, cols: number) => {
+    const grown = new Float32Array(rows * cols);
+    grown.set(params.get(name)!);
+    out.set(name, grown);
+  };
+  for (let i = 0; i < model.n_layers; i++) {
+    const p = layerPrefix(i);
+    const attn = layerHeads(model, i) * headDim(model);
+    const ffn = layerFfn(model, i);
+    for (const m of ['query', 'key', 'value']) {
+      padRows(`${p}.attention.self.${m}.weight`, fullAttn, d);
+      padRows(`${p}.attention.self.${m}.bias`, fullAttn, 1);
+    }
+    out.set(attentionOutput(i), padCols(params.get(attentionOutput(i))!, d, attn, fullAttn));
+    padRows(`${p}.intermediate.dense.weight`, model.d_ff, d);
+    padRows(`${p}.intermediate.dense.bias`, model.d_ff, 1);
+    out.set(ffnOutput(i), padCols(params.get(ffnOutput(i))!, d, ffn, model.d_ff));
+  }
+  const { layer_heads: _heads, layer_ffn: _ffn, ...dense } = model;
+  return { model: validateModelConfig(dense, 'padded model'), params: out };
+}

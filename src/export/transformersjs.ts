@@ -8,13 +8,13 @@
  */
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
-import type { ModelConfig } from '../nn/config.ts';
-import { tokenizerConfigJson } from '../tokenizer/tokenizer_json.ts';
+import { tokenizerConfigJson, tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { assertNewFolder, createFolder } from '../util/new_folder.ts';
 import { onnxFileEntry, type OnnxFileEntry } from './onnx_file.ts';
 import { formatFile, parseWeightFormat } from './weight_format.ts';
 import { buildEncoderExport, type ExportHead, type WeightFormat } from './encoder_graph.ts';
+import { hfArchitectureName, hfConfig } from './hf_config.ts';
 
 export interface TransformersJsOptions {
   checkpoint: string;
@@ -31,36 +31,8 @@ export interface TransformersJsResult {
   files: (OnnxFileEntry & { format: WeightFormat })[];
 }
 
-const ARCHITECTURE: Record<ExportHead, string> = {
-  mlm: 'RobertaForMaskedLM',
-  classifier: 'RobertaForSequenceClassification',
-  features: 'RobertaModel',
-};
-
-/** config.json as Hugging Face and transformers.js read a RoBERTa model. */
-export function hfConfig(model: ModelConfig, head: ExportHead, labels?: readonly string[]): Record<string, unknown> {
-  return {
-    model_type: 'roberta',
-    architectures: [ARCHITECTURE[head]],
-    vocab_size: model.vocab_size,
-    hidden_size: model.d_model,
-    num_hidden_layers: model.n_layers,
-    num_attention_heads: model.n_heads,
-    intermediate_size: model.d_ff,
-    hidden_act: 'gelu',
-    max_position_embeddings: model.max_len + 2, // positions start after padding_idx 1, as in RoBERTa
-    type_vocab_size: 1,
-    layer_norm_eps: model.layer_norm_eps,
-    pad_token_id: 1,
-    bos_token_id: 0,
-    eos_token_id: 2,
-    ...(labels ? { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) } : {}),
-    ...(model.layer_heads || model.layer_ffn ? { tltc_layer_heads: model.layer_heads, tltc_layer_ffn: model.layer_ffn } : {}),
-  };
-}
-
 /** An export inside the checkpoint would be read as part of it. */
-function assertOutsideCheckpoint(out: string, checkpointDir: string): void {
+export function assertOutsideCheckpoint(out: string, checkpointDir: string): void {
   const rel = path.relative(checkpointDir, out);
   if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) throw new Error(`--out ${out} is inside the checkpoint ${checkpointDir}: choose a folder outside it`);
 }
@@ -75,16 +47,17 @@ export async function exportTransformersJs(options: TransformersJsOptions): Prom
   assertOutsideCheckpoint(out, ck.dir);
   return createFolder(out, (write, staging) => {
     const model = ck.config.model;
-    write('config.json', `${JSON.stringify(hfConfig(model, head, labels), null, 2)}\n`);
+    // transformers.js takes from config.json only the class to wrap the ONNX graph in, and it knows `roberta`.
+    write('config.json', `${JSON.stringify(hfConfig(model, 'roberta', head, labels), null, 2)}\n`);
     write('tokenizer.json', ck.tokenizerJson);
-    write('tokenizer_config.json', `${JSON.stringify(tokenizerConfigJson(model.max_len), null, 2)}\n`);
+    write('tokenizer_config.json', `${JSON.stringify(tokenizerConfigJson(model.max_len, tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`)), null, 2)}\n`);
     const files = formats.map((format) => {
       const file = path.join('onnx', formatFile(format));
       const bytes = serializeGraph(buildEncoderExport({ model, head, numLabels: labels?.length, params: ck.params, format, quantizeEmbeddings: format.kind !== 'fp32' }));
       write(file, bytes);
       return { ...onnxFileEntry(staging, path.join(staging, file), bytes), format };
     });
-    const result: TransformersJsResult = { dir: out, model_type: 'roberta', architecture: ARCHITECTURE[head], task: head === 'classifier' ? 'text-classification' : 'fill-mask', files };
+    const result: TransformersJsResult = { dir: out, model_type: 'roberta', architecture: hfArchitectureName('roberta', head), task: head === 'classifier' ? 'text-classification' : 'fill-mask', files };
     const { dir: _dir, ...manifest } = result; // the folder is wherever it is moved to
     write('export.json', `${JSON.stringify({ ...manifest, checkpoint: ck.dir }, null, 2)}\n`);
     return result;

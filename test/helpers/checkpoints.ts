@@ -30,8 +30,8 @@ export interface SavedCheckpoint {
 }
 
 /** Random weights, perturbed so that layer norms and biases matter, saved as a tltc checkpoint in `dir`. */
-export function saveTinyCheckpoint(dir: string, tokenizer: Tokenizer, kind: ModelType, labels?: string[], seed = 1): SavedCheckpoint {
-  const model = validateModelConfig({ vocab_size: tokenizer.vocabSize, max_len: 64, d_model: 64, n_layers: 2, n_heads: 2, d_ff: 128, dropout: 0, init_std: 0.05 }, 'test');
+export function saveTinyCheckpoint(dir: string, tokenizer: Tokenizer, kind: ModelType, labels?: string[], seed = 1, shape: Partial<ModelConfig> = {}): SavedCheckpoint {
+  const model = validateModelConfig({ vocab_size: tokenizer.vocabSize, max_len: 64, d_model: 64, n_layers: 2, n_heads: 2, d_ff: 128, dropout: 0, init_std: 0.05, ...shape }, 'test');
   const specs = kind === 'tltc-classifier' ? classifierParamSpecs(model, labels!.length) : mlmParamSpecs(model);
   const params = initParams(specs, model, seed);
   const rng = new Random(seed + 7);
