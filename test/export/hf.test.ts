@@ -3,8 +3,10 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { env, pipeline } from '@huggingface/transformers';
 import { buildEncoderExport } from '../../src/export/encoder_graph.ts';
 import { exportHuggingFace } from '../../src/export/hf_export.ts';
+import { exportTransformersJs } from '../../src/export/transformersjs.ts';
 import { serializeGraph } from '../../src/graph/index.ts';
 import { importHuggingFace } from '../../src/import/hf_import.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.ts';
@@ -209,6 +211,30 @@ describe('Hugging Face interop', () => {
       const diff = maxDiffAtTokens(ours.data, refInOurIds, ids, width, !classifier);
       assert.ok(diff < 1e-4, `${c.name}: max logit difference to the reference ${diff}`);
     }
+  });
+
+  it('a BERT import fine-tunes, exports for transformers.js, and its pipeline gives tltc\'s scores', { skip: torchSkip(python) }, async () => {
+    const imported = path.join(dir, 'imported-bert-mlm');
+    assert.ok(existsSync(imported), 'the import test above made it');
+    const ft = path.join(dir, 'bert-finetuned');
+    const r = runCli(['finetune', '--checkpoint', imported, '--task', 'genre', '--budget', '10steps', '--eval-examples', '20', '--out', ft, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    await exportTransformersJs({ checkpoint: ft, outDir: path.join(dir, 'models', 'bert-cls'), formats: ['fp32'] });
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = path.join(dir, 'models');
+    const classify = await pipeline('text-classification', 'bert-cls', { dtype: 'fp32' });
+    const text = 'Call me Ishmael. Some years ago, never mind how long precisely.';
+    const got = (await classify(text, { top_k: 3 })) as { label: string; score: number }[];
+    const ck = loadCheckpoint(ft, false, 'tltc-classifier');
+    const ids = tokenizerFromJson(JSON.parse(ck.tokenizerJson), 'bert').encodeForModel(text);
+    assert.equal(ids[0], 0, '[CLS] first');
+    const logits = (await tltcLogits(ft, [ids])).data;
+    const max = Math.max(...logits);
+    const exp = Array.from(logits, (v) => Math.exp(v - max));
+    const sum = exp.reduce((a, b) => a + b, 0);
+    const labels = ck.config.labels!;
+    for (const g of got) assert.ok(Math.abs(g.score - exp[labels.indexOf(g.label)] / sum) < 1e-5, `${g.label}: ${g.score}`);
   });
 
   it('refuses what it cannot import exactly, in one line, writing nothing', async () => {
