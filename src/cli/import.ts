@@ -21,7 +21,6 @@ export function registerImport(program: Command): void {
         process.stdout.write(`${JSON.stringify(await importHuggingFace({ from: flags.from, outDir: flags.out }))}\n`);
         return;
       }
-      if (flags.from !== USE_LITE_PACKAGE) throw new Error(`--from ${flags.from} is neither a folder nor ${USE_LITE_PACKAGE}: pass a Hugging Face model folder (config.json, model.safetensors, tokenizer.json)`);
       const formats = flags.quant.split(',').map((s) => s.trim()).filter(Boolean);
       const r = await importModel({ from: flags.from, outDir: flags.out, formats, passages: flags.passages, threads: flags.threads });
       process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -72,7 +72,7 @@ function cosines(a: Float32Array, b: Float32Array, dim: number): number[] {
 }
 
 export async function importModel(options: ImportOptions): Promise<Record<string, unknown>> {
-  if (options.from !== USE_LITE_PACKAGE) throw new Error(`--from ${options.from} is not supported: tltc imports ${USE_LITE_PACKAGE} (Universal Sentence Encoder Lite)`);
+  if (options.from !== USE_LITE_PACKAGE) throw new Error(`--from ${options.from} is neither a folder nor ${USE_LITE_PACKAGE}: pass a Hugging Face model folder (config.json, model.safetensors, tokenizer.json) or that package`);
   const formats: WeightFormat[] = (options.formats ?? ['fp32', 'int8', 'int4', '4:per-channel']).map(parseWeightFormat);
   if (formats[0]?.kind !== 'fp32') formats.unshift({ kind: 'fp32' }); // the reference every fidelity is measured against
   const out = path.resolve(options.outDir);

@@ -66,7 +66,7 @@ describe('classifier export', () => {
     for (const s of specs) {
       const linear = s.shape.length === 2 && !s.name.includes('embeddings');
       if (linear) fq.set(s.name, fakeQuantize(weights.get(s.name)!, s.shape, scheme));
-      if (embeddings && s.name.includes('embeddings')) fq.set(s.name, fakeQuantize(weights.get(s.name)!, s.shape, embeddingScheme(bits, block)));
+      if (embeddings && s.shape.length === 2 && s.name.includes('embeddings')) fq.set(s.name, fakeQuantize(weights.get(s.name)!, s.shape, embeddingScheme(bits, block)));
     }
     return fq;
   }

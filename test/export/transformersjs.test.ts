@@ -154,7 +154,7 @@ describe('transformers.js loads exported folders as they are', () => {
     const inside = runCli(['export', '--checkpoint', mlm.dir, '--out', path.join(mlm.dir, 'checkpoints', 'step-00000001', 'export')]);
     assert.match(inside.stderr, /is inside the checkpoint/);
     const badFormat = runCli(['export', '--checkpoint', mlm.dir, '--out', path.join(dir, 'x'), '--format', 'tflite']);
-    assert.match(badFormat.stderr, /^tltc: --format tflite is not known: use transformersjs\n$/);
+    assert.match(badFormat.stderr, /^tltc: --format tflite is not known: use transformersjs, hf\n$/);
     assert.ok(!existsSync(path.join(dir, 'x')));
   });
 });

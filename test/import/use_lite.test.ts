@@ -82,7 +82,7 @@ describe('Universal Sentence Encoder Lite import', () => {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /^tltc: --out .* already exists and is not empty: choose a new folder \(nothing was written\)\n$/);
     const other = runCli(['import', '--from', 'bert-base-uncased', '--out', path.join(dir, 'x')]);
-    assert.match(other.stderr, /^tltc: --from bert-base-uncased is not supported: tltc imports @energetic-ai\/model-embeddings-en/);
+    assert.match(other.stderr, /^tltc: --from bert-base-uncased is neither a folder nor @energetic-ai\/model-embeddings-en: pass a Hugging Face model folder/);
     assert.ok(!existsSync(path.join(dir, 'x')));
   });
 });
