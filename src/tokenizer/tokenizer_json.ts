@@ -165,6 +165,7 @@ export function wordPieceFromJson(raw: unknown, where: string): WordPieceTokeniz
 export function tokenizerFromJson(raw: unknown, where = 'tokenizer.json'): TextTokenizer {
   const type = (raw as { model?: { type?: unknown } } | null)?.model?.type;
   if (type === 'WordPiece') return wordPieceFromJson(raw, where);
+  if (type !== undefined && type !== 'BPE') throw new Error(`${where} is a ${String(type)} tokenizer; tltc reads byte-level BPE and WordPiece`);
   return bpeTokenizerFromJson(raw, where);
 }
 

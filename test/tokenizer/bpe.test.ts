@@ -41,6 +41,8 @@ describe('byte-level BPE', () => {
   });
 
   it('refuses a tokenizer.json of another kind with a clear error', () => {
-    assert.throws(() => tokenizerFromJson({ model: { type: 'WordPiece' } }), /tokenizer.json is not a byte-level BPE tokenizer/);
+    assert.throws(() => tokenizerFromJson({ model: { type: 'Unigram' } }), /tokenizer.json is a Unigram tokenizer; tltc reads byte-level BPE and WordPiece/);
+    assert.throws(() => tokenizerFromJson({ model: { type: 'BPE', vocab: {} } }), /tokenizer.json is not a byte-level BPE tokenizer/);
+    assert.throws(() => tokenizerFromJson({ model: { type: 'WordPiece' } }), /tokenizer.json is not a BERT WordPiece tokenizer tltc reads/);
   });
 });
