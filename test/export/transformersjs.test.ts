@@ -5,6 +5,7 @@ import { before, describe, it } from 'node:test';
 import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
 import { createSession } from '../../src/runtime/session.ts';
 import { MASK } from '../../src/tokenizer/tokenizer.ts';
+import { TRICKY_TEXT, trickyWithSpecials } from '../helpers/tricky_strings.ts';
 import { mobyTokenizer, paddedBatch, saveTinyCheckpoint, type SavedCheckpoint } from '../helpers/checkpoints.ts';
 import { runCli, tmpDir } from '../helpers/cli.ts';
 
@@ -14,23 +15,7 @@ const DTYPES = [
   ['q4', 'model_q4.onnx'],
 ] as const;
 
-const TRICKY = [
-  '',
-  ' ',
-  'Call me Ishmael.',
-  '  two leading spaces, and   runs   inside  ',
-  'tabs\tand\nnew\n\nlines\r\n',
-  'émigré naïve café Ångström',
-  '日本語のテキストと中文',
-  'emoji 😀👍🏽 and a family 👨‍👩‍👧 flag 🇳🇿',
-  "don't you'll we've I'M",
-  'numbers 12345 3.14159 1,000,000',
-  'Call me <mask>.',
-  'a<mask>b and  <mask>  twice<mask>',
-  'x <s> y </s> z <pad>',
-  '\u00a0non-breaking\u00a0space <mask>',
-  'zero\u200bwidth joiner\u200d and combining e\u0301',
-];
+const TRICKY = [...TRICKY_TEXT, ...trickyWithSpecials('<mask>', ['<s>', '</s>', '<pad>'])];
 
 const softmax = (row: ArrayLike<number>) => {
   const max = Math.max(...Array.from(row));

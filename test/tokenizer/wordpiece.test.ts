@@ -8,25 +8,9 @@ import { tokenizerConfigJson, tokenizerFromJson, tokenizerToJson } from '../../s
 import { WordPieceTokenizer } from '../../src/tokenizer/wordpiece.ts';
 import { bertTokenizerConfig, bertTokenizerJson } from '../helpers/bert_tokenizer.ts';
 import { tmpDir } from '../helpers/cli.ts';
+import { TRICKY_TEXT, trickyWithSpecials } from '../helpers/tricky_strings.ts';
 
-const TRICKY = [
-  '',
-  ' ',
-  'Call me Ishmael.',
-  '  two leading spaces, and   runs   inside  ',
-  'tabs\tand\nnew\n\nlines\r\n',
-  'émigré naïve café Ångström',
-  '日本語のテキストと中文',
-  'emoji 😀👍🏽 and a family 👨‍👩‍👧 flag',
-  "don't you'll we've I'M -- (whale)! [sic]",
-  'numbers 12345 3.14159 1,000,000',
-  'Call me [MASK].',
-  'a[MASK]b and  [MASK]  twice[MASK]',
-  'x [CLS] y [SEP] z [PAD]',
-  '\u00a0non-breaking\u00a0space',
-  'zero\u200bwidth joiner\u200d and combining e\u0301, control\u0007bell',
-  'supercalifragilisticexpialidocious'.repeat(4),
-];
+const TRICKY = [...TRICKY_TEXT, ...trickyWithSpecials('[MASK]', ['[CLS]', '[SEP]', '[PAD]']), 'supercalifragilisticexpialidocious'.repeat(4)];
 
 describe('WordPiece (BERT) tokenizer', () => {
   let models: string;
