@@ -36,14 +36,15 @@ function randomBatch(spec: BenchSpec, masked: number, rng: Random): MlmBatch {
   return { inputIds, maskedPositions, labels };
 }
 
-export async function runBench(spec: BenchSpec, options: { seconds?: number; warmup?: number } = {}): Promise<BenchResult> {
+export async function runBench(spec: BenchSpec, options: { seconds?: number; warmup?: number; threads?: number; spinning?: boolean } = {}): Promise<BenchResult> {
+  const threads = options.threads ?? spec.threads;
   const model = validateModelConfig({ ...spec.model, layer_norm_eps: 1e-5 }, `bench spec ${spec.name}`);
   const masked = spec.batch.batch_size * maskedPerSequence(spec.batch.seq_len, spec.batch.mask_prob);
   const shape = { batch: spec.batch.batch_size, seq: spec.batch.seq_len, masked };
   const opt = { ...spec.optimizer, betas: spec.optimizer.betas as [number, number], clip_norm: 1, warmup_steps: 10, schedule: 'linear' as const, min_lr_ratio: 0.1 };
   const specs = mlmParamSpecs(model);
   const t0 = performance.now();
-  const runner = await MlmRunner.create(model, shape, opt, initParams(specs, model, 0), null, { threads: spec.threads });
+  const runner = await MlmRunner.create(model, shape, opt, initParams(specs, model, 0), null, { threads, spinning: options.spinning });
   const sessionMs = performance.now() - t0;
   const rng = new Random(11);
   const batches = [randomBatch(spec, masked, rng), randomBatch(spec, masked, rng)];
@@ -59,7 +60,7 @@ export async function runBench(spec: BenchSpec, options: { seconds?: number; war
   }
   const cpu = process.cpuUsage(cpu0);
   await runner.release();
-  const peak = await measureMatMulPeak(spec.threads);
+  const peak = await measureMatMulPeak(threads);
   const sorted = [...times].sort((a, b) => a - b);
   const stepMs = sorted[Math.floor(sorted.length / 2)];
   const flops = 3 * mlmForwardFlops(model, shape);
@@ -77,7 +78,7 @@ export async function runBench(spec: BenchSpec, options: { seconds?: number; war
     peak_gflops: peak,
     mfu: achieved / peak,
     session_ms: sessionMs,
-    threads: spec.threads,
-    machine: machineInfo(spec.threads),
+    threads,
+    machine: machineInfo(threads),
   };
 }

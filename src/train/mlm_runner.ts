@@ -14,6 +14,8 @@ export type { StepResult } from './step_runner.ts';
 export interface RunnerOptions {
   threads?: number;
   optimization?: OptimizationLevel;
+  /** Idle intra-op threads spin (see runtime/session.ts); measured in bench/threads.ts. */
+  spinning?: boolean;
   seed?: number;
   /** Build only the eval graph (evaluation of a checkpoint). */
   evalOnly?: boolean;
@@ -28,7 +30,7 @@ export class MlmRunner {
   ) {}
 
   static async create(model: ModelConfig, shape: MlmShape, opt: OptimizerConfig, params: Parameter[], moments: { m: Float32Array[]; v: Float32Array[] } | null, options: RunnerOptions = {}): Promise<MlmRunner> {
-    const runtime = { threads: options.threads, optimization: options.optimization };
+    const runtime = { threads: options.threads, optimization: options.optimization, spinning: options.spinning };
     const seed = options.seed ?? 0;
     const trainer = options.evalOnly ? null : await StepRunner.create(buildTrainStep(model, shape, opt, seed), params, moments, { ratio: model.dropout, seed }, runtime);
     const evaluator = await createSession(buildEvalStep(model, shape), runtime);
