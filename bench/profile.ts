@@ -21,7 +21,7 @@ const masked = b * maskedPerSequence(t, spec.batch.mask_prob);
 const opt = { ...spec.optimizer, betas: spec.optimizer.betas as [number, number], clip_norm: 1, warmup_steps: 10, schedule: 'linear' as const, min_lr_ratio: 0.1 };
 const step = buildTrainStep(model, { batch: b, seq: t, masked }, opt);
 const feedsMasks: Record<string, unknown> = {};
-step.dropoutMasks.forEach((shape, i) => (feedsMasks[`dropout_mask/${i}`] = ortTensor('bool', new Uint8Array(shape.reduce((x, y) => x * y, 1)).fill(1), shape)));
+step.dropoutMasks.forEach((shape, i) => (feedsMasks[`dropout_mask/${i}`] = ortTensor('float32', new Float32Array(shape.reduce((x, y) => x * y, 1)).fill(1), shape)));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tltc-profile-'));
 const session = await ort.InferenceSession.create(step.bytes, {
   intraOpNumThreads: spec.threads,

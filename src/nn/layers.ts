@@ -14,7 +14,7 @@ export interface LayerContext {
   /** Seeds each Dropout node's random stream, so a run is reproducible from its config. */
   seed?: number;
   /**
-   * When set, dropout masks are graph inputs made by this function (bool, x's shape) instead of
+   * When set, dropout masks are graph inputs made by this function (keep-scale values, x's shape) instead of
    * ONNX Dropout's own random stream: the trainer draws them from its seeded generator.
    */
   dropoutMask?: (like: Tensor) => Tensor;
@@ -34,11 +34,11 @@ export function layerContext(
   return { params, batch: shape.batch, seq: shape.seq, headDim: c.d_model / c.n_heads, dropout, eps: c.layer_norm_eps, ...extra };
 }
 
-/** Dropout masks as graph inputs `dropout_mask/<i>` (bool, the shape of what they mask), in creation order. */
+/** Dropout masks as graph inputs `dropout_mask/<i>` (0 or 1 / (1 - ratio), the dtype and shape of what they mask), in creation order. */
 export function dropoutMaskInputs(g: Graph): { masks: Tensor[]; make: (like: Tensor) => Tensor } {
   const masks: Tensor[] = [];
   const make = (like: Tensor) => {
-    const mask = g.input(`dropout_mask/${masks.length}`, 'bool', like.shape);
+    const mask = g.input(`dropout_mask/${masks.length}`, like.dtype, like.shape);
     masks.push(mask);
     return mask;
   };
@@ -56,7 +56,7 @@ export function layerNorm(x: Tensor, p: Params, name: string, eps: number): Tens
 
 export function maybeDropout(x: Tensor, ctx: Pick<LayerContext, 'dropout' | 'seed' | 'dropoutMask'>): Tensor {
   if (ctx.dropout <= 0) return x;
-  if (ctx.dropoutMask) return ops.dropoutWithMask(x, ctx.dropoutMask(x), ctx.dropout);
+  if (ctx.dropoutMask) return ops.dropoutWithMask(x, ctx.dropoutMask(x));
   const seed = ((ctx.seed ?? 0) * 7919 + x.graph.nodes.length) % 2147483647;
   return ops.dropout(x, ctx.dropout, seed).y;
 }

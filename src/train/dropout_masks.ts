@@ -3,13 +3,15 @@
  * 6 ns per element in onnxruntime (a tenth of an mlm-base step), and restarts with each session,
  * so a resumed run could not repeat its masks. The masks of step k are a function of (seed, k).
  * Two buffer sets let the next step's masks be drawn while onnxruntime runs the current one.
+ * Masks hold the keep scale 1 / (1 - ratio) or 0, so dropout is one Mul in the graph.
  */
 import { Random } from '../util/random.ts';
 
 export class DropoutMasks {
-  private readonly sets: Uint8Array[][];
+  private readonly sets: Float32Array[][];
   private readonly filledFor: number[] = [-1, -1];
   private readonly keepBelow: number;
+  private readonly keepScale: number;
 
   constructor(
     readonly shapes: readonly number[][],
@@ -17,9 +19,10 @@ export class DropoutMasks {
     private readonly seed: number,
   ) {
     const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
-    this.sets = [0, 1].map(() => sizes.map((n) => new Uint8Array(n)));
+    this.sets = [0, 1].map(() => sizes.map((n) => new Float32Array(n)));
     // 16 random bits per element: keep probability within 2^-16 of 1 - ratio.
     this.keepBelow = Math.round((1 - ratio) * 65536);
+    this.keepScale = Math.fround(1 / (1 - ratio));
   }
 
   get count(): number {
@@ -27,7 +30,7 @@ export class DropoutMasks {
   }
 
   /** The masks of `step`, drawn now unless `prefetch` already drew them. */
-  forStep(step: number): Uint8Array[] {
+  forStep(step: number): Float32Array[] {
     const slot = step % 2;
     if (this.filledFor[slot] !== step) this.fill(step, slot);
     return this.sets[slot];
@@ -47,6 +50,7 @@ export class DropoutMasks {
     let s2 = rng.nextUint32() | 0;
     let s3 = rng.nextUint32() | 1;
     const keep = this.keepBelow;
+    const scale = this.keepScale;
     for (const buf of this.sets[slot]) {
       const n = buf.length;
       for (let i = 0; i < n; i += 2) {
@@ -58,8 +62,8 @@ export class DropoutMasks {
         s0 ^= s3;
         s2 ^= t;
         s3 = (s3 << 11) | (s3 >>> 21);
-        buf[i] = (r & 0xffff) < keep ? 1 : 0;
-        if (i + 1 < n) buf[i + 1] = r >>> 16 < keep ? 1 : 0;
+        buf[i] = (r & 0xffff) < keep ? scale : 0;
+        if (i + 1 < n) buf[i + 1] = r >>> 16 < keep ? scale : 0;
       }
     }
     this.filledFor[slot] = step;

