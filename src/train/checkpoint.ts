@@ -140,7 +140,7 @@ function readChecked(dir: string, file: string, expected: { sha256: string; byte
   return bytes;
 }
 
-function configChecksum(config: Omit<CheckpointConfig, 'checksum'>): string {
+export function configChecksum(config: Omit<CheckpointConfig, 'checksum'>): string {
   return sha256(JSON.stringify(config));
 }
 
