@@ -11,7 +11,7 @@ import { padStructures } from '../compress/structured.ts';
 import { encodeSafetensors, type StTensor } from '../io/safetensors.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import type { ModelConfig } from '../nn/config.ts';
-import { hfArchitectureOf, toHfName } from '../nn/hf_names.ts';
+import { HF_BASE_PREFIX, hfArchitectureOf, toHfName } from '../nn/hf_names.ts';
 import { mlmParamSpecs, type ParamSpec } from '../nn/params.ts';
 import { tokenizerConfigJson, tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
@@ -37,8 +37,7 @@ export function hfStateDict(model: ModelConfig, specs: readonly ParamSpec[], par
     if (!data) throw new Error(`export: the checkpoint has no tensor ${s.name}`);
     tensors.set(toHfName(s.name, arch), { dtype: 'F32', shape: s.shape, data });
   }
-  const base = arch === 'roberta' ? 'roberta' : 'roberta_prelayernorm';
-  tensors.set(`${base}.embeddings.token_type_embeddings.weight`, { dtype: 'F32', shape: [1, model.d_model], data: new Float32Array(model.d_model) });
+  tensors.set(`${HF_BASE_PREFIX[arch]}.embeddings.token_type_embeddings.weight`, { dtype: 'F32', shape: [1, model.d_model], data: new Float32Array(model.d_model) });
   return tensors;
 }
 

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { decodeSafetensors, toFloat32 } from '../io/safetensors.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { POSITION_OFFSET, validateModelConfig, type ModelConfig } from '../nn/config.ts';
-import { fromHfName, HF_ARCHITECTURES, type HfArchitecture } from '../nn/hf_names.ts';
+import { fromHfName, HF_ARCHITECTURES, HF_BASE_PREFIX, type HfArchitecture } from '../nn/hf_names.ts';
 import { initParams, mlmParamSpecs, numel, type ParamSpec } from '../nn/params.ts';
 import { readHfTokenizer } from '../tokenizer/hf_vocab.ts';
 import { tokenizerToJson } from '../tokenizer/tokenizer_json.ts';
@@ -212,8 +212,7 @@ function reshapeFor(spec: ParamSpec, shape: number[], data: Float32Array, at: { 
 
 /** tltc feeds no token types: row 0, which HF adds to every token of a single segment, joins the position table. */
 function addTokenTypes(params: Map<string, Float32Array>, raw: Map<string, Float32Array>, model: ModelConfig, arch: HfArchitecture): void {
-  const base = { roberta: 'roberta', 'roberta-prelayernorm': 'roberta_prelayernorm', bert: 'bert' }[arch];
-  const types = raw.get(`${base}.embeddings.token_type_embeddings.weight`);
+  const types = raw.get(`${HF_BASE_PREFIX[arch]}.embeddings.token_type_embeddings.weight`);
   if (!types) return;
   const positions = params.get('roberta.embeddings.position_embeddings.weight');
   if (!positions) return;

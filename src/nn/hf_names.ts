@@ -10,6 +10,9 @@ import type { ModelConfig } from './config.ts';
 export type HfArchitecture = 'roberta' | 'roberta-prelayernorm' | 'bert';
 export const HF_ARCHITECTURES: readonly HfArchitecture[] = ['roberta', 'roberta-prelayernorm', 'bert'];
 
+/** The base model's attribute in each architecture's head classes: the prefix of its tensors. */
+export const HF_BASE_PREFIX: Record<HfArchitecture, string> = { roberta: 'roberta', 'roberta-prelayernorm': 'roberta_prelayernorm', bert: 'bert' };
+
 /** `{i}` is a layer index and `*` the rest of the name; both are carried over as they are. */
 interface Rule {
   tltc: string;

@@ -140,7 +140,7 @@ const WordPieceJsonSchema = z.object({
 });
 
 /** Tokens of a vocabulary object in id order, which must run 0..n-1 without gaps. */
-export function tokensInIdOrder(vocab: Record<string, number>, where: string): string[] {
+function tokensInIdOrder(vocab: Record<string, number>, where: string): string[] {
   const tokens: string[] = [];
   for (const [token, id] of Object.entries(vocab)) tokens[id] = token;
   if (tokens.length !== Object.keys(vocab).length || tokens.some((t) => t === undefined)) throw new Error(`${where}: vocabulary ids are not contiguous`);
