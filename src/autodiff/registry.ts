@@ -5,10 +5,11 @@ import { elementwiseRules } from './rules/elementwise.ts';
 import { lossRules } from './rules/loss.ts';
 import { matmulRules } from './rules/matmul.ts';
 import { nnRules } from './rules/nn.ts';
+import { quantRules } from './rules/quant.ts';
 import { reduceRules } from './rules/reduce.ts';
 import { shapeRules } from './rules/shape.ts';
 
-const families = { elementwiseRules, reduceRules, shapeRules, matmulRules, nnRules, lossRules };
+const families = { elementwiseRules, reduceRules, shapeRules, matmulRules, nnRules, lossRules, quantRules };
 
 function buildRegistry(): Map<string, RuleEntry> {
   const registry = new Map<string, RuleEntry>();

@@ -33,7 +33,7 @@ export function learningRate(cfg: OptimizerConfig, { step, progress }: ScheduleI
   if (cfg.schedule === 'linear') {
     decay = ops.add(ops.mul(ops.sub(ops.scalarLike(p, 1), p), 1 - floor), floor); // 1 -> floor
   } else if (cfg.schedule === 'cosine') {
-    const cos = p.graph.addNode('Cos', [ops.mul(p, Math.PI)], {}, [{ dtype: p.dtype, shape: [] }])[0];
+    const cos = ops.cos(ops.mul(p, Math.PI));
     decay = ops.add(ops.mul(ops.add(cos, 1), 0.5 * (1 - floor)), floor); // 1 -> floor along a half cosine
   }
   let lr = ops.scalarLike(step, cfg.lr, 'base_lr');

@@ -41,6 +41,11 @@ describe('elementwise gradients', () => {
     ['Tanh', ops.tanh, 'normal'],
     ['Reciprocal', ops.reciprocal, 'awayFromZero'],
     ['Abs', ops.abs, 'awayFromZero'],
+    ['Relu', ops.relu, 'awayFromZero'],
+    ['Sin', ops.sin, 'normal'],
+    ['Cos', ops.cos, 'normal'],
+    // Sign is flat away from 0: the check confirms the gradient is exactly zero there.
+    ['Sign', ops.sign, 'awayFromZero'],
     ['Identity', ops.identity, 'normal'],
     ['Cast', (x) => ops.cast(ops.cast(x, 'float32'), 'float64'), 'unit'],
   ];

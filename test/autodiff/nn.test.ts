@@ -16,6 +16,16 @@ describe('nn gradients', () => {
     }));
   // Gelu decomposes to Erf in onnxruntime, which is float32-only (see Erf).
   it('Gelu (float32)', () => gradcheck({ name: 'Gelu', dtype: 'float32', inputs: [{ shape: [4, 5] }], build: (_, [x]) => ops.gelu(x) }));
+  it('standard Gelu-20 (float32)', () =>
+    gradcheck({ name: 'Gelu-20', dtype: 'float32', inputs: [{ shape: [4, 5] }], build: (_, [x]) => ops.gelu(x, { standard: true }) }));
+  it('gelu emits com.microsoft Gelu for float32 unless asked for the standard op', () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2]);
+    ops.gelu(x);
+    ops.gelu(x, { standard: true });
+    ops.gelu(g.input('x64', 'float64', [2]));
+    assert.deepEqual(g.nodes.map((n) => [n.op, n.domain]), [['Gelu', 'com.microsoft'], ['Gelu', ''], ['Gelu', '']]);
+  });
   it('Dropout reuses its mask', () =>
     gradcheck({
       name: 'Dropout',

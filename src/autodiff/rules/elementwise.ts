@@ -48,10 +48,16 @@ export const elementwiseRules: Record<string, RuleEntry> = {
   // d(1/x) = -dy * y^2
   Reciprocal: (c) => [ops.neg(ops.mul(dy(c), ops.mul(c.outputs[0], c.outputs[0])))],
   // d|x| = dy * sign(x)
-  Abs: (c) => {
-    const x = input(c, 0);
-    return [ops.mul(dy(c), c.g.addNode('Sign', [x], {}, [{ dtype: x.dtype, shape: x.shape }])[0])];
+  Abs: (c) => [ops.mul(dy(c), ops.sign(input(c, 0)))],
+  // d relu(x) = dy * [x > 0], and x > 0 exactly where y > 0
+  Relu: (c) => {
+    const y = c.outputs[0];
+    return [ops.where(ops.greater(y, ops.scalarLike(y, 0)), dy(c), ops.scalarLike(dy(c), 0))];
   },
+  // d sin(x) = dy * cos(x)
+  Sin: (c) => [ops.mul(dy(c), ops.cos(input(c, 0)))],
+  // d cos(x) = -dy * sin(x)
+  Cos: (c) => [ops.neg(ops.mul(dy(c), ops.sin(input(c, 0))))],
   Identity: (c) => [dy(c)],
   // Only float-to-float casts carry a gradient; cast it back to the input's dtype.
   Cast: (c) => [ops.cast(dy(c), input(c, 0).dtype)],
@@ -72,7 +78,11 @@ export const elementwiseRules: Record<string, RuleEntry> = {
   IsInf: NOT_DIFFERENTIABLE,
   IsNaN: NOT_DIFFERENTIABLE,
   Or: NOT_DIFFERENTIABLE,
+  Not: NOT_DIFFERENTIABLE,
+  // d sign(x) = 0 wherever it exists: nothing flows back (the walker gives x zeros)
   Sign: NOT_DIFFERENTIABLE,
+  BitShift: NOT_DIFFERENTIABLE,
+  BitwiseAnd: NOT_DIFFERENTIABLE,
 };
 
 function minMax(c: GradContext): (Tensor | null)[] {

@@ -18,7 +18,7 @@ export const lossRules: Record<string, RuleEntry> = {
       const labelsCol = ops.unsqueeze(labels, [1]); // (N) -> (N, 1)
       const onehot = ops.cast(ops.equal(labelsCol, ops.arange(c.g, classes)), scores.dtype);
       const ignore = ops.scalar(c.g, intAttr(c, 'ignore_index', -100), 'int64');
-      const keep = ops.cast(c.g.addNode('Not', [ops.equal(labelsCol, ignore)], {}, [{ dtype: 'bool', shape: labelsCol.shape }])[0], scores.dtype);
+      const keep = ops.cast(ops.not(ops.equal(labelsCol, ignore)), scores.dtype);
       const reduction = c.attrs.reduction ?? 'mean';
       const weight = reduction === 'mean' ? ops.div(keep, ops.reduceSum(keep)) : keep;
       terms.push(ops.mul(ops.mul(ops.sub(prob, onehot), weight), dLoss));

@@ -1,14 +1,15 @@
 /** Elementwise ops (ONNX opset 21): binary ops broadcast numpy-style. */
 import type { DType } from '../dtype.ts';
+import type { AttrValue } from '../graph.ts';
 import type { Shape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { broadcastOrThrow, FLOATS, NUMERIC, requireDtype, requireSameDtype, requireSameGraph, scalarLike } from './util.ts';
 
-function binary(op: string, a: Tensor, b: Tensor, outDtype?: DType): Tensor {
+function binary(op: string, a: Tensor, b: Tensor, attrs: Record<string, AttrValue> = {}, outDtype?: DType): Tensor {
   const g = requireSameGraph(op, a, b);
   requireSameDtype(op, a, b);
   const shape = broadcastOrThrow(op, a, b);
-  return g.addNode(op, [a, b], {}, [{ dtype: outDtype ?? a.dtype, shape }])[0];
+  return g.addNode(op, [a, b], attrs, [{ dtype: outDtype ?? a.dtype, shape }])[0];
 }
 
 function unary(op: string, x: Tensor, allowed: readonly DType[] = FLOATS): Tensor {
@@ -31,9 +32,9 @@ export const max = (a: Tensor, b: Tensor | number): Tensor => binary('Max', a, t
 export const min = (a: Tensor, b: Tensor | number): Tensor => binary('Min', a, typeof b === 'number' ? scalarLike(a, b) : b);
 
 /** Comparisons produce bool tensors (Equal-19, Less-13, Greater-13). */
-export const equal = (a: Tensor, b: Tensor): Tensor => binary('Equal', a, b, 'bool');
-export const less = (a: Tensor, b: Tensor): Tensor => binary('Less', a, b, 'bool');
-export const greater = (a: Tensor, b: Tensor): Tensor => binary('Greater', a, b, 'bool');
+export const equal = (a: Tensor, b: Tensor): Tensor => binary('Equal', a, b, {}, 'bool');
+export const less = (a: Tensor, b: Tensor): Tensor => binary('Less', a, b, {}, 'bool');
+export const greater = (a: Tensor, b: Tensor): Tensor => binary('Greater', a, b, {}, 'bool');
 
 export const neg = (x: Tensor): Tensor => unary('Neg', x, NUMERIC);
 export const abs = (x: Tensor): Tensor => unary('Abs', x, NUMERIC);
@@ -43,6 +44,15 @@ export const log = (x: Tensor): Tensor => unary('Log', x);
 export const tanh = (x: Tensor): Tensor => unary('Tanh', x);
 export const erf = (x: Tensor): Tensor => unary('Erf', x);
 export const reciprocal = (x: Tensor): Tensor => unary('Reciprocal', x);
+/** max(x, 0) (Relu-14); output has x's shape. */
+export const relu = (x: Tensor): Tensor => unary('Relu', x);
+/** sin(x), cos(x) (Sin-7, Cos-7); output has x's shape. */
+export const sin = (x: Tensor): Tensor => unary('Sin', x);
+export const cos = (x: Tensor): Tensor => unary('Cos', x);
+/** -1, 0 or 1 by the sign of x (Sign-13); output has x's shape and dtype. */
+export const sign = (x: Tensor): Tensor => unary('Sign', x);
+/** Logical not of a bool tensor (Not-1). */
+export const not = (x: Tensor): Tensor => unary('Not', x, ['bool']);
 export const identity = (x: Tensor): Tensor => x.graph.addNode('Identity', [x], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
 export const isNaNOrInf = (x: Tensor): Tensor => {
   requireDtype('IsInf', x, FLOATS);
@@ -50,6 +60,21 @@ export const isNaNOrInf = (x: Tensor): Tensor => {
   const nan = x.graph.addNode('IsNaN', [x], {}, [{ dtype: 'bool', shape: x.shape }])[0];
   return x.graph.addNode('Or', [inf, nan], {}, [{ dtype: 'bool', shape: x.shape }])[0];
 };
+
+/**
+ * Bitwise shift of uint8 x by `shift` (BitShift-11), broadcast together: x << shift or x >> shift.
+ * Unpacks codes stored several per byte: bitShift(packed, scalar 4, 'RIGHT') is the high nibble.
+ */
+export function bitShift(x: Tensor, shift: Tensor, direction: 'LEFT' | 'RIGHT'): Tensor {
+  requireDtype('BitShift', x, ['uint8']);
+  return binary('BitShift', x, shift, { direction });
+}
+
+/** Bitwise and of uint8 tensors (BitwiseAnd-18), broadcast together: bitwiseAnd(packed, scalar 15) is the low nibble. */
+export function bitwiseAnd(a: Tensor, b: Tensor): Tensor {
+  requireDtype('BitwiseAnd', a, ['uint8']);
+  return binary('BitwiseAnd', a, b);
+}
 
 /** Cast-21 to `dtype`. */
 export function cast(x: Tensor, dtype: DType): Tensor {

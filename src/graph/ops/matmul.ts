@@ -1,23 +1,8 @@
 /** Matrix products: MatMul-13, Gemm-13 and com.microsoft FusedMatMul (transposes folded in). */
 import { float, MS_DOMAIN } from '../graph.ts';
-import { broadcastShapes, formatShape, type Dim } from '../shape.ts';
+import { broadcastShapes, formatShape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { FLOATS, requireDtype, requireSameDtype, requireSameGraph } from './util.ts';
-
-function matmulShape(op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean): Dim[] {
-  if (a.rank < 2 || b.rank < 2) {
-    throw new Error(`${op}: inputs must have rank >= 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
-  }
-  const [m, ka] = transA ? [a.shape[a.rank - 1], a.shape[a.rank - 2]] : [a.shape[a.rank - 2], a.shape[a.rank - 1]];
-  const [kb, n] = transB ? [b.shape[b.rank - 1], b.shape[b.rank - 2]] : [b.shape[b.rank - 2], b.shape[b.rank - 1]];
-  if (ka !== kb) {
-    const t = `${transA ? 'A^T' : 'A'} x ${transB ? 'B^T' : 'B'}`;
-    throw new Error(`${op}: inner dimensions differ (${ka} vs ${kb}) for ${t} with ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
-  }
-  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  if (!batch) throw new Error(`${op}: batch dims of ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast`);
-  return [...batch, m, n];
-}
+import { FLOATS, matmulShape, requireDtype, requireSameDtype, requireSameGraph } from './util.ts';
 
 /** a @ b with numpy batch broadcasting (MatMul-13); both inputs rank >= 2. */
 export function matmul(a: Tensor, b: Tensor): Tensor {

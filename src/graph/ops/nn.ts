@@ -40,12 +40,14 @@ export function layerNorm(x: Tensor, scale: Tensor, bias: Tensor, epsilon = 1e-5
 }
 
 /**
- * Exact GELU, x * Phi(x). float32 uses com.microsoft Gelu (vectorized erf, about twice as fast
- * as onnxruntime's Gelu-20 on CPU); float64 uses Gelu-20 (approximate='none').
+ * Exact GELU, x * Phi(x); output has x's shape. float32 uses com.microsoft Gelu (vectorized erf,
+ * about twice as fast as onnxruntime's Gelu-20 in training graphs on CPU); float64 uses Gelu-20
+ * (approximate='none'). `{ standard: true }` always emits Gelu-20 in the default domain, which
+ * every runtime reads (exported files): gelu(h, { standard: true }).
  */
-export function gelu(x: Tensor): Tensor {
+export function gelu(x: Tensor, { standard = false }: { standard?: boolean } = {}): Tensor {
   requireDtype('Gelu', x, FLOATS);
-  const domain = x.dtype === 'float32' ? MS_DOMAIN : '';
+  const domain = x.dtype === 'float32' && !standard ? MS_DOMAIN : '';
   return x.graph.addNode('Gelu', [x], {}, [{ dtype: x.dtype, shape: x.shape }], { domain })[0];
 }
 

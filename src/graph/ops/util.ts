@@ -57,5 +57,21 @@ export function broadcastOrThrow(op: string, a: Shaped, b: Shaped): Dim[] {
   return shape;
 }
 
+/** Output shape of op(a) @ op(b) with numpy batch broadcasting; throws naming op and both shapes. */
+export function matmulShape(op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean): Dim[] {
+  if (a.rank < 2 || b.rank < 2) {
+    throw new Error(`${op}: inputs must have rank >= 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  const [m, ka] = transA ? [a.shape[a.rank - 1], a.shape[a.rank - 2]] : [a.shape[a.rank - 2], a.shape[a.rank - 1]];
+  const [kb, n] = transB ? [b.shape[b.rank - 1], b.shape[b.rank - 2]] : [b.shape[b.rank - 2], b.shape[b.rank - 1]];
+  if (ka !== kb) {
+    const t = `${transA ? 'A^T' : 'A'} x ${transB ? 'B^T' : 'B'}`;
+    throw new Error(`${op}: inner dimensions differ (${ka} vs ${kb}) for ${t} with ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  if (!batch) throw new Error(`${op}: batch dims of ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast`);
+  return [...batch, m, n];
+}
+
 export const FLOATS: readonly DType[] = ['float32', 'float64'];
 export const NUMERIC: readonly DType[] = ['float32', 'float64', 'int64', 'int32'];
