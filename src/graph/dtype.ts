@@ -1,4 +1,4 @@
-/** Element types tltc graphs use, with their ONNX TensorProto codes and byte sizes. */
+/** Element types tltc graphs use, with their ONNX TensorProto codes. */
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 
 export const ONNX_DTYPE: Record<DType, number> = {
@@ -9,16 +9,6 @@ export const ONNX_DTYPE: Record<DType, number> = {
   int64: 7,
   bool: 9,
   float64: 11,
-};
-
-export const DTYPE_BYTES: Record<DType, number> = {
-  float32: 4,
-  float64: 8,
-  int64: 8,
-  int32: 4,
-  int8: 1,
-  uint8: 1,
-  bool: 1,
 };
 
 export function isFloat(dtype: DType): boolean {

@@ -75,9 +75,6 @@ export const elementwiseRules: Record<string, RuleEntry> = {
   Equal: NOT_DIFFERENTIABLE,
   Less: NOT_DIFFERENTIABLE,
   Greater: NOT_DIFFERENTIABLE,
-  IsInf: NOT_DIFFERENTIABLE,
-  IsNaN: NOT_DIFFERENTIABLE,
-  Or: NOT_DIFFERENTIABLE,
   Not: NOT_DIFFERENTIABLE,
   // d sign(x) = 0 wherever it exists: nothing flows back (the walker gives x zeros)
   Sign: NOT_DIFFERENTIABLE,

@@ -54,12 +54,6 @@ export const sign = (x: Tensor): Tensor => unary('Sign', x);
 /** Logical not of a bool tensor (Not-1). */
 export const not = (x: Tensor): Tensor => unary('Not', x, ['bool']);
 export const identity = (x: Tensor): Tensor => x.graph.addNode('Identity', [x], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
-export const isNaNOrInf = (x: Tensor): Tensor => {
-  requireDtype('IsInf', x, FLOATS);
-  const inf = x.graph.addNode('IsInf', [x], {}, [{ dtype: 'bool', shape: x.shape }])[0];
-  const nan = x.graph.addNode('IsNaN', [x], {}, [{ dtype: 'bool', shape: x.shape }])[0];
-  return x.graph.addNode('Or', [inf, nan], {}, [{ dtype: 'bool', shape: x.shape }])[0];
-};
 
 /**
  * Bitwise shift of uint8 x by `shift` (BitShift-11), broadcast together: x << shift or x >> shift.

@@ -1,4 +1,4 @@
-/** Reductions (ReduceSum-13, ReduceMean-18, ReduceMax-18): axes passed as an int64 input. */
+/** Reductions (ReduceSum-13, ReduceMean-18): axes passed as an int64 input. */
 import { normalizeAxis, type Dim } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { FLOATS, int64s, requireDtype } from './util.ts';
@@ -28,9 +28,4 @@ export function reduceSum(x: Tensor, axes?: readonly number[], options: ReduceOp
 /** Mean over `axes` (all axes when omitted). */
 export function reduceMean(x: Tensor, axes?: readonly number[], options: ReduceOptions = {}): Tensor {
   return reduce('ReduceMean', x, axes ?? x.shape.map((_, i) => i), options);
-}
-
-/** Max over `axes`; treated as not differentiable (used for diagnostics and stable softmax only). */
-export function reduceMax(x: Tensor, axes?: readonly number[], options: ReduceOptions = {}): Tensor {
-  return reduce('ReduceMax', x, axes ?? x.shape.map((_, i) => i), options);
 }
