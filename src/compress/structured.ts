@@ -13,8 +13,9 @@ import { serializeGraph } from '../graph/index.ts';
 import { buildClassifier } from '../nn/classifier.ts';
 import { headDim, layerFfn, layerHeads, validateModelConfig, type ModelConfig } from '../nn/config.ts';
 import { layerPrefix, type Parameter } from '../nn/params.ts';
-import { createSession, ortTensor } from '../runtime/session.ts';
+import { createSession } from '../runtime/session.ts';
 import { batchOf, type EncodedSplit } from '../train/classifier_data.ts';
+import { parameterFeeds } from '../train/feeds.ts';
 
 export interface StructuredPlan {
   /** Fractions of all heads and of all FFN neurons to remove (each layer keeps at least one). */
@@ -75,9 +76,7 @@ export async function structureImportance(
     const n = Math.min(shape.batches, Math.ceil(split.count / batch));
     for (let k = 0; k < n; k++) {
       const rows = Array.from({ length: Math.min(batch, split.count - k * batch) }, (_, i) => k * batch + i);
-      const feeds: Record<string, unknown> = { ...batchOf(split, rows, batch, seq) };
-      for (const p of params) feeds[p.spec.name] = ortTensor('float32', p.data, p.spec.shape);
-      const out = await session.run(feeds as never);
+      const out = await session.run(parameterFeeds(params, { ...batchOf(split, rows, batch, seq) }) as never);
       for (let i = 0; i < model.n_layers; i++) {
         for (const [name, group, acc] of [
           [attentionOutput(i), hs, importance.heads[i]],

@@ -8,15 +8,16 @@ import { serializeGraph } from '../graph/index.ts';
 import { buildClassifier, classifierParamSpecs } from '../nn/classifier.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Parameter } from '../nn/params.ts';
-import { createSession, ortTensor } from '../runtime/session.ts';
+import { createSession } from '../runtime/session.ts';
 import { createProgress } from '../util/progress.ts';
 import { Random } from '../util/random.ts';
 import { budgetFraction, type Budget } from './budget.ts';
 import { batchOf, type EncodedSplit } from './classifier_data.ts';
 import { accuracy, argmaxRows, macroF1 } from './metrics.ts';
 import type { OptimizerConfig } from './optimizer.ts';
+import { parameterFeeds, type Feeds } from './feeds.ts';
 import { addOptimizerStep } from './step_graph.ts';
-import { StepRunner, type Feeds } from './step_runner.ts';
+import { StepRunner } from './step_runner.ts';
 
 export interface SplitScores {
   accuracy: number;
@@ -113,9 +114,7 @@ export async function scoreSplit(session: InferenceSession, params: readonly Par
   for (let start = 0; start < split.count; start += batch) {
     const rows = Array.from({ length: Math.min(batch, split.count - start) }, (_, i) => start + i);
     const { input_ids, attention_mask } = batchOf(split, rows, batch, seq);
-    const feeds: Feeds = { input_ids, attention_mask };
-    for (const p of params) feeds[p.spec.name] = ortTensor('float32', p.data, p.spec.shape);
-    const out = await session.run(feeds as never);
+    const out = await session.run(parameterFeeds(params, { input_ids, attention_mask }) as never);
     argmaxRows(out.logits.data as Float32Array, batch, classes).slice(0, rows.length).forEach((c, i) => (pred[start + i] = c));
   }
   return { accuracy: accuracy(pred, split.labels), macro_f1: macroF1(pred, split.labels, classes), examples: split.count };

@@ -6,8 +6,9 @@ import type { MlmShape } from '../nn/mlm.ts';
 import type { Parameter } from '../nn/params.ts';
 import { createSession, ortTensor, type OptimizationLevel } from '../runtime/session.ts';
 import type { OptimizerConfig } from './optimizer.ts';
+import { parameterFeeds, type Feeds } from './feeds.ts';
 import { buildEvalStep, buildTrainStep } from './step_graph.ts';
-import { StepRunner, type Feeds, type StepResult } from './step_runner.ts';
+import { StepRunner, type StepResult } from './step_runner.ts';
 
 export type { StepResult } from './step_runner.ts';
 
@@ -67,9 +68,7 @@ export class MlmRunner {
   async evaluate(batches: readonly MlmBatch[]): Promise<number> {
     let total = 0;
     for (const batch of batches) {
-      const feeds = this.batchFeeds(batch);
-      for (const p of this.params) feeds[p.spec.name] = ortTensor('float32', p.data, p.spec.shape);
-      const out = await this.evaluator.run(feeds as never);
+      const out = await this.evaluator.run(parameterFeeds(this.params, this.batchFeeds(batch)) as never);
       total += (out.loss.data as Float32Array)[0];
     }
     return total / batches.length;

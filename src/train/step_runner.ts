@@ -8,7 +8,10 @@ import type { InferenceSession } from 'onnxruntime-node';
 import type { Parameter } from '../nn/params.ts';
 import { createSession, ortTensor, type RuntimeOptions } from '../runtime/session.ts';
 import { DropoutMasks } from './dropout_masks.ts';
-import { momentInputName, stateOutputName } from './step_graph.ts';
+import { momentFeeds, parameterFeeds, type Feeds } from './feeds.ts';
+import { stateOutputName } from './step_graph.ts';
+
+export type { Feeds } from './feeds.ts';
 
 export interface StepResult {
   loss: number;
@@ -17,8 +20,6 @@ export interface StepResult {
   /** The first non-finite tensor (a parameter, the loss, grad_norm or an update), if any. */
   nonFinite?: string;
 }
-
-export type Feeds = Record<string, unknown>;
 
 function hasNonFinite(a: Float32Array): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return true;
@@ -54,19 +55,9 @@ export class StepRunner {
     return new StepRunner(params, m, v, session, masks);
   }
 
-  /** Parameter feeds for any graph that takes the parameters by name (eval graphs too). */
-  paramFeeds(feeds: Feeds): Feeds {
-    for (const p of this.params) feeds[p.spec.name] = ortTensor('float32', p.data, p.spec.shape);
-    return feeds;
-  }
-
   /** One optimizer step on `batch` feeds; `step` is 1-based, `progress` the fraction of the budget used. */
   async step(batch: Feeds, step: number, progress: number): Promise<StepResult> {
-    const feeds = this.paramFeeds({ ...batch });
-    this.params.forEach((p, i) => {
-      feeds[momentInputName('m', p.spec.name)] = ortTensor('float32', this.m[i], p.spec.shape);
-      feeds[momentInputName('v', p.spec.name)] = ortTensor('float32', this.v[i], p.spec.shape);
-    });
+    const feeds = momentFeeds(this.params, this.m, this.v, parameterFeeds(this.params, { ...batch }));
     feeds.step = ortTensor('float32', new Float32Array([step]), []);
     feeds.progress = ortTensor('float32', new Float32Array([progress]), []);
     if (this.masks) {

@@ -6,6 +6,7 @@ import { validateModelConfig } from '../../src/nn/config.ts';
 import { buildMlmLoss } from '../../src/nn/mlm.ts';
 import { initParams, mlmParamSpecs } from '../../src/nn/params.ts';
 import { createSession, ortTensor } from '../../src/runtime/session.ts';
+import { parameterFeeds } from '../../src/train/feeds.ts';
 import { Random } from '../../src/util/random.ts';
 
 describe('graph optimization levels', () => {
@@ -19,12 +20,11 @@ describe('graph optimization levels', () => {
     const bytes = serializeGraph(mlm.graph);
     const rng = new Random(5);
     const params = initParams(mlmParamSpecs(c), c, 3);
-    const feeds: Record<string, unknown> = {
+    const feeds = parameterFeeds(params, {
       input_ids: ortTensor('int64', BigInt64Array.from({ length: 48 }, () => BigInt(rng.int(300))), [3, 16]),
       masked_positions: ortTensor('int64', BigInt64Array.from([1, 5, 17, 20, 33, 46].map(BigInt)), [6]),
       labels: ortTensor('int64', BigInt64Array.from({ length: 6 }, () => BigInt(rng.int(300))), [6]),
-    };
-    for (const p of params) feeds[p.spec.name] = ortTensor('float32', p.data, p.spec.shape);
+    });
     const run = async (optimization: 'all' | 'disabled') => (await createSession(bytes, { threads: 1, optimization })).run(feeds as never);
     const [all, none] = [await run('all'), await run('disabled')];
     const lossAll = all.loss.data[0] as number;
