@@ -4,6 +4,8 @@
  * input weights of a row (the layout MatMulNBits uses; a row's last group may be shorter, as after
  * structured pruning).
  */
+import { numel } from '../graph/shape.ts';
+
 export type Granularity = { kind: 'tensor' } | { kind: 'channel' } | { kind: 'group'; size: 32 | 64 | 128 };
 
 export interface QuantScheme {
@@ -41,7 +43,7 @@ function checkScheme(s: QuantScheme): void {
 
 /** Block layout of a weight of `shape` (last axis = input features): block length, blocks per row, and whether blocks split rows. */
 function layout(shape: readonly number[], g: Granularity): { blockSize: number; blocksPerRow: number; cols: number; rows: number } {
-  const total = shape.reduce((a, b) => a * b, 1);
+  const total = numel(shape);
   const cols = shape[shape.length - 1];
   const rows = total / cols;
   switch (g.kind) {

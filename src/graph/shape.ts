@@ -13,7 +13,9 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Number of elements, or undefined when a dimension is symbolic. */
+/** Number of elements: a number for a static shape, undefined when a dimension is symbolic. */
+export function numel(shape: readonly number[]): number;
+export function numel(shape: Shape): number | undefined;
 export function numel(shape: Shape): number | undefined {
   let n = 1;
   for (const d of shape) {

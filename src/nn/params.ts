@@ -1,4 +1,5 @@
 /** Parameter layout of the MLM encoder, named as Hugging Face names the RoBERTa equivalents. */
+import { numel } from '../graph/shape.ts';
 import { Random } from '../util/random.ts';
 import { headDim, layerFfn, layerHeads, POSITION_OFFSET, type ModelConfig } from './config.ts';
 
@@ -86,9 +87,7 @@ export function mlmParamSpecs(c: ModelConfig): ParamSpec[] {
   return specs;
 }
 
-export function numel(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
+export { numel };
 
 export function countParams(specs: readonly ParamSpec[]): number {
   return specs.reduce((n, s) => n + numel(s.shape), 0);

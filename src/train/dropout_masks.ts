@@ -5,6 +5,7 @@
  * Two buffer sets let the next step's masks be drawn while onnxruntime runs the current one.
  * Masks hold the keep scale 1 / (1 - ratio) or 0, so dropout is one Mul in the graph.
  */
+import { numel } from '../graph/shape.ts';
 import { Random } from '../util/random.ts';
 
 export class DropoutMasks {
@@ -18,7 +19,7 @@ export class DropoutMasks {
     ratio: number,
     private readonly seed: number,
   ) {
-    const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+    const sizes = shapes.map((s) => numel(s));
     this.sets = [0, 1].map(() => sizes.map((n) => new Float32Array(n)));
     // 16 random bits per element: keep probability within 2^-16 of 1 - ratio.
     this.keepBelow = Math.round((1 - ratio) * 65536);

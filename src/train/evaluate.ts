@@ -2,6 +2,7 @@
 import { maskedPerSequence, validationBatches } from '../data/mlm_batches.ts';
 import { defaultCorpus } from '../data/corpus.ts';
 import { readCorpusPath, splitDocuments } from '../data/prepare.ts';
+import { numel } from '../graph/shape.ts';
 import { modelName } from '../nn/config.ts';
 import { mlmParamSpecs } from '../nn/params.ts';
 import { EOS } from '../tokenizer/tokenizer.ts';
@@ -44,7 +45,7 @@ export async function evaluateCheckpoint(dir: string, options: { corpus?: string
   const specs = mlmParamSpecs(model);
   const params = specs.map((spec) => {
     const data = ck.params.get(spec.name);
-    if (!data || data.length !== spec.shape.reduce((a, b) => a * b, 1)) {
+    if (!data || data.length !== numel(spec.shape)) {
       throw new Error(`${ck.dir}/model.safetensors lacks ${spec.name} of shape [${spec.shape}]: it does not match its config.json`);
     }
     return { spec, data };
