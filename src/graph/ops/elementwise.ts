@@ -1,5 +1,5 @@
 /** Elementwise ops (ONNX opset 21): binary ops broadcast numpy-style. */
-import type { DType } from '../dtype.ts';
+import { ONNX_DTYPE, type DType } from '../dtype.ts';
 import type { AttrValue } from '../graph.ts';
 import type { Shape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
@@ -72,8 +72,7 @@ export function bitwiseAnd(a: Tensor, b: Tensor): Tensor {
 
 /** Cast-21 to `dtype`. */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  const to = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float64: 11 }[dtype];
-  return x.graph.addNode('Cast', [x], { to }, [{ dtype, shape: x.shape }])[0];
+  return x.graph.addNode('Cast', [x], { to: ONNX_DTYPE[dtype] }, [{ dtype, shape: x.shape }])[0];
 }
 
 /** Where-16: cond ? a : b, all three broadcast together. */
