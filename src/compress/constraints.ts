@@ -3,7 +3,8 @@
  * schedule as the budget is spent) and fake-quantization offsets for quantization-aware
  * training. Both reach the graph as inputs (see buildClassifier's `pruned` and `fakeQuant`).
  */
-import { pruneMaskName, quantDeltaName } from '../nn/classifier.ts';
+import { quantDeltaName } from '../nn/fake_quant_weights.ts';
+import { pruneMaskName } from '../nn/masked_weights.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { layerPrefix, type Parameter } from '../nn/params.ts';
 import { ortTensor } from '../runtime/session.ts';

@@ -10,7 +10,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadTask, sampleExamples } from '../data/tasks.ts';
-import { blockGranularity, buildClassifierExport, containerBits, embeddingScheme, INT8_WEIGHT_SCHEME, type WeightFormat } from './encoder_graph.ts';
+import { buildClassifierExport } from './encoder_graph.ts';
+import { containerBits, formatSchemes, type WeightFormat } from './weight_format.ts';
 import { onnxFileEntry } from './onnx_file.ts';
 import { formatFile, parseWeightFormat } from './weight_format.ts';
 import { serializeGraph } from '../graph/index.ts';
@@ -68,13 +69,6 @@ function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
   if (f.kind === 'int8') return `int8 weights per output channel (7-bit range), dynamic uint8 activations (DynamicQuantizeLinear + MatMulInteger)${fp32Embeddings ? '' : '; embeddings 8-bit symmetric in blocks of 32'}`;
   const stored = containerBits(f.bits) === f.bits ? '' : `, stored as ${containerBits(f.bits)}-bit`;
   return `${f.bits}-bit weights, asymmetric, ${f.block === 'channel' ? 'per output channel' : `blocks of ${f.block}`} (MatMulNBits${stored})${emb}`;
-}
-
-/** The quantizer the export applies, for fake quantization during QAT. */
-function exportScheme(f: WeightFormat): { linear: QuantScheme; embeddings: QuantScheme } | null {
-  if (f.kind === 'fp32') return null;
-  if (f.kind === 'int8') return { linear: INT8_WEIGHT_SCHEME, embeddings: embeddingScheme(8, 32) };
-  return { linear: { bits: f.bits, symmetric: false, granularity: blockGranularity(f.block) }, embeddings: embeddingScheme(f.bits, f.block) };
 }
 
 const EMBEDDINGS = ['roberta.embeddings.word_embeddings.weight', 'roberta.embeddings.position_embeddings.weight'];
@@ -180,7 +174,7 @@ async function run(
   }
 
   // 2. Recovery training, with magnitude pruning and fake quantization in the graph.
-  const scheme = exportScheme(format);
+  const scheme = formatSchemes(format);
   const needsTraining = structuredReport !== undefined || sparsity > 0 || options.qat === true || options.recover === true;
   const specs = classifierParamSpecs(model, classes);
   const params: Parameter[] = specs.map((spec) => ({ spec, data: weights.get(spec.name)! }));

@@ -13,7 +13,8 @@ import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { assertNewFolder, createFolder } from '../util/new_folder.ts';
 import { onnxFileEntry, type OnnxFileEntry } from './onnx_file.ts';
 import { formatFile, parseWeightFormat } from './weight_format.ts';
-import { buildEncoderExport, type ExportHead, type WeightFormat } from './encoder_graph.ts';
+import { buildEncoderExport, type ExportHead } from './encoder_graph.ts';
+import type { WeightFormat } from './weight_format.ts';
 import { hfArchitectureName, hfConfig } from './hf_config.ts';
 
 export interface TransformersJsOptions {

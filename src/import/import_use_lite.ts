@@ -12,7 +12,7 @@ import { buildUseLiteGraph } from '../export/use_lite_graph.ts';
 import { medianLatency } from '../export/measure.ts';
 import { onnxFileEntry, type OnnxFileEntry } from '../export/onnx_file.ts';
 import { formatFile, parseWeightFormat } from '../export/weight_format.ts';
-import type { WeightFormat } from '../export/encoder_graph.ts';
+import type { WeightFormat } from '../export/weight_format.ts';
 import { serializeGraph } from '../graph/index.ts';
 import { encodeSafetensors, type StTensor } from '../io/safetensors.ts';
 import type { UseLiteConfig } from '../nn/use_lite_config.ts';

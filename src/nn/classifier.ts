@@ -1,12 +1,17 @@
 /**
- * Sequence classification: the encoder plus a RoBERTa-style head on the first token
- * (dense -> tanh -> out_proj). Sequences are padded; attention_mask keeps padding out of attention.
+ * The sequence-classification training graph: the encoder of encoder.ts and RoBERTa's head on the
+ * first token, on trainable parameters that may be masked (pruning) or fake-quantized (QAT).
+ * Sequences are padded; attention_mask keeps padding out of attention.
  */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
 import type { ModelConfig } from './config.ts';
-import { dropoutMaskInputs, layerContext, linear, maybeDropout } from './layers.ts';
-import { encode } from './mlm.ts';
+import { classifierHead, encode, modelContext, staticPositions } from './encoder.ts';
+import { FakeQuantWeights } from './fake_quant_weights.ts';
+import { attentionBias, rowsLayout } from './layout.ts';
+import { dropoutMaskInputs } from './layers.ts';
+import { MaskedWeights } from './masked_weights.ts';
 import { mlmParamSpecs, type ParamSpec } from './params.ts';
+import { ParameterInputs, type GraphWeights } from './weights.ts';
 
 export interface ClassifierShape {
   batch: number;
@@ -32,61 +37,35 @@ export interface ClassifierGraph {
   /** Mean cross-entropy, when built with labels. */
   loss?: Tensor;
   dropoutMasks: Tensor[];
-  /** Keep-mask inputs `prune_mask/<name>` by parameter name (see `pruned`). */
+  /** Keep-mask inputs by parameter name (see MaskedWeights). */
   pruneMasks: Map<string, Tensor>;
 }
 
 export interface ClassifierBuildOptions {
   dropout: number;
   withLabels: boolean;
-  /**
-   * Parameters the forward pass multiplies by a keep-mask input `prune_mask/<name>` (float32,
-   * 0 or 1): pruned weights get no gradient, and the optimizer step re-applies the mask.
-   */
+  /** Parameters multiplied by a keep-mask input (MaskedWeights). */
   pruned?: readonly string[];
-  /**
-   * Parameters to which the forward pass adds an input `quant_delta/<name>` = fakeQuant(w) - w,
-   * computed by the caller: the model computes with quantized weights while the gradient passes
-   * straight through to w (the straight-through estimator).
-   */
+  /** Parameters computed fake-quantized (FakeQuantWeights). */
   fakeQuant?: readonly string[];
 }
 
-export const pruneMaskName = (param: string) => `prune_mask/${param}`;
-export const quantDeltaName = (param: string) => `quant_delta/${param}`;
-
 export function buildClassifier(c: ModelConfig, numLabels: number, shape: ClassifierShape, options: ClassifierBuildOptions): ClassifierGraph {
   const g = new Graph('classifier');
-  const specs = classifierParamSpecs(c, numLabels);
-  const params = specs.map((s) => g.input(s.name, 'float32', s.shape));
-  const p: Record<string, Tensor> = Object.fromEntries(params.map((t) => [t.name, t]));
-  const pruneMasks = new Map<string, Tensor>();
-  for (const name of options.pruned ?? []) {
-    const mask = g.input(pruneMaskName(name), 'float32', p[name].shape);
-    pruneMasks.set(name, mask);
-    p[name] = ops.mul(p[name], mask);
-  }
-  for (const name of options.fakeQuant ?? []) p[name] = ops.add(p[name], g.input(quantDeltaName(name), 'float32', p[name].shape));
+  const params = new ParameterInputs(g, classifierParamSpecs(c, numLabels));
+  const masked = options.pruned?.length ? new MaskedWeights(params, options.pruned) : null;
+  let weights: GraphWeights = masked ?? params;
+  if (options.fakeQuant?.length) weights = new FakeQuantWeights(weights, options.fakeQuant);
   const ids = g.input('input_ids', 'int64', [shape.batch, shape.seq]);
   const mask = g.input('attention_mask', 'int64', [shape.batch, shape.seq]);
-  // 0 where attended, -1e4 at padding: softmax gives padding no weight.
-  const bias = ops.reshape(ops.mul(ops.sub(ops.scalar(g, 1, 'float32'), ops.cast(mask, 'float32')), -1e4), [shape.batch, 1, 1, shape.seq]);
   const maskInputs = dropoutMaskInputs(g);
-  const ctx = layerContext(c, p, shape, options.dropout, {
-    attentionBias: bias,
-    dropoutMask: options.dropout > 0 ? maskInputs.make : undefined,
-  });
-  const hidden = encode(ids, c, ctx); // (B*T, D)
-  const firstRows = g.constant(BigInt64Array.from({ length: shape.batch }, (_, b) => BigInt(b * shape.seq)), 'int64', [shape.batch], 'first_token_rows');
-  const logits = g.scope('classifier', () => {
-    const cls = maybeDropout(ops.gather(hidden, firstRows), ctx); // (B, D)
-    const h = maybeDropout(ops.tanh(linear(cls, p, 'classifier.dense')), ctx);
-    return linear(h, p, 'classifier.out_proj'); // (B, C)
-  });
+  const layout = rowsLayout(shape);
+  const ctx = modelContext(c, { weights, layout, kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make, attentionBias: attentionBias(mask) });
+  const logits = classifierHead(encode(ids, staticPositions(ids, shape.seq), c, ctx), c, numLabels, ctx);
   let loss: Tensor | undefined;
   if (options.withLabels) {
     const labels = g.input('labels', 'int64', [shape.batch]);
     loss = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 }).loss;
   }
-  return { graph: g, params, logits, loss, dropoutMasks: maskInputs.masks, pruneMasks };
+  return { graph: g, params: params.inputs, logits, loss, dropoutMasks: maskInputs.masks, pruneMasks: masked?.masks ?? new Map() };
 }

@@ -1,40 +1,25 @@
-/** Transformer layers as graph builders. Activations are kept as (tokens, d_model) rows. */
+/**
+ * Transformer layers as graph builders, written once for every graph: weights come from a
+ * `WeightProvider`, shapes and kernels from the context (see layout.ts).
+ */
 import { ops, type Graph, type Tensor } from '../graph/index.ts';
-
-export type Params = Readonly<Record<string, Tensor>>;
+import { activationShape, perHeadShape, type Kernels, type TokenLayout } from './layout.ts';
+import type { WeightProvider } from './weights.ts';
 
 export interface LayerContext {
-  params: Params;
-  batch: number;
-  seq: number;
-  /** Width of one attention head. */
-  headDim: number;
-  /** Dropout ratio; 0 builds no Dropout nodes (evaluation and export). */
-  dropout: number;
-  /** Seeds each Dropout node's random stream, so a run is reproducible from its config. */
-  seed?: number;
-  /**
-   * When set, dropout masks are graph inputs made by this function (keep-scale values, x's shape) instead of
-   * ONNX Dropout's own random stream: the trainer draws them from its seeded generator.
-   */
-  dropoutMask?: (like: Tensor) => Tensor;
+  weights: WeightProvider;
+  layout: TokenLayout;
+  kernels: Kernels;
   eps: number;
+  /** Dropout ratio; 0 builds no dropout (evaluation and export). */
+  dropout: number;
+  /** Makes each dropout mask: a graph input of keep-scale values (0 or 1 / (1 - ratio)) the trainer draws from its seeded stream. */
+  dropoutMask?: (like: Tensor) => Tensor;
   /** Additive attention bias (batch, 1, 1, seq): 0 for tokens, a large negative for padding. */
   attentionBias?: Tensor;
 }
 
-/** The context every layer of model `c` shares; `extra` adds masks, seeds and attention bias. */
-export function layerContext(
-  c: { d_model: number; n_heads: number; layer_norm_eps: number },
-  params: Params,
-  shape: { batch: number; seq: number },
-  dropout: number,
-  extra: Partial<Pick<LayerContext, 'seed' | 'dropoutMask' | 'attentionBias'>> = {},
-): LayerContext {
-  return { params, batch: shape.batch, seq: shape.seq, headDim: c.d_model / c.n_heads, dropout, eps: c.layer_norm_eps, ...extra };
-}
-
-/** Dropout masks as graph inputs `dropout_mask/<i>` (0 or 1 / (1 - ratio), the dtype and shape of what they mask), in creation order. */
+/** Dropout masks as graph inputs `dropout_mask/<i>` (keep-scale values of what they mask), in creation order. */
 export function dropoutMaskInputs(g: Graph): { masks: Tensor[]; make: (like: Tensor) => Tensor } {
   const masks: Tensor[] = [];
   const make = (like: Tensor) => {
@@ -45,64 +30,90 @@ export function dropoutMaskInputs(g: Graph): { masks: Tensor[]; make: (like: Ten
   return { masks, make };
 }
 
-/** x @ W^T + b with W stored (out, in) as in PyTorch and Hugging Face. */
-export function linear(x: Tensor, p: Params, name: string): Tensor {
-  return ops.gemm(x, p[`${name}.weight`], p[`${name}.bias`], { transB: true });
-}
-
-export function layerNorm(x: Tensor, p: Params, name: string, eps: number): Tensor {
-  return ops.layerNorm(x, p[`${name}.weight`], p[`${name}.bias`], eps).y;
-}
-
-export function maybeDropout(x: Tensor, ctx: Pick<LayerContext, 'dropout' | 'seed' | 'dropoutMask'>): Tensor {
+export function maybeDropout(x: Tensor, ctx: Pick<LayerContext, 'dropout' | 'dropoutMask'>): Tensor {
   if (ctx.dropout <= 0) return x;
-  if (ctx.dropoutMask) return ops.dropoutWithMask(x, ctx.dropoutMask(x));
-  const seed = ((ctx.seed ?? 0) * 7919 + x.graph.nodes.length) % 2147483647;
-  return ops.dropout(x, ctx.dropout, seed).y;
+  if (!ctx.dropoutMask) throw new Error('model: dropout needs mask inputs (dropoutMaskInputs)');
+  return ops.dropoutWithMask(x, ctx.dropoutMask(x));
 }
 
-/** op(a) @ op(b) * alpha: FusedMatMul in float32 (no materialized transpose), MatMul otherwise. */
-function scaledProduct(a: Tensor, b: Tensor, transB: boolean, alpha: number): Tensor {
-  if (a.dtype === 'float32') return ops.fusedMatMul(a, b, { transB, alpha });
-  const y = ops.matmul(a, transB ? ops.transpose(b, [0, 1, 3, 2]) : b);
-  return alpha === 1 ? y : ops.mul(y, alpha);
+export function layerNorm(x: Tensor, ctx: LayerContext, name: string, d: number): Tensor {
+  return ops.layerNorm(x, ctx.weights.tensor(`${name}.weight`, [d]), ctx.weights.tensor(`${name}.bias`, [d]), ctx.eps).y;
 }
 
-/** Multi-head self-attention with `h` heads on rows x (B*T, D); returns (B*T, D) before the residual. */
-export function selfAttention(x: Tensor, ctx: LayerContext, name: string, h: number): Tensor {
-  const { batch: b, seq: t, headDim: hs } = ctx;
-  const split = (y: Tensor) => ops.transpose(ops.reshape(y, [b, t, h, hs]), [0, 2, 1, 3]); // (B*T, h*hs) -> (B, H, T, hs)
-  const q = split(linear(x, ctx.params, `${name}.self.query`));
-  const k = split(linear(x, ctx.params, `${name}.self.key`));
-  const v = split(linear(x, ctx.params, `${name}.self.value`));
-  let scores = scaledProduct(q, k, true, 1 / Math.sqrt(hs)); // (B, H, T, T)
-  if (ctx.attentionBias) scores = ops.add(scores, ctx.attentionBias);
-  const probs = maybeDropout(ops.softmax(scores, -1), ctx);
-  const heads = scaledProduct(probs, v, false, 1); // (B, H, T, hs)
-  const merged = ops.reshape(ops.transpose(heads, [0, 2, 1, 3]), [b * t, h * hs]); // (B, H, T, hs) -> (B*T, h*hs)
-  return linear(merged, ctx.params, `${name}.output.dense`);
+export function activation(x: Tensor, kind: 'gelu' | 'relu', kernels: Kernels): Tensor {
+  return kind === 'relu' ? ops.relu(x) : ops.gelu(x, { standard: kernels === 'standard' });
 }
 
-/** Where an encoder layer normalizes: its two norms' parameter names and the placement. */
-export interface LayerNorms {
+/** Parameter names of one encoder layer, and where an optional residual projection lives. */
+export interface LayerNames {
+  query: string;
+  key: string;
+  value: string;
+  attentionOut: string;
+  attentionNorm: string;
+  ffnIn: string;
+  ffnOut: string;
+  ffnNorm: string;
+  /** A linear d_in -> d_out on the residual, when a layer changes the width. */
+  residual?: string;
+}
+
+export interface LayerSpec {
+  /** Graph scope of the layer's nodes. */
+  scope: string;
+  /** 'pre': x + f(LN(x)); 'post': LN(x + f(x)). */
   norm: 'pre' | 'post';
-  attention: string;
-  ffn: string;
+  activation: 'gelu' | 'relu';
+  heads: number;
+  headDim: number;
+  dIn: number;
+  dOut: number;
+  ffn: number;
+  names: LayerNames;
 }
 
 /**
- * One encoder layer with `heads` attention heads. Pre-LN: x + Attn(LN(x)), then h + FFN(LN(h)).
- * Post-LN: LN(x + Attn(x)), then LN(h + FFN(h)), as in BERT and RoBERTa.
+ * Multi-head self-attention before the residual. With contrib kernels the scale and the key's
+ * transpose fold into FusedMatMul; with standard ones the query is scaled and the key transposed
+ * straight to (B, H, hs, T), so the file holds one Transpose per key.
  */
-export function encoderLayer(x: Tensor, ctx: LayerContext, prefix: string, heads: number, norms: LayerNorms): Tensor {
-  const g = x.graph;
-  const pre = norms.norm === 'pre';
-  const ln = (t: Tensor, name: string) => layerNorm(t, ctx.params, name, ctx.eps);
-  return g.scope(prefix, () => {
-    const attn = maybeDropout(selfAttention(pre ? ln(x, norms.attention) : x, ctx, `${prefix}.attention`, heads), ctx);
-    const h = pre ? ops.add(x, attn) : ln(ops.add(x, attn), norms.attention);
-    const inner = ops.gelu(linear(pre ? ln(h, norms.ffn) : h, ctx.params, `${prefix}.intermediate.dense`));
-    const ffn = maybeDropout(linear(inner, ctx.params, `${prefix}.output.dense`), ctx);
-    return pre ? ops.add(h, ffn) : ln(ops.add(h, ffn), norms.ffn);
+export function selfAttention(x: Tensor, ctx: LayerContext, s: LayerSpec): Tensor {
+  const { weights: w, layout } = ctx;
+  const width = s.heads * s.headDim;
+  const project = (name: string) => ops.reshape(w.linear(x, name, width, s.dIn), perHeadShape(layout, s.heads, s.headDim)); // (.., T, h, hs)
+  const toHeads = (t: Tensor) => ops.transpose(t, [0, 2, 1, 3]); // (B, T, h, hs) -> (B, H, T, hs)
+  const scale = 1 / Math.sqrt(s.headDim);
+  let scores: Tensor;
+  let v: Tensor;
+  if (ctx.kernels === 'contrib') {
+    const q = toHeads(project(s.names.query));
+    const k = toHeads(project(s.names.key));
+    v = toHeads(project(s.names.value));
+    scores = ops.fusedMatMul(q, k, { transB: true, alpha: scale });
+  } else {
+    const q = toHeads(ops.reshape(ops.mul(w.linear(x, s.names.query, width, s.dIn), scale), perHeadShape(layout, s.heads, s.headDim)));
+    const kT = ops.transpose(project(s.names.key), [0, 2, 3, 1]); // (B, H, hs, T)
+    v = toHeads(project(s.names.value));
+    scores = ops.matmul(q, kT);
+  }
+  if (ctx.attentionBias) scores = ops.add(scores, ctx.attentionBias);
+  const probs = maybeDropout(ops.softmax(scores, -1), ctx);
+  const heads = ctx.kernels === 'contrib' ? ops.fusedMatMul(probs, v) : ops.matmul(probs, v); // (B, H, T, hs)
+  const merged = ops.reshape(ops.transpose(heads, [0, 2, 1, 3]), activationShape(layout, width));
+  return w.linear(merged, s.names.attentionOut, s.dOut, width);
+}
+
+/** One encoder layer: attention and FFN, each with a residual, normalized before (pre) or after (post). */
+export function encoderLayer(x: Tensor, ctx: LayerContext, s: LayerSpec): Tensor {
+  const w = ctx.weights;
+  const pre = s.norm === 'pre';
+  return x.graph.scope(s.scope, () => {
+    const attn = maybeDropout(selfAttention(pre ? layerNorm(x, ctx, s.names.attentionNorm, s.dIn) : x, ctx, s), ctx);
+    const residual = s.names.residual ? w.linear(x, s.names.residual, s.dOut, s.dIn) : x;
+    const sum1 = ops.add(residual, attn);
+    const h = pre ? sum1 : layerNorm(sum1, ctx, s.names.attentionNorm, s.dOut);
+    const inner = activation(w.linear(pre ? layerNorm(h, ctx, s.names.ffnNorm, s.dOut) : h, s.names.ffnIn, s.ffn, s.dOut), s.activation, ctx.kernels);
+    const sum2 = ops.add(h, maybeDropout(w.linear(inner, s.names.ffnOut, s.dOut, s.ffn), ctx));
+    return pre ? sum2 : layerNorm(sum2, ctx, s.names.ffnNorm, s.dOut);
   });
 }

@@ -2,6 +2,7 @@
 import { numel } from '../graph/shape.ts';
 import { Random } from '../util/random.ts';
 import { headDim, layerFfn, layerHeads, POSITION_OFFSET, type ModelConfig } from './config.ts';
+import type { LayerSpec } from './layers.ts';
 
 /** `constant` fills with `value`: the embedding norm's scale (see mlmParamSpecs). */
 export type Init = 'normal' | 'zeros' | 'ones' | { constant: number };
@@ -45,12 +46,42 @@ export function layerNormNames(c: Pick<ModelConfig, 'norm'>, i: number): { atten
   return c.norm === 'pre' ? { attention: `${p}.attention.LayerNorm`, ffn: `${p}.LayerNorm` } : { attention: `${p}.attention.output.LayerNorm`, ffn: `${p}.output.LayerNorm` };
 }
 
+export const WORD_EMBEDDINGS = 'roberta.embeddings.word_embeddings.weight';
+export const POSITION_EMBEDDINGS = 'roberta.embeddings.position_embeddings.weight';
+
+/** Layer i of a RoBERTa-family encoder: Hugging Face's parameter names, its (possibly pruned) sizes. */
+export function robertaLayer(c: ModelConfig, i: number): LayerSpec {
+  const p = layerPrefix(i);
+  const norms = layerNormNames(c, i);
+  const d = c.d_model;
+  return {
+    scope: p,
+    norm: c.norm,
+    activation: 'gelu',
+    heads: layerHeads(c, i),
+    headDim: headDim(c),
+    dIn: d,
+    dOut: d,
+    ffn: layerFfn(c, i),
+    names: {
+      query: `${p}.attention.self.query`,
+      key: `${p}.attention.self.key`,
+      value: `${p}.attention.self.value`,
+      attentionOut: `${p}.attention.output.dense`,
+      attentionNorm: norms.attention,
+      ffnIn: `${p}.intermediate.dense`,
+      ffnOut: `${p}.output.dense`,
+      ffnNorm: norms.ffn,
+    },
+  };
+}
+
 /** Every parameter of the encoder and MLM head, in a fixed order. */
 export function mlmParamSpecs(c: ModelConfig): ParamSpec[] {
   const d = c.d_model;
   const specs: ParamSpec[] = [
-    { name: 'roberta.embeddings.word_embeddings.weight', shape: [c.vocab_size, d], init: 'normal', decay: true },
-    { name: 'roberta.embeddings.position_embeddings.weight', shape: [c.max_len + POSITION_OFFSET, d], init: 'normal', decay: true },
+    { name: WORD_EMBEDDINGS, shape: [c.vocab_size, d], init: 'normal', decay: true },
+    { name: POSITION_EMBEDDINGS, shape: [c.max_len + POSITION_OFFSET, d], init: 'normal', decay: true },
   ];
   if (c.embedding_norm) {
     // The norm's scale starts at the spread of the summed embeddings, init_std * sqrt(2), so the
@@ -63,19 +94,16 @@ export function mlmParamSpecs(c: ModelConfig): ParamSpec[] {
     );
   }
   for (let i = 0; i < c.n_layers; i++) {
-    const p = layerPrefix(i);
-    const attn = layerHeads(c, i) * headDim(c);
-    const ffn = layerFfn(c, i);
-    const names = layerNormNames(c, i);
+    const { names: n, heads, headDim: hs, ffn } = robertaLayer(c, i);
     specs.push(
-      ...linear(`${p}.attention.self.query`, attn, d),
-      ...linear(`${p}.attention.self.key`, attn, d),
-      ...linear(`${p}.attention.self.value`, attn, d),
-      ...linear(`${p}.attention.output.dense`, d, attn),
-      ...norm(names.attention, d),
-      ...linear(`${p}.intermediate.dense`, ffn, d),
-      ...linear(`${p}.output.dense`, d, ffn),
-      ...norm(names.ffn, d),
+      ...linear(n.query, heads * hs, d),
+      ...linear(n.key, heads * hs, d),
+      ...linear(n.value, heads * hs, d),
+      ...linear(n.attentionOut, d, heads * hs),
+      ...norm(n.attentionNorm, d),
+      ...linear(n.ffnIn, ffn, d),
+      ...linear(n.ffnOut, d, ffn),
+      ...norm(n.ffnNorm, d),
     );
   }
   if (c.norm === 'pre') specs.push(...norm(FINAL_NORM, d));

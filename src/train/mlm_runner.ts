@@ -33,7 +33,7 @@ export class MlmRunner {
   static async create(model: ModelConfig, shape: MlmShape, opt: OptimizerConfig, params: Parameter[], moments: { m: Float32Array[]; v: Float32Array[] } | null, options: RunnerOptions = {}): Promise<MlmRunner> {
     const runtime = { threads: options.threads, optimization: options.optimization, spinning: options.spinning };
     const seed = options.seed ?? 0;
-    const trainer = options.evalOnly ? null : await StepRunner.create(buildTrainStep(model, shape, opt, seed), params, moments, { ratio: model.dropout, seed }, runtime);
+    const trainer = options.evalOnly ? null : await StepRunner.create(buildTrainStep(model, shape, opt), params, moments, { ratio: model.dropout, seed }, runtime);
     const evaluator = await createSession(buildEvalStep(model, shape), runtime);
     return new MlmRunner(shape, trainer, evaluator, params);
   }

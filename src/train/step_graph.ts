@@ -58,8 +58,8 @@ export function addOptimizerStep(
   });
 }
 
-export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig, seed = 0): TrainStepModel {
-  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, seed, dropoutMasks: 'inputs' });
+export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig): TrainStepModel {
+  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout });
   addOptimizerStep(mlm.loss, mlm.params, mlmParamSpecs(c).map((s) => s.decay), opt);
   return {
     bytes: serializeGraph(mlm.graph),

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fakeQuantize } from '../../src/compress/quantize.ts';
-import { blockGranularity, buildClassifierExport, embeddingScheme, int8Linear, int8Weights, unpackNibbles, type NbitsBlock, type WeightFormat } from '../../src/export/encoder_graph.ts';
+import { buildClassifierExport } from '../../src/export/encoder_graph.ts';
+import { int8Linear, int8Weights } from '../../src/export/int8.ts';
+import { unpackNibbles } from '../../src/export/packing.ts';
+import { blockGranularity, embeddingScheme, type NbitsBlock, type WeightFormat } from '../../src/export/weight_format.ts';
 import { Graph, ops, serializeGraph } from '../../src/graph/index.ts';
 import { buildClassifier, classifierParamSpecs } from '../../src/nn/classifier.ts';
 import { validateModelConfig } from '../../src/nn/config.ts';

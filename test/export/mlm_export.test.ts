@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildEncoderExport, type WeightFormat } from '../../src/export/encoder_graph.ts';
+import { buildEncoderExport } from '../../src/export/encoder_graph.ts';
+import type { WeightFormat } from '../../src/export/weight_format.ts';
 import { Graph, serializeGraph } from '../../src/graph/index.ts';
 import { validateModelConfig, type ModelConfig } from '../../src/nn/config.ts';
-import { layerContext } from '../../src/nn/layers.ts';
-import { encode, mlmHead } from '../../src/nn/mlm.ts';
+import { encode, mlmHead, modelContext, staticPositions } from '../../src/nn/encoder.ts';
+import { rowsLayout } from '../../src/nn/layout.ts';
+import { ParameterInputs } from '../../src/nn/weights.ts';
 import { initParams, mlmParamSpecs, type Parameter } from '../../src/nn/params.ts';
 import { createSession, ortTensor } from '../../src/runtime/session.ts';
 import { Random } from '../../src/util/random.ts';
@@ -21,10 +23,10 @@ const ones = new BigInt64Array(batch * seq).fill(1n);
 /** Logits at every position from the training graph's encoder and head (dropout off). */
 async function trainingLogits(m: ModelConfig = model, ps: readonly Parameter[] = params): Promise<Float32Array> {
   const g = new Graph('mlm-forward');
-  const inputs = mlmParamSpecs(m).map((s) => g.input(s.name, 'float32', s.shape));
-  const p = Object.fromEntries(inputs.map((t) => [t.name, t]));
+  const weights = new ParameterInputs(g, mlmParamSpecs(m));
   const idsIn = g.input('input_ids', 'int64', [batch, seq]);
-  g.output(mlmHead(encode(idsIn, m, layerContext(m, p, { batch, seq }, 0)), m, p), 'logits');
+  const ctx = modelContext(m, { weights, layout: rowsLayout({ batch, seq }), kernels: 'contrib', dropout: 0 });
+  g.output(mlmHead(encode(idsIn, staticPositions(idsIn, seq), m, ctx), m, ctx), 'logits');
   const s = await createSession(serializeGraph(g), { threads: 1 });
   const feeds: Record<string, unknown> = { input_ids: ortTensor('int64', ids, [batch, seq]) };
   for (const q of ps) feeds[q.spec.name] = ortTensor('float32', q.data, q.spec.shape);

@@ -1,0 +1,48 @@
+/**
+ * Where the graph that trains and the graph that ships differ in shape and kernels, named once.
+ * Training graphs have static shapes and keep activations as (batch * seq, features) rows, so
+ * every linear layer is one Gemm; deployment graphs take any batch and sequence length and keep
+ * (batch, sequence, features), reshaping with 0 to copy the dynamic axes.
+ */
+import { ops, type Tensor } from '../graph/index.ts';
+
+export type TokenLayout = { kind: 'rows'; batch: number; seq: number } | { kind: 'dynamic' };
+
+export const rowsLayout = (shape: { batch: number; seq: number }): TokenLayout => ({ kind: 'rows', batch: shape.batch, seq: shape.seq });
+export const DYNAMIC: TokenLayout = { kind: 'dynamic' };
+
+/**
+ * Which kernels compute attention products and GELU: onnxruntime's contrib kernels where they are
+ * faster for training (FusedMatMul folds the transpose and scale of attention into one kernel and
+ * has a gradient rule; com.microsoft Gelu is about twice onnxruntime's Gelu-20 on CPU), or standard
+ * ONNX, which every runtime loads and onnxruntime fuses the same way when a session loads.
+ */
+export type Kernels = 'contrib' | 'standard';
+
+/** Reshape target splitting the feature axis into (heads, width): (.., h * hs) -> (B, T, h, hs). */
+export function perHeadShape(layout: TokenLayout, heads: number, width: number): number[] {
+  return layout.kind === 'rows' ? [layout.batch, layout.seq, heads, width] : [0, 0, heads, width];
+}
+
+/** Reshape target of activations with `features` features: (B * T, f) rows or (B, T, f). */
+export function activationShape(layout: TokenLayout, features: number): number[] {
+  return layout.kind === 'rows' ? [layout.batch * layout.seq, features] : [0, 0, features];
+}
+
+/** Summed (B, T, D) embeddings as the layout's activations. */
+export function asActivations(x: Tensor, layout: TokenLayout, features: number): Tensor {
+  return layout.kind === 'rows' ? ops.reshape(x, activationShape(layout, features)) : x;
+}
+
+/** Each sequence's first token (B, D): rows b * seq, or position 0 of the sequence axis. */
+export function firstTokens(hidden: Tensor, layout: TokenLayout): Tensor {
+  if (layout.kind === 'dynamic') return ops.gather(hidden, ops.scalar(hidden.graph, 0, 'int64'), 1);
+  const rows = BigInt64Array.from({ length: layout.batch }, (_, b) => BigInt(b * layout.seq));
+  return ops.gather(hidden, hidden.graph.constant(rows, 'int64', [layout.batch], 'first_token_rows'));
+}
+
+/** Additive attention bias (B, 1, 1, T) from an int64 (B, T) mask: 0 where attended, `negative` at padding. */
+export function attentionBias(mask: Tensor, negative = -1e4): Tensor {
+  const maskF = ops.cast(ops.unsqueeze(mask, [1, 2]), 'float32');
+  return ops.mul(ops.sub(ops.scalar(mask.graph, 1, 'float32'), maskF), negative);
+}
