@@ -1,6 +1,6 @@
 /** The sweep file: a grid of model sizes (and optionally batch sizes) trained at one budget each, over seeds. */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { readJsonFile } from '../util/json_file.ts';
 import { formatZodError } from '../util/zod_error.ts';
 import { parseBudget } from '../train/budget.ts';
 import { parseTrainConfig, type TrainConfig } from '../train/config.ts';
@@ -47,19 +47,7 @@ export function parseSweepConfig(raw: unknown, where: string): SweepConfig {
 }
 
 export function readSweepConfig(file: string): SweepConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read sweep file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`sweep file ${file} is not valid JSON (${(err as Error).message})`, { cause: err });
-  }
-  return parseSweepConfig(raw, `sweep file ${file}`);
+  return parseSweepConfig(readJsonFile(file, { what: 'sweep file' }), `sweep file ${file}`);
 }
 
 /** Evaluations per run when the base config does not set an interval: enough points for a curve. */

@@ -10,6 +10,7 @@ import { decodeSafetensors, encodeSafetensors, type StTensor } from '../io/safet
 import { validateModelConfig, type ModelConfig } from '../nn/config.ts';
 import type { Parameter } from '../nn/params.ts';
 import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
+import { readJsonFile } from '../util/json_file.ts';
 
 export interface TrainState {
   step: number;
@@ -152,12 +153,8 @@ function withLegacyDefaults(model: unknown): unknown {
 
 export function readCheckpointConfig(dir: string): CheckpointConfig {
   const file = path.join(dir, 'config.json');
-  let raw: CheckpointConfig;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    throw new Error(`${file} is not valid JSON: the checkpoint is damaged`);
-  }
+  const damaged = 'the checkpoint is damaged';
+  const raw = readJsonFile(file, { unreadable: damaged, invalid: damaged }) as CheckpointConfig;
   if (raw?.format !== 'tltc-checkpoint') throw new Error(`${file} is not a tltc checkpoint config`);
   const { checksum, ...rest } = raw;
   if (checksum !== configChecksum(rest)) throw new Error(`${file} is corrupt (checksum mismatch): the checkpoint is damaged`);

@@ -1,7 +1,7 @@
 /** The training configuration file (JSON), validated with zod; every field has a commented default. */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseModelName, validateModelConfig, type ModelConfig } from '../nn/config.ts';
+import { readJsonFile } from '../util/json_file.ts';
 import { formatZodError } from '../util/zod_error.ts';
 import { parseBudget } from './budget.ts';
 import type { OptimizerConfig } from './optimizer.ts';
@@ -76,19 +76,7 @@ export function parseTrainConfig(raw: unknown, where: string): TrainConfig {
 }
 
 export function readTrainConfig(file: string): TrainConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`config ${file} cannot be read: check the path`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`config ${file} is not valid JSON (${(err as Error).message})`, { cause: err });
-  }
-  return parseTrainConfig(raw, `config ${file}`);
+  return parseTrainConfig(readJsonFile(file, { what: 'config' }), `config ${file}`);
 }
 
 export function resolveModel(cfg: TrainConfig): ModelConfig {

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { modelName } from '../../src/nn/config.ts';
 import { parseBudget } from '../../src/train/budget.ts';
-import { parseTrainConfig, resolveModel } from '../../src/train/config.ts';
+import { parseTrainConfig, readTrainConfig, resolveModel } from '../../src/train/config.ts';
+import { readJsonFile } from '../../src/util/json_file.ts';
 
 describe('training config', () => {
   const example = JSON.parse(readFileSync(new URL('../../examples/l4-h256.json', import.meta.url), 'utf8'));
@@ -26,5 +29,18 @@ describe('training config', () => {
     assert.deepEqual(parseBudget('2000steps'), { kind: 'steps', value: 2000 });
     assert.deepEqual(parseBudget('5e6tokens'), { kind: 'tokens', value: 5e6 });
     assert.throws(() => parseBudget('1.5steps'), /whole number/);
+  });
+
+  it('a config file that is missing, malformed or invalid is refused with one line naming it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tltc-config-'));
+    const write = (name: string, text: string) => (writeFileSync(path.join(dir, name), text), path.join(dir, name));
+    const missing = path.join(dir, 'nope.json');
+    assert.throws(() => readTrainConfig(missing), { message: `config ${missing} cannot be read (ENOENT): check the path` });
+    assert.throws(() => readTrainConfig(write('bad.json', '{"model": ')), /^Error: config .*bad\.json is not valid JSON \(.+\)$/);
+    assert.throws(() => readTrainConfig(write('wrong.json', '{"budget": 3}')), /^Error: config .*wrong\.json: model: /);
+    const ok = write('ok.json', '[1, 2]');
+    assert.deepEqual(readJsonFile(ok), [1, 2]);
+    assert.throws(() => readJsonFile(write('cut.json', '{'), { invalid: 'write it again' }), /cut\.json is not valid JSON \(.+\): write it again$/);
+    rmSync(dir, { recursive: true });
   });
 });
