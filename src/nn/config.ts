@@ -49,6 +49,11 @@ export const layerFfn = (c: ModelConfig, i: number) => c.layer_ffn?.[i] ?? c.d_f
 /** RoBERTa numbers positions from padding_idx + 1 = 2; tltc keeps that layout for HF interop. */
 export const POSITION_OFFSET = 2;
 
+/** Heads when a config does not say: one per 64 features of d_model (head size 64), at least one. */
+export function defaultHeads(dModel: number): number {
+  return Math.max(1, Math.floor(dModel / 64));
+}
+
 /**
  * Parses `L{layers}-H{d_model}` (e.g. L4-H256), optionally `-A{heads}` and `-F{d_ff}`:
  * heads = d_model / 64 (at least 1) and d_ff = 4 d_model unless given.
@@ -61,7 +66,7 @@ export function parseModelName(name: string, base: { vocab_size: number; max_len
     ...base,
     n_layers: Number(m[1]),
     d_model: d,
-    n_heads: m[3] ? Number(m[3]) : Math.max(1, Math.floor(d / 64)),
+    n_heads: m[3] ? Number(m[3]) : defaultHeads(d),
     d_ff: m[4] ? Number(m[4]) : 4 * d,
   };
   return validateModelConfig(raw, `model ${name}`);

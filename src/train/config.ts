@@ -1,6 +1,6 @@
 /** The training configuration file (JSON), validated with zod; every field has a commented default. */
 import { z } from 'zod';
-import { parseModelName, validateModelConfig, type ModelConfig } from '../nn/config.ts';
+import { defaultHeads, parseModelName, validateModelConfig, type ModelConfig } from '../nn/config.ts';
 import { readJsonFile } from '../util/json_file.ts';
 import { formatZodError } from '../util/zod_error.ts';
 import { parseBudget } from './budget.ts';
@@ -84,7 +84,7 @@ export function resolveModel(cfg: TrainConfig): ModelConfig {
   if (typeof cfg.model === 'string') return parseModelName(cfg.model, base);
   const m = cfg.model;
   return validateModelConfig(
-    { ...base, ...m, n_heads: m.n_heads ?? Math.max(1, Math.floor(m.d_model / 64)), d_ff: m.d_ff ?? 4 * m.d_model },
+    { ...base, ...m, n_heads: m.n_heads ?? defaultHeads(m.d_model), d_ff: m.d_ff ?? 4 * m.d_model },
     'model',
   );
 }
