@@ -69,7 +69,7 @@ export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerCo
   };
 }
 
-/** Forward-only graph returning the summed masked-LM loss and the count of predicted tokens. */
+/** Forward-only graph with one output, `loss`: the masked-LM loss averaged over the batch's masked tokens. */
 export function buildEvalStep(c: ModelConfig, shape: MlmShape): Uint8Array {
   const mlm = buildMlmLoss(c, shape, { dropout: 0 });
   const g = mlm.graph;
