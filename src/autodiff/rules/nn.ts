@@ -32,13 +32,6 @@ export const nnRules: Record<string, RuleEntry> = {
   // gelu(x) = x * Phi(x)  =>  dx = dy * (Phi(x) + x * phi(x)),  phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
   Gelu: (c) => geluGrad(c),
   'com.microsoft:Gelu': (c) => geluGrad(c),
-  // y = x * mask / (1 - ratio)  =>  dx = dy * mask / (1 - ratio)
-  Dropout: (c) => {
-    const [x, ratio] = [input(c, 0), input(c, 1)];
-    const mask = c.outputs[1];
-    const scale = ops.reciprocal(ops.sub(ops.scalarLike(ratio, 1), ratio));
-    return [ops.mul(ops.mul(dy(c), ops.cast(mask, x.dtype)), scale), null, null];
-  },
   'com.microsoft:BiasGelu': NOT_DIFFERENTIABLE,
 };
 

@@ -1,8 +1,8 @@
-/** Neural-network ops: Softmax-13, LayerNormalization-17, Gelu-20, Dropout-13. */
+/** Neural-network ops: Softmax-13, LayerNormalization-17, Gelu-20 (or com.microsoft Gelu), dropout by a fed mask. */
 import { float, MS_DOMAIN } from '../graph.ts';
 import { formatShape, normalizeAxis } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { FLOATS, requireDtype, requireSameDtype, requireSameGraph, scalar } from './util.ts';
+import { FLOATS, requireDtype, requireSameDtype, requireSameGraph } from './util.ts';
 
 /** Softmax along `axis` (Softmax-13); output has x's shape. */
 export function softmax(x: Tensor, axis = -1): Tensor {
@@ -63,28 +63,4 @@ export function dropoutWithMask(x: Tensor, keepScale: Tensor): Tensor {
     throw new Error(`Dropout: mask ${formatShape(keepScale.shape)} must have the shape of x ${formatShape(x.shape)}`);
   }
   return x.graph.addNode('Mul', [x, keepScale], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
-}
-
-export interface DropoutResult {
-  y: Tensor;
-  /** bool mask, true where the element was kept. */
-  mask: Tensor;
-}
-
-/**
- * Training-mode Dropout-13: y = x * mask / (1 - ratio). The mask output is what the gradient
- * rule reuses. `seed` fixes the kernel's random stream for the session's lifetime.
- */
-export function dropout(x: Tensor, ratio: number, seed?: number): DropoutResult {
-  requireDtype('Dropout', x, FLOATS);
-  if (!(ratio >= 0 && ratio < 1)) throw new Error(`Dropout: ratio ${ratio} must be in [0, 1)`);
-  const g = x.graph;
-  const ratioT = scalar(g, ratio, x.dtype, 'ratio');
-  const training = g.constant(new Uint8Array([1]), 'bool', [], 'training_mode');
-  const attrs: Record<string, number> = seed === undefined ? {} : { seed };
-  const [y, mask] = g.addNode('Dropout', [x, ratioT, training], attrs, [
-    { dtype: x.dtype, shape: x.shape },
-    { dtype: 'bool', shape: x.shape },
-  ]);
-  return { y, mask };
 }
