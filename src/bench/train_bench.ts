@@ -1,9 +1,10 @@
 /** `tltc bench`: training steps of a spec's model on random tokens, reported as DESIGN §4 says. */
 import { maskedPerSequence, type MlmBatch } from '../data/mlm_batches.ts';
-import { validateModelConfig } from '../nn/config.ts';
-import { mlmForwardFlops } from '../nn/mlm.ts';
-import { countParams, initParams, mlmParamSpecs } from '../nn/params.ts';
+import { validateModelConfig, type ModelConfig } from '../nn/config.ts';
+import { mlmForwardFlops, type MlmShape } from '../nn/mlm.ts';
+import { countParams, initParams, mlmParamSpecs, type ParamSpec } from '../nn/params.ts';
 import { MlmRunner } from '../train/mlm_runner.ts';
+import type { OptimizerConfig } from '../train/optimizer.ts';
 import { Random } from '../util/random.ts';
 import { machineInfo } from '../util/machine.ts';
 import { measureMatMulPeak } from './peak.ts';
@@ -27,27 +28,41 @@ export interface BenchResult {
   machine: Record<string, unknown>;
 }
 
-function randomBatch(spec: BenchSpec, masked: number, rng: Random): MlmBatch {
-  const { batch_size: b, seq_len: t } = spec.batch;
+/** What a spec's benchmark trains: its model (LayerNorm eps 1e-5), the step's shapes and AdamW settings, the parameters. */
+export interface BenchStep {
+  model: ModelConfig;
+  shape: MlmShape;
+  opt: OptimizerConfig;
+  specs: ParamSpec[];
+}
+
+/** The training step `tltc bench` times for `spec`; scripts/bench/profile.ts profiles the same one. */
+export function benchStep(spec: BenchSpec): BenchStep {
+  const model = validateModelConfig({ ...spec.model, layer_norm_eps: 1e-5 }, `bench spec ${spec.name}`);
+  const masked = spec.batch.batch_size * maskedPerSequence(spec.batch.seq_len, spec.batch.mask_prob);
+  const shape = { batch: spec.batch.batch_size, seq: spec.batch.seq_len, masked };
+  const opt = { ...spec.optimizer, betas: spec.optimizer.betas as [number, number], clip_norm: 1, warmup_steps: 10, schedule: 'linear' as const, min_lr_ratio: 0.1 };
+  return { model, shape, opt, specs: mlmParamSpecs(model) };
+}
+
+/** Random tokens and labels of `shape`, with the masked positions spread evenly over each sequence. */
+export function randomBatch(shape: MlmShape, vocabSize: number, rng: Random): MlmBatch {
+  const { batch: b, seq: t, masked } = shape;
   const k = masked / b;
-  const inputIds = BigInt64Array.from({ length: b * t }, () => BigInt(5 + rng.int(spec.model.vocab_size - 5)));
+  const inputIds = BigInt64Array.from({ length: b * t }, () => BigInt(5 + rng.int(vocabSize - 5)));
   const maskedPositions = BigInt64Array.from({ length: masked }, (_, i) => BigInt(Math.floor(i / k) * t + 1 + ((i % k) * Math.floor((t - 2) / k))));
-  const labels = BigInt64Array.from({ length: masked }, () => BigInt(5 + rng.int(spec.model.vocab_size - 5)));
+  const labels = BigInt64Array.from({ length: masked }, () => BigInt(5 + rng.int(vocabSize - 5)));
   return { inputIds, maskedPositions, labels };
 }
 
 export async function runBench(spec: BenchSpec, options: { seconds?: number; warmup?: number; threads?: number; spinning?: boolean } = {}): Promise<BenchResult> {
   const threads = options.threads ?? spec.threads;
-  const model = validateModelConfig({ ...spec.model, layer_norm_eps: 1e-5 }, `bench spec ${spec.name}`);
-  const masked = spec.batch.batch_size * maskedPerSequence(spec.batch.seq_len, spec.batch.mask_prob);
-  const shape = { batch: spec.batch.batch_size, seq: spec.batch.seq_len, masked };
-  const opt = { ...spec.optimizer, betas: spec.optimizer.betas as [number, number], clip_norm: 1, warmup_steps: 10, schedule: 'linear' as const, min_lr_ratio: 0.1 };
-  const specs = mlmParamSpecs(model);
+  const { model, shape, opt, specs } = benchStep(spec);
   const t0 = performance.now();
   const runner = await MlmRunner.create(model, shape, opt, initParams(specs, model, 0), null, { threads, spinning: options.spinning });
   const sessionMs = performance.now() - t0;
   const rng = new Random(11);
-  const batches = [randomBatch(spec, masked, rng), randomBatch(spec, masked, rng)];
+  const batches = [randomBatch(shape, model.vocab_size, rng), randomBatch(shape, model.vocab_size, rng)];
   const warmup = options.warmup ?? 2;
   for (let i = 0; i < warmup; i++) await runner.step(batches[i % 2], i + 1, 0);
   const times: number[] = [];

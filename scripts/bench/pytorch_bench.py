@@ -5,7 +5,7 @@ embeddings, GELU, dropout on the embeddings, attention probabilities, attention 
 positions only (dense, GELU, LayerNorm, decoder tied to the word embeddings), AdamW and gradient
 clipping at norm 1. Prints one JSON line.
 
-Usage: python3 bench/pytorch_bench.py SPEC.json [--seconds N]
+Usage: python3 scripts/bench/pytorch_bench.py SPEC.json [--seconds N]
 """
 import argparse
 import json

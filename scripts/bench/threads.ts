@@ -1,11 +1,11 @@
 /**
- * Thread settings, measured: `tsx bench/threads.ts [SPEC] [seconds] [rounds]` times the training
+ * Thread settings, measured: `tsx scripts/bench/threads.ts [SPEC] [seconds] [rounds]` times the training
  * step of SPEC (default mlm-base) with 1 and 2 intra-op threads, idle threads spinning or
  * sleeping, interleaving the settings over `rounds` so the host's load drifts across all of them.
  * Prints JSON lines, then a table of each setting's range over the rounds.
  */
-import { readBenchSpec } from '../src/bench/spec.ts';
-import { runBench } from '../src/bench/train_bench.ts';
+import { readBenchSpec } from '../../src/bench/spec.ts';
+import { runBench } from '../../src/bench/train_bench.ts';
 
 const spec = readBenchSpec(process.argv[2] ?? '../shared/bench/mlm-base.json');
 const seconds = Number(process.argv[3] ?? 10);

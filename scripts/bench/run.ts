@@ -1,14 +1,14 @@
 /**
  * `npm run bench`: `tltc bench` on every reference spec in ../shared/bench (or the folder given
  * as the first argument), each in its own process; prints JSON lines, then a table, and writes
- * bench/results.json.
+ * runs/bench/results.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const specDir = path.resolve(process.argv[2] ?? path.join(root, '../shared/bench'));
 const seconds = process.env.TLTC_BENCH_SECONDS ?? '20';
 if (!existsSync(specDir)) {
@@ -35,7 +35,7 @@ for (const spec of specs) {
   process.stdout.write(`${line}\n`);
   const result = JSON.parse(line) as Record<string, unknown>;
   if (withTorch) {
-    const t = spawnSync(python!, [path.join(root, 'bench/pytorch_bench.py'), path.join(specDir, spec), '--seconds', seconds], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const t = spawnSync(python!, [path.join(root, 'scripts/bench/pytorch_bench.py'), path.join(specDir, spec), '--seconds', seconds], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (t.status === 0) {
       const torch = JSON.parse(t.stdout.trim().split('\n').at(-1)!) as { tokens_per_s: number };
       process.stdout.write(`${JSON.stringify({ pytorch: torch })}\n`);
@@ -60,4 +60,5 @@ const header = ['spec', 'tokens/s', 'step ms', 'GFLOP/step', 'GFLOP/s', 'peak GF
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i])).join(' | ')} |`;
 process.stdout.write(`\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}\n`);
-writeFileSync(path.join(root, 'bench/results.json'), `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
+mkdirSync(path.join(root, 'runs/bench'), { recursive: true });
+writeFileSync(path.join(root, 'runs/bench/results.json'), `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);

@@ -2,8 +2,8 @@
  * Micro-benchmark behind the runner's design: onnxruntime-node outputs fetched into
  * pre-allocated tensors versus adopting the arrays ORT returns. Prints one JSON line.
  */
-import { Graph, ops, serializeGraph } from '../src/graph/index.ts';
-import { createSession, ortTensor } from '../src/runtime/session.ts';
+import { Graph, ops, serializeGraph } from '../../src/graph/index.ts';
+import { createSession, ortTensor } from '../../src/runtime/session.ts';
 
 const n = 1 << 20;
 const g = new Graph();

@@ -4,8 +4,8 @@
  * after another, so a table compares them under the same conditions. Prints JSON lines, then a table.
  */
 import path from 'node:path';
-import { medianLatency } from '../src/export/measure.ts';
-import { openOnnxFile } from '../src/export/onnx_file.ts';
+import { medianLatency } from '../../src/export/measure.ts';
+import { openOnnxFile } from '../../src/export/onnx_file.ts';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
