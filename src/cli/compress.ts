@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { compress, type CompressOptions } from '../export/compressed_export.ts';
+import { compress, type CompressOptions } from '../pipeline/compress.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 
 /** What commander hands the action: the options by their camel-cased flag names. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { finetune } from '../train/finetune.ts';
+import { finetune } from '../pipeline/finetune.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 
 export function registerFinetune(program: Command): void {

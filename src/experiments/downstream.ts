@@ -6,10 +6,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compress, type ReferenceMeasurement } from '../export/compressed_export.ts';
+import { compress, type ReferenceMeasurement } from '../pipeline/compress.ts';
 import { parseWeightFormat } from '../export/weight_format.ts';
 import { checkTaskName } from '../data/tasks.ts';
-import { finetune } from '../train/finetune.ts';
+import { finetune } from '../pipeline/finetune.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { assertSafeName } from '../util/safe_name.ts';
 import { compareAllAtEqualBytes, paretoFront, type EqualBytesComparison, type ModelPoint } from './pareto.ts';

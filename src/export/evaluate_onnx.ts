@@ -46,8 +46,8 @@ export async function evaluateOnnx(options: EvalOnnxOptions): Promise<Record<str
   const opened = await openOnnxFile(file, { threads: options.threads });
   try {
     const split = encodeExamples(tok, sampleExamples(task[options.split ?? 'test'], options.examples), seq);
-    const scores = await scoreOnnx(opened.session, split, seq, labels.length);
-    return { file, task: task.name, split: options.split ?? 'test', examples: split.count, ...scores, bytes: opened.bytes, checksum_verified: opened.verified };
+    const { accuracy, macro_f1 } = await scoreOnnx(opened.session, split, seq, labels.length);
+    return { file, task: task.name, split: options.split ?? 'test', examples: split.count, accuracy, macro_f1, bytes: opened.bytes, checksum_verified: opened.verified };
   } finally {
     await opened.session.release();
   }

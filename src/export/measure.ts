@@ -5,24 +5,16 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { ortTensor } from '../runtime/session.ts';
 import type { EncodedSplit } from '../train/classifier_data.ts';
-import { accuracy, argmaxRows, macroF1 } from '../train/metrics.ts';
-
-export interface OnnxScores {
-  accuracy: number;
-  macro_f1: number;
-}
+import { scoreBatches, type SplitScores } from '../train/classifier_scores.ts';
 
 /** Runs the split through the session in batches of `batch` (the last one shorter: the axes are dynamic). */
-export async function scoreOnnx(session: InferenceSession, split: EncodedSplit, seq: number, classes: number, batch = 8): Promise<OnnxScores> {
-  const pred = new Int32Array(split.count);
-  for (let start = 0; start < split.count; start += batch) {
-    const n = Math.min(batch, split.count - start);
+export async function scoreOnnx(session: InferenceSession, split: EncodedSplit, seq: number, classes: number, batch = 8): Promise<SplitScores> {
+  return scoreBatches(split, classes, batch, async (start, n) => {
     const ids = split.ids.subarray(start * seq, (start + n) * seq);
     const mask = split.mask.subarray(start * seq, (start + n) * seq);
     const out = await session.run({ input_ids: ortTensor('int64', ids, [n, seq]), attention_mask: ortTensor('int64', mask, [n, seq]) }, ['logits']);
-    argmaxRows(out.logits.data as Float32Array, n, classes).forEach((c, i) => (pred[start + i] = c));
-  }
-  return { accuracy: accuracy(pred, split.labels), macro_f1: macroF1(pred, split.labels, classes) };
+    return out.logits.data as Float32Array;
+  });
 }
 
 /** Median milliseconds of `runs` calls at (batch, seq) after `warmup` calls. */

@@ -13,17 +13,11 @@ import { createProgress } from '../util/progress.ts';
 import { Random } from '../util/random.ts';
 import { budgetFraction, type Budget } from './budget.ts';
 import { batchOf, type EncodedSplit } from './classifier_data.ts';
-import { accuracy, argmaxRows, macroF1 } from './metrics.ts';
+import { scoreBatches, type SplitScores } from './classifier_scores.ts';
 import type { OptimizerConfig } from './optimizer.ts';
 import { parameterFeeds, type Feeds } from './feeds.ts';
 import { addOptimizerStep } from './step_graph.ts';
 import { StepRunner } from './step_runner.ts';
-
-export interface SplitScores {
-  accuracy: number;
-  macro_f1: number;
-  examples: number;
-}
 
 /** What compression adds to training: keep-masks and fake-quantization offsets, fed every step. */
 export interface WeightConstraints {
@@ -110,12 +104,8 @@ export async function classifierEvaluator(model: ModelConfig, classes: number, b
 }
 
 export async function scoreSplit(session: InferenceSession, params: readonly Parameter[], split: EncodedSplit, classes: number, batch: number, seq: number): Promise<SplitScores> {
-  const pred = new Int32Array(split.count);
-  for (let start = 0; start < split.count; start += batch) {
-    const rows = Array.from({ length: Math.min(batch, split.count - start) }, (_, i) => start + i);
-    const { input_ids, attention_mask } = batchOf(split, rows, batch, seq);
-    const out = await session.run(parameterFeeds(params, { input_ids, attention_mask }) as never);
-    argmaxRows(out.logits.data as Float32Array, batch, classes).slice(0, rows.length).forEach((c, i) => (pred[start + i] = c));
-  }
-  return { accuracy: accuracy(pred, split.labels), macro_f1: macroF1(pred, split.labels, classes), examples: split.count };
+  return scoreBatches(split, classes, batch, async (start, n) => {
+    const { input_ids, attention_mask } = batchOf(split, Array.from({ length: n }, (_, i) => start + i), batch, seq);
+    return (await session.run(parameterFeeds(params, { input_ids, attention_mask }) as never)).logits.data as Float32Array;
+  });
 }

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { ROOT } from '../helpers/cli.ts';
 
 /**
- * graph -> autodiff -> nn -> train / compress -> export / import -> experiments -> cli: a folder may import
+ * graph -> autodiff -> nn -> train / compress -> export / import -> pipeline -> experiments -> cli: a folder may import
  * its own rank or lower, never higher.
  */
 const RANK: Record<string, number> = {
@@ -21,9 +21,10 @@ const RANK: Record<string, number> = {
   compress: 4,
   export: 5,
   import: 5,
-  experiments: 6,
-  bench: 6,
-  cli: 7,
+  pipeline: 6,
+  experiments: 7,
+  bench: 7,
+  cli: 8,
 };
 
 function sources(dir: string): string[] {

@@ -1,0 +1,98 @@
+/**
+ * The steps fine-tuning and compression share: a fresh output folder under a run lock, a task
+ * encoded with a checkpoint's tokenizer, and training a classifier within a budget into a
+ * checkpoint (fine-tuning, and compression's recovery training after pruning or for QAT).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { sampleExamples, type Task } from '../data/tasks.ts';
+import type { ModelConfig } from '../nn/config.ts';
+import type { Parameter } from '../nn/params.ts';
+import { tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
+import { parseBudget } from '../train/budget.ts';
+import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
+import { encodeExamples, type EncodedSplit } from '../train/classifier_data.ts';
+import { trainClassifier, type WeightConstraints } from '../train/classifier_training.ts';
+import { acquireRunLock } from '../train/lock.ts';
+import type { OptimizerConfig } from '../train/optimizer.ts';
+
+/** AdamW in the range used for fine-tuning small encoders; recovery training uses the same. */
+export function classifierOptimizer(lr = 1e-4): OptimizerConfig {
+  return { lr, betas: [0.9, 0.98], eps: 1e-6, weight_decay: 0.01, clip_norm: 1, warmup_steps: 20, schedule: 'linear', min_lr_ratio: 0 };
+}
+
+/** The absolute output folder, refused when `marker` shows an earlier run finished there. */
+export function freshOutDir(dir: string, marker: string, holds: string): string {
+  const outDir = path.resolve(dir);
+  if (existsSync(path.join(outDir, marker))) throw new Error(`${outDir} already holds ${holds}: choose another --out`);
+  return outDir;
+}
+
+/** Runs `work` holding the folder's run lock, so no second process writes there meanwhile. */
+export async function withRunLock<T>(outDir: string, work: () => Promise<T>): Promise<T> {
+  const release = acquireRunLock(outDir);
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}
+
+/** A task split encoded with the checkpoint's tokenizer at the model's length; `examples` takes a fixed random subset. */
+export function splitEncoder(ck: Checkpoint): (examples: Task['train'], count?: number) => EncodedSplit {
+  const tok = tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`);
+  return (examples, count) => encodeExamples(tok, sampleExamples(examples, count), ck.config.model.max_len);
+}
+
+export interface ClassifierRun {
+  model: ModelConfig;
+  labels: string[];
+  params: Parameter[];
+  train: EncodedSplit;
+  batch: number;
+  budget: string;
+  lr?: number;
+  seed: number;
+  threads: number;
+  quiet?: boolean;
+  /** Progress bar label. */
+  label?: string;
+  constraints?: WeightConstraints;
+  /** After training, before saving (compression completes its pruning schedule here). */
+  afterTraining?: () => void;
+  /** Where the checkpoint goes, what it came from, and what to record of the training. */
+  outDir: string;
+  from: Checkpoint;
+  record: Record<string, unknown>;
+}
+
+export interface ClassifierRunResult {
+  steps: number;
+  trainS: number;
+  checkpoint: string;
+  opt: OptimizerConfig;
+}
+
+/** Trains `params` in place within the budget and saves them as a classifier checkpoint in outDir. */
+export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<ClassifierRunResult> {
+  const opt = classifierOptimizer(r.lr);
+  const seq = r.model.max_len;
+  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: parseBudget(r.budget), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints });
+  r.afterTraining?.();
+  const checkpoint = saveCheckpoint(
+    r.outDir,
+    {
+      modelType: 'tltc-classifier',
+      labels: r.labels,
+      model: r.model,
+      train: { ...r.record, from: r.from.dir, batch_size: r.batch, optimizer: opt, seed: r.seed },
+      state: { step: trained.steps, tokens: trained.tokens, flops: 0, train_s: trained.trainS },
+      params: r.params,
+      m: trained.m,
+      v: trained.v,
+      tokenizerJson: r.from.tokenizerJson,
+    },
+    1,
+  );
+  return { steps: trained.steps, trainS: trained.trainS, checkpoint, opt };
+}

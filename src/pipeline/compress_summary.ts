@@ -1,0 +1,105 @@
+/** compress.json (DESIGN §4): what was done, and the compressed model measured against the original fp32 export. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { PruningPlan } from '../compress/constraints.ts';
+import { onnxFileEntry } from '../export/onnx_file.ts';
+import { containerBits, type WeightFormat } from '../export/weight_format.ts';
+import { modelName, type ModelConfig } from '../nn/config.ts';
+import { countParams, type Parameter } from '../nn/params.ts';
+import type { Measured } from './compress_measure.ts';
+
+function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
+  const emb = fp32Embeddings || f.kind === 'fp32' ? '' : '; embeddings symmetric in the same blocks';
+  if (f.kind === 'fp32') return 'fp32 weights';
+  if (f.kind === 'int8') return `int8 weights per output channel (7-bit range), dynamic uint8 activations (DynamicQuantizeLinear + MatMulInteger)${fp32Embeddings ? '' : '; embeddings 8-bit symmetric in blocks of 32'}`;
+  const stored = containerBits(f.bits) === f.bits ? '' : `, stored as ${containerBits(f.bits)}-bit`;
+  return `${f.bits}-bit weights, asymmetric, ${f.block === 'channel' ? 'per output channel' : `blocks of ${f.block}`} (MatMulNBits${stored})${emb}`;
+}
+
+/** Non-zero weights overall, and zeros among the prunable ones. */
+function sparsityCounts(params: readonly Parameter[], prunable: ReadonlySet<string>) {
+  let [prunableCount, prunableZeros, nonzero] = [0, 0, 0];
+  for (const p of params) {
+    for (const v of p.data) {
+      if (v !== 0) nonzero++;
+      else if (prunable.has(p.spec.name)) prunableZeros++;
+    }
+    if (prunable.has(p.spec.name)) prunableCount += p.data.length;
+  }
+  return { prunableCount, prunableZeros, nonzero };
+}
+
+export interface CompressionOutcome {
+  task: string;
+  split: string;
+  examples: number;
+  reference: ModelConfig;
+  model: ModelConfig;
+  /** Parameters of the uncompressed classifier. */
+  referenceParams: number;
+  params: readonly Parameter[];
+  prunable: readonly string[];
+  format: WeightFormat;
+  quantizeEmbeddings: boolean;
+  qat: boolean;
+  /** A recovery-only run (nothing pruned, no QAT), and its budget. */
+  control?: string;
+  structured?: Record<string, unknown>;
+  pruning: PruningPlan | null;
+  maskUpdates: number;
+  recovery?: Record<string, unknown>;
+  baseline: Measured;
+  fp32: Measured;
+  quantized: Measured;
+  threads: number;
+  checkpoint: string;
+  outDir: string;
+}
+
+export function compressionSummary(o: CompressionOutcome): Record<string, unknown> {
+  const { quantized: q, baseline, format } = o;
+  const { prunableCount, prunableZeros, nonzero } = sparsityCounts(o.params, new Set(o.prunable));
+  const bitsPerWeight = format.kind === 'fp32' ? 32 : format.kind === 'int8' ? 8 : containerBits(format.bits);
+  // Bitmap encoding of the pruned matrices: one bit per position plus the non-zero values.
+  const sparseBytes = q.bytes - (prunableCount * bitsPerWeight) / 8 + prunableCount / 8 + ((prunableCount - prunableZeros) * bitsPerWeight) / 8;
+  const s = o.structured as { heads_removed: number; heads_total: number; neurons_removed: number; neurons_total: number } | undefined;
+  const methods = [
+    s ? `structured: ${s.heads_removed}/${s.heads_total} heads and ${s.neurons_removed}/${s.neurons_total} FFN neurons removed` : '',
+    o.pruning ? `magnitude pruning to ${o.pruning.sparsity} (${o.pruning.schedule}, ${o.pruning.scope}) of the encoder's linear weights` : '',
+    o.qat ? 'quantization-aware training (fake quantization, straight-through gradient)' : '',
+    o.control ? `further training for ${o.control} (control)` : '',
+    describeFormat(format, !o.quantizeEmbeddings),
+  ].filter(Boolean);
+  return {
+    method: methods.join('; '),
+    task: o.task,
+    split: o.split,
+    examples: o.examples,
+    model: modelName(o.reference),
+    accuracy: q.accuracy,
+    macro_f1: q.macro_f1,
+    fp32_accuracy: baseline.accuracy,
+    fp32_macro_f1: baseline.macro_f1,
+    accuracy_delta_points: 100 * (q.accuracy - baseline.accuracy),
+    params: countParams(o.params.map((p) => p.spec)),
+    fp32_params: o.referenceParams,
+    nonzero_params: nonzero,
+    sparsity: prunableCount > 0 ? prunableZeros / prunableCount : 0,
+    bytes: q.bytes,
+    fp32_bytes: baseline.bytes,
+    ...(prunableZeros > 0 ? { sparse_bytes: Math.round(sparseBytes), sparse_encoding: 'pruned encoder matrices as a 1-bit-per-weight bitmap plus their non-zero values' } : {}),
+    latency_seq: Math.min(128, o.reference.max_len),
+    latency_ms: q.latency_ms,
+    fp32_latency_ms: baseline.latency_ms,
+    compressed_fp32: { accuracy: o.fp32.accuracy, bytes: o.fp32.bytes, latency_ms: o.fp32.latency_ms },
+    threads: o.threads,
+    onnx: path.relative(o.outDir, q.file),
+    checkpoint: o.checkpoint,
+    ...(o.structured ? { structured: o.structured } : {}),
+    ...(o.pruning ? { prune: { ...o.pruning, mask_updates: o.maskUpdates } } : {}),
+    ...(o.recovery ? { recovery: o.recovery } : {}),
+    quantization: { format, qat: o.qat, embeddings: o.quantizeEmbeddings && format.kind !== 'fp32' ? 'quantized' : 'fp32' },
+    // Checksums, so a file handed back later (tltc eval --onnx) is verified.
+    onnx_files: [...new Set([baseline.file, o.fp32.file, q.file])].map((f) => onnxFileEntry(o.outDir, f, readFileSync(f))),
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * `tltc finetune`: a pretrained encoder with a fresh classification head, trained on a task
+ * within a budget, scored on val and test; writes finetune.json and a classifier checkpoint.
+ * Steps: load -> encode the task -> train into a checkpoint -> score -> summarize.
+ */
+import path from 'node:path';
+import { loadTask } from '../data/tasks.ts';
+import { classifierParamSpecs } from '../nn/classifier.ts';
+import { modelName, type ModelConfig } from '../nn/config.ts';
+import { initParams, type Parameter } from '../nn/params.ts';
+import { defaultThreads } from '../runtime/session.ts';
+import { parseBudget } from '../train/budget.ts';
+import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
+import type { EncodedSplit } from '../train/classifier_data.ts';
+import type { SplitScores } from '../train/classifier_scores.ts';
+import { classifierEvaluator, scoreSplit } from '../train/classifier_training.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { freshOutDir, splitEncoder, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+
+export interface FinetuneOptions {
+  checkpoint: string;
+  task: string;
+  outDir: string;
+  budget?: string;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
+  threads?: number;
+  /** Score val and test on this many examples each (a fixed random subset) instead of all. */
+  evalExamples?: number;
+  quiet?: boolean;
+}
+
+export interface FinetuneResult {
+  task: string;
+  model: string;
+  checkpoint: string;
+  steps: number;
+  train_s: number;
+  val: SplitScores;
+  test: SplitScores;
+}
+
+/** The encoder's weights from the checkpoint, the head's freshly initialized. */
+function classifierFromEncoder(ck: Checkpoint, classes: number, seed: number): Parameter[] {
+  const model: ModelConfig = ck.config.model;
+  const specs = classifierParamSpecs(model, classes);
+  const fresh = initParams(specs, model, seed);
+  return specs.map((spec, i) => ({ spec, data: ck.params.get(spec.name) ?? fresh[i].data }));
+}
+
+/** Scores of each split with the training graph's evaluator (no dropout). */
+async function scoreSplits(model: ModelConfig, classes: number, params: Parameter[], splits: EncodedSplit[], batch: number, threads: number): Promise<SplitScores[]> {
+  const evaluator = await classifierEvaluator(model, classes, batch, model.max_len, threads);
+  try {
+    const scores: SplitScores[] = [];
+    for (const split of splits) scores.push(await scoreSplit(evaluator, params, split, classes, batch, model.max_len));
+    return scores;
+  } finally {
+    await evaluator.release();
+  }
+}
+
+export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+  const budget = options.budget ?? '3m';
+  parseBudget(budget); // a bad budget fails before any work
+  const task = loadTask(options.task);
+  const ck = loadCheckpoint(options.checkpoint, false, 'tltc-mlm');
+  const outDir = freshOutDir(options.outDir, 'finetune.json', 'a fine-tuned model');
+  return withRunLock(outDir, async () => {
+    const model: ModelConfig = ck.config.model;
+    const [batch, seed, threads] = [options.batchSize ?? 16, options.seed ?? 0, options.threads ?? defaultThreads()];
+    const encode = splitEncoder(ck);
+    const params = classifierFromEncoder(ck, task.labels.length, seed);
+    const record = { task: task.name, budget };
+    const trained = await trainClassifierCheckpoint({ model, labels: task.labels, params, train: encode(task.train), batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, outDir, from: ck, record });
+    const [val, test] = await scoreSplits(model, task.labels.length, params, [encode(task.val, options.evalExamples), encode(task.test, options.evalExamples)], batch, threads);
+    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, val, test };
+    writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
+    return result;
+  });
+}
