@@ -15,7 +15,7 @@ export type { StepResult } from './step_runner.ts';
 export interface RunnerOptions {
   threads?: number;
   optimization?: OptimizationLevel;
-  /** Idle intra-op threads spin (see runtime/session.ts); measured in bench/threads.ts. */
+  /** Idle intra-op threads spin (see runtime/session.ts); measured in scripts/bench/threads.ts. */
   spinning?: boolean;
   seed?: number;
   /** Build only the eval graph (evaluation of a checkpoint). */
