@@ -67,5 +67,5 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
     const labels = g.input('labels', 'int64', [shape.batch]);
     loss = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 }).loss;
   }
-  return { graph: g, params: params.inputs, logits, loss, dropoutMasks: maskInputs.masks, pruneMasks: masked?.masks ?? new Map() };
+  return { graph: g, params: params.inputs, logits, loss, dropoutMasks: maskInputs.masks, pruneMasks: masked?.inputs ?? new Map() };
 }

@@ -9,17 +9,11 @@ import { DerivedWeights, type GraphWeights } from './weights.ts';
 export const quantDeltaName = (param: string) => `quant_delta/${param}`;
 
 export class FakeQuantWeights extends DerivedWeights {
-  private readonly deltas = new Map<string, Tensor>();
-
   constructor(inner: GraphWeights, names: readonly string[]) {
-    super(inner, new Set(names));
-    for (const name of names) {
-      const w = inner.weight(name);
-      this.deltas.set(name, w.graph.input(quantDeltaName(name), 'float32', w.shape));
-    }
+    super(inner, names, quantDeltaName);
   }
 
-  protected derive(name: string, w: Tensor): Tensor {
-    return ops.add(w, this.deltas.get(name)!);
+  protected derive(w: Tensor, delta: Tensor): Tensor {
+    return ops.add(w, delta);
   }
 }

@@ -8,18 +8,11 @@ import { DerivedWeights, type GraphWeights } from './weights.ts';
 export const pruneMaskName = (param: string) => `prune_mask/${param}`;
 
 export class MaskedWeights extends DerivedWeights {
-  /** The mask input of each masked parameter, created up front so every name is fed. */
-  readonly masks = new Map<string, Tensor>();
-
   constructor(inner: GraphWeights, names: readonly string[]) {
-    super(inner, new Set(names));
-    for (const name of names) {
-      const w = inner.weight(name);
-      this.masks.set(name, w.graph.input(pruneMaskName(name), 'float32', w.shape));
-    }
+    super(inner, names, pruneMaskName);
   }
 
-  protected derive(name: string, w: Tensor): Tensor {
-    return ops.mul(w, this.masks.get(name)!);
+  protected derive(w: Tensor, mask: Tensor): Tensor {
+    return ops.mul(w, mask);
   }
 }

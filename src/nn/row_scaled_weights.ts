@@ -9,18 +9,12 @@ import { DerivedWeights, type GraphWeights } from './weights.ts';
 export const rowScaleName = (param: string) => `row_scale/${param}`;
 
 export class RowScaledWeights extends DerivedWeights {
-  readonly scales = new Map<string, Tensor>();
-
-  /** `names` are linear layers' weights (out, in) or biases (out). */
+  /** `names` are linear layers' weights (out, in), scaled by an (out, 1) input, or biases (out). */
   constructor(inner: GraphWeights, names: readonly string[]) {
-    super(inner, new Set(names));
-    for (const name of names) {
-      const w = inner.weight(name);
-      this.scales.set(name, w.graph.input(rowScaleName(name), 'float32', w.shape.length === 2 ? [w.shape[0], 1] : w.shape));
-    }
+    super(inner, names, rowScaleName, (w) => (w.shape.length === 2 ? [w.shape[0] as number, 1] : (w.shape as number[])));
   }
 
-  protected derive(name: string, w: Tensor): Tensor {
-    return ops.mul(w, this.scales.get(name)!);
+  protected derive(w: Tensor, scale: Tensor): Tensor {
+    return ops.mul(w, scale);
   }
 }

@@ -65,26 +65,38 @@ export class ParameterInputs extends GraphWeights {
 
 /**
  * Another provider's weights with some of them replaced by a tensor computed from the original
- * (masked, fake-quantized, scaled): built once per name on first use, so a weight used twice
- * (the tied embedding table) is derived once.
+ * and one graph input per replaced weight (a mask, a quantization offset, a scale). The inputs are
+ * created up front, in `names` order, so every one is fed; the replacement is built once per name
+ * on first use, so a weight used twice (the tied embedding table) is derived once.
  */
 export abstract class DerivedWeights extends GraphWeights {
+  /** The graph input of each derived weight, by parameter name. */
+  readonly inputs = new Map<string, Tensor>();
   private readonly derived = new Map<string, Tensor>();
 
+  /** `inputName(name)` names each weight's input; `inputShape(w)` shapes it (w's own shape unless given). */
   constructor(
     protected readonly inner: GraphWeights,
-    protected readonly names: ReadonlySet<string>,
+    names: readonly string[],
+    inputName: (param: string) => string,
+    inputShape: (w: Tensor) => readonly number[] = (w) => w.shape as number[],
   ) {
     super();
+    for (const name of names) {
+      const w = inner.weight(name);
+      this.inputs.set(name, w.graph.input(inputName(name), 'float32', inputShape(w)));
+    }
   }
 
-  protected abstract derive(name: string, w: Tensor): Tensor;
+  /** The weight the layers compute with, from the original `w` and its input. */
+  protected abstract derive(w: Tensor, input: Tensor): Tensor;
 
   weight(name: string): Tensor {
-    if (!this.names.has(name)) return this.inner.weight(name);
+    const input = this.inputs.get(name);
+    if (!input) return this.inner.weight(name);
     let t = this.derived.get(name);
     if (!t) {
-      t = this.derive(name, this.inner.weight(name));
+      t = this.derive(this.inner.weight(name), input);
       this.derived.set(name, t);
     }
     return t;
