@@ -9,13 +9,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { decodeSafetensors, toFloat32 } from '../io/safetensors.ts';
+import { numel } from '../graph/shape.ts';
+import { decodeSafetensors, toFloat32, type StTensor } from '../io/safetensors.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { POSITION_OFFSET, validateModelConfig, type ModelConfig } from '../nn/config.ts';
 import { fromHfName, HF_ARCHITECTURES, HF_BASE_PREFIX, type HfArchitecture } from '../nn/hf_names.ts';
-import { initParams, mlmParamSpecs, numel, type ParamSpec } from '../nn/params.ts';
-import { readHfTokenizer } from '../tokenizer/hf_vocab.ts';
-import { tokenizerToJson } from '../tokenizer/tokenizer_json.ts';
+import { initParams, mlmParamSpecs, type ParamSpec } from '../nn/params.ts';
+import { readHfTokenizer, type RenumberedTokenizer } from '../tokenizer/hf_vocab.ts';
+import { tokenizerToJson, type TextTokenizer } from '../tokenizer/tokenizer_json.ts';
 import { saveCheckpoint } from '../train/checkpoint.ts';
 import { assertNewFolder, createFolder } from '../util/new_folder.ts';
 import { formatZodError } from '../util/zod_error.ts';
@@ -95,61 +96,16 @@ export async function importHuggingFace(options: { from: string; outDir: string 
   assertNewFolder(out);
   const hf = readHfConfig(from);
   const arch = hf.model_type;
-  const weightsFile = path.join(from, 'model.safetensors');
-  if (!existsSync(weightsFile)) {
-    const other = ['model.safetensors.index.json', 'pytorch_model.bin'].find((f) => existsSync(path.join(from, f)));
-    throw new Error(`${weightsFile} is missing${other ? ` (the folder has ${other}): save the model unsharded in safetensors, save_pretrained(dir, safe_serialization=True, max_shard_size="10GB")` : ''}`);
-  }
-  const tensors = decodeSafetensors(readFileSync(weightsFile), weightsFile).tensors;
-  const { tokenizer, order } = readHfTokenizer(readJson(path.join(from, 'tokenizer.json'), 'tokenizer.json'), path.join(from, 'tokenizer.json'));
-  if (order.length > hf.vocab_size) throw new Error(`${path.join(from, 'tokenizer.json')} has ${order.length} tokens, more than the model's vocab_size ${hf.vocab_size}`);
+  const { weightsFile, tensors } = readHfWeights(from);
+  const { tokenizer, order } = readTokenizer(from, hf.vocab_size);
 
-  const has = (prefix: string) => [...tensors.keys()].some((k) => k.startsWith(prefix));
-  const head = has('classifier.') ? 'classifier' : 'mlm';
+  const head = [...tensors.keys()].some((k) => k.startsWith('classifier.')) ? 'classifier' : 'mlm';
   const labels = head === 'classifier' ? labelNames(hf, tensors.get(arch === 'bert' ? 'classifier.weight' : 'classifier.out_proj.weight')?.shape[0]) : undefined;
   const offset = arch === 'bert' ? 0 : POSITION_OFFSET;
-  const model = validateModelConfig(
-    {
-      vocab_size: order.length,
-      max_len: hf.max_position_embeddings - offset,
-      d_model: hf.hidden_size,
-      n_layers: hf.num_hidden_layers,
-      n_heads: hf.num_attention_heads,
-      d_ff: hf.intermediate_size,
-      dropout: hf.hidden_dropout_prob,
-      norm: arch === 'roberta-prelayernorm' ? 'pre' : 'post',
-      embedding_norm: true,
-      layer_norm_eps: hf.layer_norm_eps,
-      init_std: hf.initializer_range,
-    },
-    path.join(from, 'config.json'),
-  );
+  const model = toModelConfig(hf, order.length, offset, path.join(from, 'config.json'));
   const specs = head === 'classifier' ? classifierParamSpecs(model, labels!.length) : mlmParamSpecs(model);
-  const bySpec = new Map(specs.map((s) => [s.name, s]));
-  const params = new Map<string, Float32Array>();
-  const ignored: string[] = [];
-  const raw = new Map<string, Float32Array>();
-  for (const [name, t] of tensors) {
-    const data = toFloat32(t, `${weightsFile}: ${name}`);
-    raw.set(name, data);
-    if (name.endsWith('embeddings.token_type_embeddings.weight')) continue;
-    if (ignorable(name, arch, head)) {
-      ignored.push(name);
-      continue;
-    }
-    const tltc = fromHfName(name, arch);
-    const spec = tltc === undefined ? undefined : bySpec.get(tltc);
-    if (!spec) throw new Error(`${weightsFile}: tensor ${name} has no place in a ${arch} ${head === 'classifier' ? 'classifier' : 'masked LM'}; is config.json's model_type right?`);
-    params.set(spec.name, reshapeFor(spec, t.shape, data, { order, offset, hfVocab: hf.vocab_size, where: `${weightsFile}: ${name}` }));
-  }
-  addTokenTypes(params, raw, model, arch);
-  checkTiedDecoder(raw, arch, params, order);
-  const initialized = specs.filter((s) => !params.has(s.name));
-  if (initialized.some((s) => !s.name.startsWith('lm_head.'))) {
-    throw new Error(`${weightsFile} lacks ${initialized.map((s) => s.name).slice(0, 3).join(', ')}${initialized.length > 3 ? ', ...' : ''}: the file is incomplete or not a ${arch} model`);
-  }
-  // A bare encoder (RobertaModel, BertModel) gets a fresh MLM head, as from_pretrained would give one.
-  for (const p of initParams(initialized, model, 0)) params.set(p.spec.name, p.data);
+  const { params, ignored } = convertTensors(tensors, { arch, head, model, specs, order, offset, hfVocab: hf.vocab_size, weightsFile });
+  const initialized = initializeMissing(params, specs, model, arch, weightsFile);
 
   const result: HfImportResult = {
     dir: out,
@@ -159,18 +115,116 @@ export async function importHuggingFace(options: { from: string; outDir: string 
     model,
     ...(labels ? { labels } : {}),
     ignored,
-    initialized: initialized.map((s) => s.name),
+    initialized,
     renumbered: order.some((id, i) => id !== i),
   };
-  await createFolder(out, (write, staging) => {
+  await writeImport(result, specs, params, tokenizer);
+  return result;
+}
+
+/** The single unsharded model.safetensors; for the other layouts HF saves, the error says how to re-save. */
+function readHfWeights(from: string): { weightsFile: string; tensors: Map<string, StTensor> } {
+  const weightsFile = path.join(from, 'model.safetensors');
+  if (!existsSync(weightsFile)) {
+    const other = ['model.safetensors.index.json', 'pytorch_model.bin'].find((f) => existsSync(path.join(from, f)));
+    throw new Error(`${weightsFile} is missing${other ? ` (the folder has ${other}): save the model unsharded in safetensors, save_pretrained(dir, safe_serialization=True, max_shard_size="10GB")` : ''}`);
+  }
+  return { weightsFile, tensors: decodeSafetensors(readFileSync(weightsFile), weightsFile).tensors };
+}
+
+/** The folder's tokenizer, renumbered; every id it can produce must have an embedding row. */
+function readTokenizer(from: string, hfVocab: number): RenumberedTokenizer {
+  const file = path.join(from, 'tokenizer.json');
+  const renumbered = readHfTokenizer(readJson(file, 'tokenizer.json'), file);
+  if (renumbered.order.length > hfVocab) throw new Error(`${file} has ${renumbered.order.length} tokens, more than the model's vocab_size ${hfVocab}`);
+  return renumbered;
+}
+
+/** tltc's config for the HF one; the vocabulary is the tokenizer's, as rows no token maps to are dropped. */
+function toModelConfig(hf: HfConfig & { model_type: HfArchitecture }, vocabSize: number, offset: number, where: string): ModelConfig {
+  return validateModelConfig(
+    {
+      vocab_size: vocabSize,
+      max_len: hf.max_position_embeddings - offset,
+      d_model: hf.hidden_size,
+      n_layers: hf.num_hidden_layers,
+      n_heads: hf.num_attention_heads,
+      d_ff: hf.intermediate_size,
+      dropout: hf.hidden_dropout_prob,
+      norm: hf.model_type === 'roberta-prelayernorm' ? 'pre' : 'post',
+      embedding_norm: true,
+      layer_norm_eps: hf.layer_norm_eps,
+      init_std: hf.initializer_range,
+    },
+    where,
+  );
+}
+
+/** What turning one folder's tensors into tltc parameters needs to know. */
+interface Conversion {
+  arch: HfArchitecture;
+  head: 'mlm' | 'classifier';
+  model: ModelConfig;
+  specs: ParamSpec[];
+  /** The original id of each tltc id. */
+  order: number[];
+  /** Rows the HF position table has before position 0 of tltc's numbering (0 for BERT). */
+  offset: number;
+  hfVocab: number;
+  weightsFile: string;
+}
+
+/**
+ * Every HF tensor either becomes a tltc parameter, is ignored by design, or fails the import:
+ * an unknown name means the folder is not the model its config says.
+ */
+function convertTensors(tensors: Map<string, StTensor>, c: Conversion): { params: Map<string, Float32Array>; ignored: string[] } {
+  const bySpec = new Map(c.specs.map((s) => [s.name, s]));
+  const params = new Map<string, Float32Array>();
+  const ignored: string[] = [];
+  const raw = new Map<string, Float32Array>();
+  for (const [name, t] of tensors) {
+    const data = toFloat32(t, `${c.weightsFile}: ${name}`);
+    raw.set(name, data);
+    if (name.endsWith('embeddings.token_type_embeddings.weight')) continue;
+    if (ignorable(name, c.arch, c.head)) {
+      ignored.push(name);
+      continue;
+    }
+    const tltc = fromHfName(name, c.arch);
+    const spec = tltc === undefined ? undefined : bySpec.get(tltc);
+    if (!spec) throw new Error(`${c.weightsFile}: tensor ${name} has no place in a ${c.arch} ${c.head === 'classifier' ? 'classifier' : 'masked LM'}; is config.json's model_type right?`);
+    params.set(spec.name, reshapeFor(spec, t.shape, data, { order: c.order, offset: c.offset, hfVocab: c.hfVocab, where: `${c.weightsFile}: ${name}` }));
+  }
+  addTokenTypes(params, raw, c.model, c.arch);
+  checkTiedDecoder(raw, c.arch, params, c.order);
+  return { params, ignored };
+}
+
+/**
+ * A bare encoder (RobertaModel, BertModel) gets a fresh MLM head, as from_pretrained would give
+ * one; any other missing parameter means the file is incomplete. Returns the initialized names.
+ */
+function initializeMissing(params: Map<string, Float32Array>, specs: ParamSpec[], model: ModelConfig, arch: HfArchitecture, weightsFile: string): string[] {
+  const initialized = specs.filter((s) => !params.has(s.name));
+  if (initialized.some((s) => !s.name.startsWith('lm_head.'))) {
+    throw new Error(`${weightsFile} lacks ${initialized.map((s) => s.name).slice(0, 3).join(', ')}${initialized.length > 3 ? ', ...' : ''}: the file is incomplete or not a ${arch} model`);
+  }
+  for (const p of initParams(initialized, model, 0)) params.set(p.spec.name, p.data);
+  return initialized.map((s) => s.name);
+}
+
+/** The checkpoint (fresh optimizer state, step 0) and import.json, written into result.dir all at once. */
+async function writeImport(result: HfImportResult, specs: ParamSpec[], params: Map<string, Float32Array>, tokenizer: TextTokenizer): Promise<void> {
+  await createFolder(result.dir, (write, staging) => {
     const ordered = specs.map((spec) => ({ spec, data: params.get(spec.name)! }));
     saveCheckpoint(
       staging,
       {
         modelType: result.model_type,
-        labels,
-        model,
-        train: { imported_from: from, architecture: arch },
+        labels: result.labels,
+        model: result.model,
+        train: { imported_from: result.from, architecture: result.architecture },
         state: { step: 0, tokens: 0, flops: 0, train_s: 0 },
         params: ordered,
         m: ordered.map((p) => new Float32Array(p.data.length)),
@@ -182,7 +236,6 @@ export async function importHuggingFace(options: { from: string; outDir: string 
     const { dir: _dir, ...manifest } = result;
     write('import.json', `${JSON.stringify(manifest, null, 2)}\n`);
   });
-  return result;
 }
 
 function labelNames(hf: HfConfig, count: number | undefined): string[] {

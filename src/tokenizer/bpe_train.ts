@@ -79,73 +79,108 @@ class PairHeap {
 
 const KEY = 1 << 16;
 
-/** Learns up to `numMerges` merges (fewer if no pair occurs twice). */
-export function trainBpe(wordCounts: Map<string, number>, numMerges: number, onMerge?: (done: number) => void): BpeTrainResult {
-  const symbols = [...BYTE_TO_CHAR];
-  const idOf = new Map(symbols.map((s, i) => [s, i]));
-  const words: number[][] = [];
-  const freq: number[] = [];
-  for (const [w, c] of wordCounts) {
-    words.push([...w].map((ch) => idOf.get(ch)!));
-    freq.push(c);
+/**
+ * The corpus as symbol-id words plus, for every adjacent pair, its frequency-weighted count and
+ * the words holding it: a merge then rewrites only the words that contain its pair instead of
+ * rescanning the corpus.
+ */
+class PairIndex {
+  private readonly words: number[][] = [];
+  private readonly freq: number[] = [];
+  private readonly pairCount = new Map<number, number>();
+  private readonly pairWords = new Map<number, Set<number>>();
+  /** Pairs whose count moved since the heap last got an entry for them. */
+  private readonly changed = new Set<number>();
+
+  constructor(wordCounts: Map<string, number>, idOf: Map<string, number>) {
+    for (const [w, c] of wordCounts) {
+      this.words.push([...w].map((ch) => idOf.get(ch)!));
+      this.freq.push(c);
+    }
+    for (let wi = 0; wi < this.words.length; wi++) this.addPairs(wi, 1);
   }
-  const pairCount = new Map<number, number>();
-  const pairWords = new Map<number, Set<number>>();
-  const heap = new PairHeap();
-  const changed = new Set<number>();
-  const addPairs = (wi: number, sign: number) => {
-    const w = words[wi];
+
+  count(key: number): number | undefined {
+    return this.pairCount.get(key);
+  }
+
+  /** One heap entry per pair, with its count over the whole corpus. */
+  seed(heap: PairHeap): void {
+    for (const [key, c] of this.pairCount) heap.push(c, key);
+    this.changed.clear();
+  }
+
+  /** Replaces pair `key` = (a, b) with the new symbol z in every word that holds it. */
+  merge(key: number, a: number, b: number, z: number): void {
+    for (const wi of this.pairWords.get(key) ?? []) this.rewrite(wi, a, b, z);
+    this.pairCount.delete(key);
+    this.pairWords.delete(key);
+    this.changed.delete(key);
+  }
+
+  /** Every pair whose count moved gets a fresh heap entry; older entries for it are now stale. */
+  pushChanged(heap: PairHeap): void {
+    for (const k of this.changed) {
+      const c = this.pairCount.get(k) ?? 0;
+      if (c > 0) heap.push(c, k);
+    }
+    this.changed.clear();
+  }
+
+  // A word stays listed under a pair after losing it (sets are only added to), so check first.
+  private rewrite(wi: number, a: number, b: number, z: number): void {
+    const w = this.words[wi];
+    let has = false;
+    for (let i = 0; i + 1 < w.length; i++) if (w[i] === a && w[i + 1] === b) has = true;
+    if (!has) return;
+    this.addPairs(wi, -1);
+    const merged: number[] = [];
+    for (let i = 0; i < w.length; i++) {
+      if (i + 1 < w.length && w[i] === a && w[i + 1] === b) {
+        merged.push(z);
+        i++;
+      } else merged.push(w[i]);
+    }
+    this.words[wi] = merged;
+    this.addPairs(wi, 1);
+  }
+
+  /** Adds (sign 1) or removes (sign -1) word wi's pairs, weighted by the word's frequency. */
+  private addPairs(wi: number, sign: number): void {
+    const w = this.words[wi];
     for (let i = 0; i + 1 < w.length; i++) {
       const key = w[i] * KEY + w[i + 1];
-      const c = (pairCount.get(key) ?? 0) + sign * freq[wi];
-      pairCount.set(key, c);
-      changed.add(key);
+      const c = (this.pairCount.get(key) ?? 0) + sign * this.freq[wi];
+      this.pairCount.set(key, c);
+      this.changed.add(key);
       if (sign > 0) {
-        let set = pairWords.get(key);
-        if (!set) pairWords.set(key, (set = new Set()));
+        let set = this.pairWords.get(key);
+        if (!set) this.pairWords.set(key, (set = new Set()));
         set.add(wi);
       }
     }
-  };
-  for (let wi = 0; wi < words.length; wi++) addPairs(wi, 1);
-  for (const [key, c] of pairCount) heap.push(c, key);
-  changed.clear();
+  }
+}
+
+/** Learns up to `numMerges` merges (fewer if no pair occurs twice). */
+export function trainBpe(wordCounts: Map<string, number>, numMerges: number, onMerge?: (done: number) => void): BpeTrainResult {
+  const symbols = [...BYTE_TO_CHAR];
+  const index = new PairIndex(wordCounts, new Map(symbols.map((s, i) => [s, i])));
+  const heap = new PairHeap();
+  index.seed(heap);
 
   const merges: [string, string][] = [];
   while (merges.length < numMerges && heap.size > 0) {
     const [count, key] = heap.pop();
-    if (pairCount.get(key) !== count) continue; // stale entry
+    if (index.count(key) !== count) continue; // stale entry
     if (count < 2) break;
     const a = Math.floor(key / KEY);
     const b = key % KEY;
     const z = symbols.length;
     symbols.push(symbols[a] + symbols[b]);
     merges.push([symbols[a], symbols[b]]);
-    for (const wi of pairWords.get(key) ?? []) {
-      const w = words[wi];
-      let has = false;
-      for (let i = 0; i + 1 < w.length; i++) if (w[i] === a && w[i + 1] === b) has = true;
-      if (!has) continue;
-      addPairs(wi, -1);
-      const merged: number[] = [];
-      for (let i = 0; i < w.length; i++) {
-        if (i + 1 < w.length && w[i] === a && w[i + 1] === b) {
-          merged.push(z);
-          i++;
-        } else merged.push(w[i]);
-      }
-      words[wi] = merged;
-      addPairs(wi, 1);
-    }
-    pairCount.delete(key);
-    pairWords.delete(key);
-    changed.delete(key);
-    // Every pair whose count moved gets a fresh heap entry; older entries for it are now stale.
-    for (const k of changed) {
-      const c = pairCount.get(k) ?? 0;
-      if (c > 0) heap.push(c, k);
-    }
-    changed.clear();
+    index.merge(key, a, b, z);
+    index.pushChanged(heap);
     onMerge?.(merges.length);
   }
   return { symbols, merges };
