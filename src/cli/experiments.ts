@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { demo } from '../experiments/demo.ts';
-import { downstreamFromSweep, parseGrid, pointsTable } from '../experiments/downstream.ts';
+import { downstreamFromSweep, parseGrid, pointsTable, type SweepDownstreamOptions } from '../experiments/downstream.ts';
 import { describeEqualBytes } from '../experiments/pareto.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { plan } from '../experiments/plan.ts';
@@ -23,7 +23,15 @@ interface DownstreamFlags {
   quiet?: boolean;
 }
 
+/** The experiment commands, in the order `tltc --help` lists them: sweep, downstream, plan, demo. */
 export function registerExperiments(program: Command): void {
+  registerSweep(program);
+  registerDownstream(program);
+  registerPlan(program);
+  registerDemo(program);
+}
+
+function registerSweep(program: Command): void {
   program
     .command('sweep')
     .description('train a grid of model sizes at the same budget over seeds; skips completed runs and resumes interrupted ones; writes sweep.json')
@@ -34,7 +42,9 @@ export function registerExperiments(program: Command): void {
       const summary = await runSweep(readSweepConfig(flags.config), flags.out, { quiet: flags.quiet });
       process.stdout.write(`${JSON.stringify({ runs: summary.runs.map((r) => ({ id: r.id, status: r.status, val_ppl: r.final.val_ppl })) })}\n`);
     });
+}
 
+function registerDownstream(program: Command): void {
   program
     .command('downstream')
     .description('fine-tune one seed of every size in a sweep on a task at the same budget, compress each over a grid, measure every file; writes downstream.json')
@@ -51,24 +61,30 @@ export function registerExperiments(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--quiet', 'no progress output')
     .action(async (flags: DownstreamFlags) => {
-      const r = await downstreamFromSweep({
-        sweepDir: flags.sweep,
-        outDir: flags.out,
-        task: flags.task,
-        grid: parseGrid(flags.grid),
-        finetuneBudget: flags.finetuneBudget,
-        finetuneLr: flags.finetuneLr,
-        finetuneBatch: flags.finetuneBatch,
-        pruneBudget: flags.pruneBudget,
-        examples: flags.examples,
-        seed: flags.seed,
-        threads: flags.threads ?? defaultThreads(),
-        quiet: flags.quiet,
-        log: (line) => flags.quiet || process.stderr.write(`${line}\n`),
-      });
+      const r = await downstreamFromSweep(downstreamOptions(flags));
       process.stdout.write(`${pointsTable(r.points)}\n${describeEqualBytes(r.equal_bytes)}\n`);
     });
+}
 
+function downstreamOptions(flags: DownstreamFlags): SweepDownstreamOptions {
+  return {
+    sweepDir: flags.sweep,
+    outDir: flags.out,
+    task: flags.task,
+    grid: parseGrid(flags.grid),
+    finetuneBudget: flags.finetuneBudget,
+    finetuneLr: flags.finetuneLr,
+    finetuneBatch: flags.finetuneBatch,
+    pruneBudget: flags.pruneBudget,
+    examples: flags.examples,
+    seed: flags.seed,
+    threads: flags.threads ?? defaultThreads(),
+    quiet: flags.quiet,
+    log: (line) => flags.quiet || process.stderr.write(`${line}\n`),
+  };
+}
+
+function registerPlan(program: Command): void {
   program
     .command('plan')
     .description('recommend the size to train for a training budget and the model to ship for an inference budget, from a sweep or demo folder')
@@ -81,7 +97,9 @@ export function registerExperiments(program: Command): void {
       const r = await plan({ dir: flags.dir, trainBudget: flags.trainBudget, limits: { maxBytes: flags.maxBytes, maxLatencyMs: flags.maxLatencyMs }, report: flags.report });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     });
+}
 
+function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('the whole workflow, small: tokenizer, 3 sizes at equal budget, fine-tune on genre, compression grid, Pareto front, report.html (about 10 minutes; --quick about 1-2)')

@@ -8,11 +8,11 @@ import path from 'node:path';
 import { defaultThreads } from '../runtime/session.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { machineInfo } from '../util/machine.ts';
-import { analyzeSweep, type RunCurve } from './analysis.ts';
+import { analyzeSweep, type RunCurve, type SweepAnalysis } from './analysis.ts';
 import { parseGrid, pointsTable, runDownstream, type DownstreamPoint } from './downstream.ts';
-import { compareAllAtEqualBytes, describeEqualBytes, paretoFront, recommend } from './pareto.ts';
+import { compareAllAtEqualBytes, describeEqualBytes, paretoFront, recommend, type EqualBytesComparison } from './pareto.ts';
 import { renderReport } from './report.ts';
-import { readCurve, runSweep } from './sweep.ts';
+import { readCurve, runSweep, type SweepRunResult } from './sweep.ts';
 import { parseSweepConfig } from './sweep_config.ts';
 
 export interface DemoOptions {
@@ -69,71 +69,109 @@ const PLANS: Record<'quick' | 'full', DemoPlan> = {
   },
 };
 
+/** What every stage of one demo run shares: the plan, where it writes, and where progress goes. */
+interface DemoRun {
+  plan: DemoPlan;
+  out: string;
+  threads: number;
+  quick?: boolean;
+  quiet?: boolean;
+  log: (line: string) => void;
+}
+
 export async function demo(options: DemoOptions): Promise<DemoResult> {
-  const plan = PLANS[options.quick ? 'quick' : 'full'];
-  const out = path.resolve(options.outDir);
-  const threads = options.threads ?? defaultThreads();
-  const log = (line: string) => options.quiet || process.stderr.write(`${line}\n`);
-  const started = Date.now();
-
-  // 1. Equal-budget pretraining of every size.
-  const sweep = parseSweepConfig(
-    {
-      models: plan.models,
-      seeds: [0],
-      budget: plan.budget,
-      base: { data: { corpus: 'default', vocab_size: plan.vocab, seq_len: plan.seqLen }, batch_size: plan.batch, optimizer: { lr: 1e-3, warmup_steps: 20 }, eval: { sequences: 32 }, threads },
-    },
-    'demo',
-  );
-  const swept = await runSweep(sweep, path.join(out, 'sweep'), { quiet: options.quiet, log });
-  const curves: RunCurve[] = swept.runs.map((r) => ({ id: r.id, model: r.model, params: r.params, seed: r.seed, batch_size: r.batch_size, rows: readCurve(r.dir) }));
-  const analysis = analyzeSweep(curves);
-
-  // 2. Fine-tune every size on genre; 3. compress each over the grid.
-  const points: DemoPoint[] = await runDownstream({
-    runs: swept.runs.map((r) => ({ id: r.model, model: r.model, dir: r.dir })),
-    outDir: out,
-    task: 'genre',
-    grid: parseGrid(plan.grid),
-    finetuneBudget: plan.finetuneBudget,
-    finetuneLr: 1e-3,
-    finetuneBatch: 16,
-    pruneBudget: plan.pruneBudget,
-    examples: plan.examples,
-    threads,
+  const run: DemoRun = {
+    plan: PLANS[options.quick ? 'quick' : 'full'],
+    out: path.resolve(options.outDir),
+    threads: options.threads ?? defaultThreads(),
+    quick: options.quick,
     quiet: options.quiet,
-    log,
-  });
-  const equalBytes = compareAllAtEqualBytes(points, plan.models);
-
-  // 4. Pareto front and recommendations.
-  const front = paretoFront(points, (p) => p.bytes);
-  const best = recommend(points, {});
-  const smallest = recommend(points, { maxBytes: Math.min(...points.map((p) => p.bytes)) * 2 });
-  const fastest = recommend(points, { maxLatencyMs: Math.min(...points.map((p) => p.latency_ms)) * 1.5 });
-  const bestSize = analysis.sizes.length > 0 ? analysis.sizes.reduce((a, b) => (b.final_ppl.mean < a.final_ppl.mean ? b : a)) : undefined;
-  const recommendation = [
-    bestSize
-      ? `Training: with ${plan.budget} of training each, ${bestSize.model} reached the lowest validation perplexity (${bestSize.final_ppl.mean.toFixed(1)}; ${analysis.sizes.map((s) => `${s.model} ${s.final_ppl.mean.toFixed(1)}`).join(', ')}).`
-      : 'Training: no run produced a validation curve.',
-    best ? `Most accurate deployable model: ${best.id} (${(100 * best.accuracy).toFixed(1)}% test accuracy, ${(best.bytes / 1e6).toFixed(2)} MB, ${best.latency_ms.toFixed(1)} ms at batch 8).` : '',
-    smallest ? `Within twice the smallest file: ${smallest.id} (${(100 * smallest.accuracy).toFixed(1)}%, ${(smallest.bytes / 1e6).toFixed(2)} MB).` : '',
-    fastest ? `Within 1.5x the lowest latency: ${fastest.id} (${(100 * fastest.accuracy).toFixed(1)}%, ${fastest.latency_ms.toFixed(1)} ms).` : '',
-    `Pareto front by file size: ${front.map((p) => p.id).join(', ')}.`,
-    ...describeEqualBytes(equalBytes).split('\n'),
-  ].filter(Boolean);
-
-  // 5. Report, results and summary.
-  const machine = machineInfo(threads);
-  const html = await renderReport({ title: `tltc demo${options.quick ? ' (quick)' : ''}`, analysis, curves, points, recommendation, machine, generated: new Date().toISOString() });
-  const report = path.join(out, 'report.html');
-  writeFileAtomic(report, html);
-  writeFileAtomic(path.join(out, 'demo.json'), `${JSON.stringify({ plan, analysis, points, equal_bytes: equalBytes, recommendation, machine, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
+    log: (line: string) => options.quiet || process.stderr.write(`${line}\n`),
+  };
+  const started = Date.now();
+  const { runs, curves, analysis } = await pretrainEverySize(run);
+  const points = await fineTuneAndCompress(run, runs);
+  const equalBytes = compareAllAtEqualBytes(points, run.plan.models);
+  const recommendation = recommendationLines(run.plan.budget, analysis, points, equalBytes);
+  const report = await writeReportAndResults(run, started, { analysis, curves, points, equalBytes, recommendation });
   const summary = [
     pointsTable(points),
     ...recommendation,
     `report: ${report}`,
   ].join('\n');
   return { report, summary, points, recommendation };
+}
+
+/** Stage 1: every size trained for the same wall-clock budget, one seed each. */
+async function pretrainEverySize(run: DemoRun): Promise<{ runs: SweepRunResult[]; curves: RunCurve[]; analysis: SweepAnalysis }> {
+  const { plan } = run;
+  const sweep = parseSweepConfig(
+    {
+      models: plan.models,
+      seeds: [0],
+      budget: plan.budget,
+      base: { data: { corpus: 'default', vocab_size: plan.vocab, seq_len: plan.seqLen }, batch_size: plan.batch, optimizer: { lr: 1e-3, warmup_steps: 20 }, eval: { sequences: 32 }, threads: run.threads },
+    },
+    'demo',
+  );
+  const swept = await runSweep(sweep, path.join(run.out, 'sweep'), { quiet: run.quiet, log: run.log });
+  const curves: RunCurve[] = swept.runs.map((r) => ({ id: r.id, model: r.model, params: r.params, seed: r.seed, batch_size: r.batch_size, rows: readCurve(r.dir) }));
+  return { runs: swept.runs, curves, analysis: analyzeSweep(curves) };
+}
+
+/** Stages 2 and 3: fine-tune every size on genre, then compress each over the plan's grid. */
+function fineTuneAndCompress(run: DemoRun, runs: SweepRunResult[]): Promise<DemoPoint[]> {
+  return runDownstream({
+    runs: runs.map((r) => ({ id: r.model, model: r.model, dir: r.dir })),
+    outDir: run.out,
+    task: 'genre',
+    grid: parseGrid(run.plan.grid),
+    finetuneBudget: run.plan.finetuneBudget,
+    finetuneLr: 1e-3,
+    finetuneBatch: 16,
+    pruneBudget: run.plan.pruneBudget,
+    examples: run.plan.examples,
+    threads: run.threads,
+    quiet: run.quiet,
+    log: run.log,
+  });
+}
+
+/** Stage 4: the size to train, the models to ship under three budgets, the Pareto front, equal bytes. */
+function recommendationLines(budget: string, analysis: SweepAnalysis, points: DemoPoint[], equalBytes: EqualBytesComparison[]): string[] {
+  const front = paretoFront(points, (p) => p.bytes);
+  const best = recommend(points, {});
+  const smallest = recommend(points, { maxBytes: Math.min(...points.map((p) => p.bytes)) * 2 });
+  const fastest = recommend(points, { maxLatencyMs: Math.min(...points.map((p) => p.latency_ms)) * 1.5 });
+  return [
+    trainingLine(budget, analysis),
+    best ? `Most accurate deployable model: ${best.id} (${(100 * best.accuracy).toFixed(1)}% test accuracy, ${(best.bytes / 1e6).toFixed(2)} MB, ${best.latency_ms.toFixed(1)} ms at batch 8).` : '',
+    smallest ? `Within twice the smallest file: ${smallest.id} (${(100 * smallest.accuracy).toFixed(1)}%, ${(smallest.bytes / 1e6).toFixed(2)} MB).` : '',
+    fastest ? `Within 1.5x the lowest latency: ${fastest.id} (${(100 * fastest.accuracy).toFixed(1)}%, ${fastest.latency_ms.toFixed(1)} ms).` : '',
+    `Pareto front by file size: ${front.map((p) => p.id).join(', ')}.`,
+    ...describeEqualBytes(equalBytes).split('\n'),
+  ].filter(Boolean);
+}
+
+/** The size with the lowest final validation perplexity at the shared budget, beside every size's. */
+function trainingLine(budget: string, analysis: SweepAnalysis): string {
+  if (analysis.sizes.length === 0) return 'Training: no run produced a validation curve.';
+  const best = analysis.sizes.reduce((a, b) => (b.final_ppl.mean < a.final_ppl.mean ? b : a));
+  const all = analysis.sizes.map((s) => `${s.model} ${s.final_ppl.mean.toFixed(1)}`).join(', ');
+  return `Training: with ${budget} of training each, ${best.model} reached the lowest validation perplexity (${best.final_ppl.mean.toFixed(1)}; ${all}).`;
+}
+
+/** Stage 5: report.html and demo.json (everything the report shows, plus the plan and timing); returns the report's path. */
+async function writeReportAndResults(
+  run: DemoRun,
+  started: number,
+  r: { analysis: SweepAnalysis; curves: RunCurve[]; points: DemoPoint[]; equalBytes: EqualBytesComparison[]; recommendation: string[] },
+): Promise<string> {
+  const machine = machineInfo(run.threads);
+  const html = await renderReport({ title: `tltc demo${run.quick ? ' (quick)' : ''}`, analysis: r.analysis, curves: r.curves, points: r.points, recommendation: r.recommendation, machine, generated: new Date().toISOString() });
+  const report = path.join(run.out, 'report.html');
+  writeFileAtomic(report, html);
+  const results = { plan: run.plan, analysis: r.analysis, points: r.points, equal_bytes: r.equalBytes, recommendation: r.recommendation, machine, seconds: (Date.now() - started) / 1000 };
+  writeFileAtomic(path.join(run.out, 'demo.json'), `${JSON.stringify(results, null, 2)}\n`);
+  return report;
 }

@@ -29,27 +29,57 @@ function table(head: string[], rows: unknown[][]): string {
 }
 
 export async function renderReport(r: ReportInput): Promise<string> {
-  const runRows = r.curves.flatMap((c) => c.rows.map((x) => ({ run: c.id, model: c.model, step: x.step, wall_s: x.wall_s, flops: x.flops, val_ppl: x.val_ppl })));
-  const sizeRows = r.analysis.sizes.flatMap((s) => s.curve.map((p) => ({ model: s.model, wall_s: p.wall_s, ppl: p.ppl, lo: Math.max(1, p.ppl - p.std), hi: p.ppl + p.std })));
-  const points = r.points.map((p) => ({ id: p.id, model: p.model, format: p.format, accuracy: p.accuracy, bytes_mb: p.bytes / 1e6, latency_ms: p.latency_ms }));
-  const frontBytes = paretoFront(points, (p) => p.bytes_mb);
-  const frontLatency = paretoFront(points, (p) => p.latency_ms);
-  const curveSvgs = await Promise.all([
+  const curveSvgs = await trainingPlots(r.analysis, r.curves);
+  const paretoSvgs = await compressionPlots(r.points);
+  const batchSection = batchSizeSection(r.batchSizes ?? []);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title>
+<style>body{font:14px/1.45 system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}
+td:first-child,th:first-child,td:last-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:12px}.plot{border:1px solid #eee}
+.rec{background:#eef6ee;border-left:4px solid #4a4;padding:.5em 1em}</style></head>
+<body><h1>${esc(r.title)}</h1>
+<p>Generated ${esc(r.generated)}.</p>
+<h2>Recommendation</h2><div class="rec">${r.recommendation.map((l) => `<p>${esc(l)}</p>`).join('')}</div>
+<h2>Training at equal wall-clock</h2><p>${largerWinsText(r.analysis)}</p>
+<div class="plots">${curveSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>
+${sizeTable(r.analysis)}
+${batchSection ? `<h2>Batch size</h2>\n${batchSection}` : ''}
+${paretoSvgs.length > 0 ? `<h2>Compression: accuracy against size and latency</h2>\n<div class="plots">${paretoSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>\n${pointTable(r.points)}` : ''}
+<h2>Machine</h2>${table(['', ''], Object.entries(r.machine))}
+</body></html>
+`;
+}
+
+/** Perplexity against wall-clock (per size, mean ± std over seeds), against steps and against FLOPs (per run). */
+function trainingPlots(analysis: SweepAnalysis, curves: RunCurve[]): Promise<string[]> {
+  const runRows = curves.flatMap((c) => c.rows.map((x) => ({ run: c.id, model: c.model, step: x.step, wall_s: x.wall_s, flops: x.flops, val_ppl: x.val_ppl })));
+  const sizeRows = analysis.sizes.flatMap((s) => s.curve.map((p) => ({ model: s.model, wall_s: p.wall_s, ppl: p.ppl, lo: Math.max(1, p.ppl - p.std), hi: p.ppl + p.std })));
+  return Promise.all([
     renderSvg(lineChart({ title: 'Validation perplexity against wall-clock (mean ± std over seeds)', rows: sizeRows, x: 'wall_s', xTitle: 'training seconds', y: 'ppl', yTitle: 'validation perplexity', series: 'model', band: { lo: 'lo', hi: 'hi' } })),
     renderSvg(lineChart({ title: 'Validation perplexity against steps', rows: runRows, x: 'step', xTitle: 'step', y: 'val_ppl', yTitle: 'validation perplexity', series: 'run' })),
     renderSvg(lineChart({ title: 'Validation perplexity against training FLOPs', rows: runRows.filter((x) => x.flops > 0), x: 'flops', xTitle: 'training FLOPs', y: 'val_ppl', yTitle: 'validation perplexity', series: 'run', logX: true })),
   ]);
+}
+
+/** Accuracy against file size and against batch-8 latency, each with its Pareto front marked. */
+async function compressionPlots(reportPoints: ReportPoint[]): Promise<string[]> {
+  const points = reportPoints.map((p) => ({ id: p.id, model: p.model, format: p.format, accuracy: p.accuracy, bytes_mb: p.bytes / 1e6, latency_ms: p.latency_ms }));
   // A sweep without compressed models has no accuracy to plot.
-  const paretoSvgs =
-    points.length === 0
-      ? []
-      : await Promise.all([
-          renderSvg(paretoChart({ title: 'Accuracy against file size (Pareto front marked)', points, front: frontBytes, cost: 'bytes_mb', costTitle: 'ONNX file (MB)', logX: true })),
-          renderSvg(paretoChart({ title: 'Accuracy against batch-8 latency (Pareto front marked)', points, front: frontLatency, cost: 'latency_ms', costTitle: 'latency, batch 8 (ms)' })),
-        ]);
-  const sizeTable = table(
-    ['model', 'params', 'runs', 'final val ppl', '± std', `time to ppl ${num(r.analysis.target_ppl)} (s)`, 'fit a + b t^-c'],
-    r.analysis.sizes.map((s) => [
+  if (points.length === 0) return [];
+  const frontBytes = paretoFront(points, (p) => p.bytes_mb);
+  const frontLatency = paretoFront(points, (p) => p.latency_ms);
+  return Promise.all([
+    renderSvg(paretoChart({ title: 'Accuracy against file size (Pareto front marked)', points, front: frontBytes, cost: 'bytes_mb', costTitle: 'ONNX file (MB)', logX: true })),
+    renderSvg(paretoChart({ title: 'Accuracy against batch-8 latency (Pareto front marked)', points, front: frontLatency, cost: 'latency_ms', costTitle: 'latency, batch 8 (ms)' })),
+  ]);
+}
+
+/** One row per model size: final perplexity over seeds, time to the target perplexity, the fitted curve. */
+function sizeTable(analysis: SweepAnalysis): string {
+  return table(
+    ['model', 'params', 'runs', 'final val ppl', '± std', `time to ppl ${num(analysis.target_ppl)} (s)`, 'fit a + b t^-c'],
+    analysis.sizes.map((s) => [
       s.model,
       s.params.toLocaleString('en-US'),
       s.runs,
@@ -59,11 +89,19 @@ export async function renderReport(r: ReportInput): Promise<string> {
       s.fit ? `a=${num(s.fit.a, 2)} b=${num(s.fit.b, 2)} c=${num(s.fit.c, 2)} (R² ${num(s.fit.r2, 2)})` : '–',
     ]),
   );
-  const pointTable = table(
+}
+
+/** One row per compressed model: accuracy and its loss against fp32, file size, both latencies. */
+function pointTable(points: ReportPoint[]): string {
+  return table(
     ['model', 'format', 'test accuracy', 'Δ vs fp32 (pt)', 'file MB', 'latency b1 (ms)', 'latency b8 (ms)', 'method'],
-    r.points.map((p) => [p.model, p.format, num(100 * p.accuracy, 2), num(100 * (p.accuracy - p.fp32_accuracy), 2), num(p.bytes / 1e6, 2), num(p.latency_batch1_ms, 1), num(p.latency_ms, 1), p.method]),
+    points.map((p) => [p.model, p.format, num(100 * p.accuracy, 2), num(100 * (p.accuracy - p.fp32_accuracy), 2), num(p.bytes / 1e6, 2), num(p.latency_batch1_ms, 1), num(p.latency_ms, 1), p.method]),
   );
-  const batchSection = (r.batchSizes ?? [])
+}
+
+/** Per model, wall-clock to the target perplexity by batch size, and where a larger batch stops helping; empty without a batch-size study. */
+function batchSizeSection(studies: BatchSizeStudy[]): string {
+  return studies
     .map(
       (b) =>
         `<h3>${esc(b.model)}: wall-clock to perplexity ${num(b.target_ppl)} by batch size</h3>` +
@@ -74,25 +112,12 @@ export async function renderReport(r: ReportInput): Promise<string> {
         `<p>Fastest to the target: ${b.fastest_batch ?? 'none reached it'}${b.stops_helping_after !== undefined ? `; a batch larger than ${b.stops_helping_after} is no faster` : ''}.</p>`,
     )
     .join('\n');
-  const wins = r.analysis.larger_wins;
-  const winsText = wins
+}
+
+/** The question the sweep exists to answer: does the largest size reach the smallest's final perplexity sooner? */
+function largerWinsText(analysis: SweepAnalysis): string {
+  const wins = analysis.larger_wins;
+  return wins
     ? `Does the largest size (${wins.largest}) reach the smallest size's final perplexity (${num(wins.target_ppl)}, at ${num(wins.smallest_s)} s) in less wall-clock? <b>${wins.answer}</b>${wins.largest_s !== undefined ? ` (${num(wins.largest_s)} s)` : ' (not reached within the budget)'}.`
     : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)}</title>
-<style>body{font:14px/1.45 system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}
-td:first-child,th:first-child,td:last-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:12px}.plot{border:1px solid #eee}
-.rec{background:#eef6ee;border-left:4px solid #4a4;padding:.5em 1em}</style></head>
-<body><h1>${esc(r.title)}</h1>
-<p>Generated ${esc(r.generated)}.</p>
-<h2>Recommendation</h2><div class="rec">${r.recommendation.map((l) => `<p>${esc(l)}</p>`).join('')}</div>
-<h2>Training at equal wall-clock</h2><p>${winsText}</p>
-<div class="plots">${curveSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>
-${sizeTable}
-${batchSection ? `<h2>Batch size</h2>\n${batchSection}` : ''}
-${paretoSvgs.length > 0 ? `<h2>Compression: accuracy against size and latency</h2>\n<div class="plots">${paretoSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>\n${pointTable}` : ''}
-<h2>Machine</h2>${table(['', ''], Object.entries(r.machine))}
-</body></html>
-`;
 }
