@@ -117,6 +117,12 @@ export class MlmBatcher {
 }
 
 /** The fixed validation set: the first `count` validation sequences, masked with a fixed seed. */
+/**
+ * Validation sequences are always masked at this rate, with one fixed mask for the corpus, so
+ * runs trained with other mask rates report comparable perplexities.
+ */
+export const VALIDATION_MASK_PROB = 0.15;
+
 export function validationBatches(stream: Uint16Array, shape: MlmBatchShape, vocabSize: number, count: number): MlmBatch[] {
   const sequences = new PackedSequences(stream, shape.seq);
   const total = Math.min(count, sequences.count);

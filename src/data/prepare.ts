@@ -115,12 +115,18 @@ function tokenize(tok: Tokenizer, docs: Document[], onDoc: (chars: number) => vo
   return out;
 }
 
-function unigramPerplexity(train: Uint16Array, val: Uint16Array, vocab: number): number {
-  const counts = new Float64Array(vocab).fill(1); // add-one smoothing keeps unseen tokens finite
+/** Log probabilities of each token in `train`, add-one smoothed so unseen tokens stay finite. */
+export function unigramLogProbs(train: Uint16Array, vocab: number): Float64Array {
+  const counts = new Float64Array(vocab).fill(1);
   for (const t of train) counts[t] += 1;
-  const total = train.length + vocab;
+  const logTotal = Math.log(train.length + vocab);
+  return counts.map((c) => Math.log(c) - logTotal);
+}
+
+function unigramPerplexity(train: Uint16Array, val: Uint16Array, vocab: number): number {
+  const logp = unigramLogProbs(train, vocab);
   let nll = 0;
-  for (const t of val) nll -= Math.log(counts[t] / total);
+  for (const t of val) nll -= logp[t];
   return Math.exp(nll / val.length);
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { readJsonFile } from '../util/json_file.ts';
 import { formatZodError } from '../util/zod_error.ts';
 import { parseBudget } from '../train/budget.ts';
-import { parseTrainConfig, type TrainConfig } from '../train/config.ts';
+import { parseTrainConfig, peakLearningRate, type TrainConfig } from '../train/config.ts';
 
 export const SweepConfigSchema = z
   .object({
@@ -50,22 +50,21 @@ export function readSweepConfig(file: string): SweepConfig {
   return parseSweepConfig(readJsonFile(file, { what: 'sweep file' }), `sweep file ${file}`);
 }
 
-/** Evaluations per run when the base config does not set an interval: enough points for a curve. */
-const EVALS_PER_RUN = 10;
-
 /** Every run of the grid, with its full training config. */
 export function expandSweep(s: SweepConfig, where = 'sweep'): SweepRunSpec[] {
   const base = parseTrainConfig({ model: s.models[0], ...s.base }, `${where}: base`);
-  const budget = parseBudget(s.budget);
-  const evalInterval = (s.base.eval as { interval_s?: number } | undefined)?.interval_s ?? (budget.kind === 'seconds' ? Math.max(1, budget.value / EVALS_PER_RUN) : base.eval.interval_s);
+  parseBudget(s.budget);
   const batches = s.batch_sizes ?? [base.batch_size];
   const runs: SweepRunSpec[] = [];
   for (const model of s.models) {
     for (const batchSize of batches) {
+      // Batch sizes other than the base one scale the model's own rate (the config's, or the width rule's).
       const ratio = batchSize / base.batch_size;
-      const lr = base.optimizer.lr * (s.lr_scaling === 'linear' ? ratio : s.lr_scaling === 'sqrt' ? Math.sqrt(ratio) : 1);
+      const factor = s.lr_scaling === 'linear' ? ratio : s.lr_scaling === 'sqrt' ? Math.sqrt(ratio) : 1;
+      const modelLr = peakLearningRate(parseTrainConfig({ ...s.base, model }, `${where}: model ${model}`)).lr;
+      const optimizer = factor === 1 ? base.optimizer : { ...base.optimizer, lr: modelLr * factor };
       for (const seed of s.seeds) {
-        const raw = { ...s.base, model, budget: s.budget, seed, batch_size: batchSize, optimizer: { ...base.optimizer, lr }, eval: { ...base.eval, interval_s: evalInterval } };
+        const raw = { ...s.base, model, budget: s.budget, seed, batch_size: batchSize, optimizer };
         const id = `${model}-b${batchSize}-s${seed}`;
         runs.push({ id, model, seed, batchSize, config: parseTrainConfig(raw, `${where}: run ${id}`) });
       }

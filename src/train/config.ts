@@ -12,7 +12,7 @@ const ModelSection = z
     d_model: z.number().int(),
     n_heads: z.number().int().optional(), // default d_model / 64
     d_ff: z.number().int().optional(), // default 4 * d_model
-    dropout: z.number().optional(), // default 0.1
+    dropout: z.number().optional(), // default 0: a short pretraining run sees a fraction of an epoch
     layer_norm_eps: z.number().optional(),
     init_std: z.number().optional(),
     norm: z.enum(['pre', 'post']).optional(), // default pre
@@ -36,25 +36,41 @@ export const TrainConfigSchema = z
     batch_size: z.number().int().min(1).max(4096).default(32),
     optimizer: z
       .object({
-        lr: z.number().gt(0).finite().default(1e-3),
+        // Peak learning rate; default by model width (peakLearningRate below).
+        lr: z.number().gt(0).finite().optional(),
         betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.98]),
         eps: z.number().gt(0).default(1e-6),
         weight_decay: z.number().min(0).max(1).default(0.01),
         clip_norm: z.number().min(0).default(1.0), // 0 disables clipping
-        warmup_steps: z.number().int().min(0).default(100),
+        // Warm-up as a share of the budget in the budget's own unit ("5%") or a step count (200);
+        // warmup_steps is the older spelling of a step count. Default "5%".
+        warmup: z.union([z.string().regex(/^\d+(\.\d+)?%$/, 'a percentage such as "5%", or a step count'), z.number().int().min(0)]).optional(),
+        warmup_steps: z.number().int().min(0).optional(),
         schedule: z.enum(['linear', 'cosine', 'constant']).default('linear'),
         min_lr_ratio: z.number().min(0).max(1).default(0.1),
       })
       .strict()
-      .default({ lr: 1e-3, betas: [0.9, 0.98], eps: 1e-6, weight_decay: 0.01, clip_norm: 1, warmup_steps: 100, schedule: 'linear', min_lr_ratio: 0.1 }),
+      .default({ betas: [0.9, 0.98], eps: 1e-6, weight_decay: 0.01, clip_norm: 1, schedule: 'linear', min_lr_ratio: 0.1 }),
     budget: z.string().default('10m'), // 90s, 10m, 2000steps, 5e6tokens
     eval: z
       .object({
-        interval_s: z.number().gt(0).default(60), // training seconds between evaluations and checkpoints
+        // Evaluations (each with a checkpoint) spread evenly over the budget, in its own unit, but
+        // at most max_interval_s training seconds apart; interval_s instead fixes the seconds between them.
+        evaluations: z.number().int().min(1).max(1000).default(15),
+        max_interval_s: z.number().gt(0).default(60),
+        interval_s: z.number().gt(0).optional(),
         sequences: z.number().int().min(1).default(128), // size of the fixed validation set
       })
       .strict()
-      .default({ interval_s: 60, sequences: 128 }),
+      .default({ evaluations: 15, max_interval_s: 60, sequences: 128 }),
+    init: z
+      .object({
+        // The MLM output bias: log frequencies of the training tokens, so step 0 predicts the
+        // unigram distribution, or zeros (uniform over the vocabulary).
+        output_bias: z.enum(['unigram', 'zeros']).default('unigram'),
+      })
+      .strict()
+      .default({ output_bias: 'unigram' }),
     keep_checkpoints: z.number().int().min(1).default(2),
     seed: z.number().int().min(0).default(0),
     threads: z.number().int().min(1).max(256).optional(), // default: available cores
@@ -67,7 +83,9 @@ export function parseTrainConfig(raw: unknown, where: string): TrainConfig {
   const r = TrainConfigSchema.safeParse(raw);
   if (!r.success) throw new Error(`${where}: ${formatZodError(r.error)}`);
   try {
-    parseBudget(r.data.budget); // a bad budget or an impossible model shape fails here, not after data preparation
+    parseBudget(r.data.budget); // a bad budget, warm-up or model shape fails here, not after data preparation
+    const warmup = resolveWarmup(r.data.optimizer);
+    if ('fraction' in warmup && warmup.fraction >= 1) throw new Error(`optimizer.warmup ${r.data.optimizer.warmup} must be under 100% of the budget`);
     resolveModel(r.data);
   } catch (err) {
     throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
@@ -80,15 +98,36 @@ export function readTrainConfig(file: string): TrainConfig {
 }
 
 export function resolveModel(cfg: TrainConfig): ModelConfig {
-  const base = { vocab_size: cfg.data.vocab_size, max_len: cfg.data.seq_len };
+  const base = { vocab_size: cfg.data.vocab_size, max_len: cfg.data.seq_len, dropout: 0 };
   if (typeof cfg.model === 'string') return parseModelName(cfg.model, base);
   const m = cfg.model;
   return validateModelConfig(
-    { ...base, ...m, n_heads: m.n_heads ?? defaultHeads(m.d_model), d_ff: m.d_ff ?? 4 * m.d_model },
+    { ...base, ...m, n_heads: m.n_heads ?? defaultHeads(m.d_model), d_ff: m.d_ff ?? 4 * m.d_model, dropout: m.dropout ?? 0 },
     'model',
   );
 }
 
+/** The warm-up a config asks for: a share of the budget, or a step count. */
+export function resolveWarmup(o: TrainConfig['optimizer']): { fraction: number } | { steps: number } {
+  const w = o.warmup ?? o.warmup_steps ?? '5%';
+  return typeof w === 'string' ? { fraction: Number(w.slice(0, -1)) / 100 } : { steps: w };
+}
+
+/**
+ * The default peak learning rate shrinks with the width, as muP prescribes for Adam's hidden
+ * weights: 1e-3 at d_model 128, 5e-4 at 256, 3.3e-4 at 384. One shared rate makes wider models
+ * worse per step at short budgets (measured in docs/RESULTS.md).
+ */
+export const WIDTH_RULE = { lr: 1e-3, d_model: 128 };
+
+/** The peak learning rate of a run and where it came from: the config, or the width rule. */
+export function peakLearningRate(cfg: TrainConfig): { lr: number; source: 'config' | 'width rule' } {
+  if (cfg.optimizer.lr !== undefined) return { lr: cfg.optimizer.lr, source: 'config' };
+  return { lr: (WIDTH_RULE.lr * WIDTH_RULE.d_model) / resolveModel(cfg).d_model, source: 'width rule' };
+}
+
 export function optimizerConfig(cfg: TrainConfig): OptimizerConfig {
-  return { ...cfg.optimizer, betas: [cfg.optimizer.betas[0], cfg.optimizer.betas[1]] };
+  const { warmup: _warmup, warmup_steps: _steps, ...o } = cfg.optimizer;
+  const warmup = resolveWarmup(cfg.optimizer);
+  return { ...o, lr: peakLearningRate(cfg).lr, betas: [o.betas[0], o.betas[1]], warmup_steps: 'steps' in warmup ? warmup.steps : 0, ...('fraction' in warmup ? { warmup_fraction: warmup.fraction } : {}) };
 }

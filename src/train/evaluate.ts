@@ -1,5 +1,5 @@
 /** `tltc eval`: validation loss and perplexity of a checkpoint on its corpus's fixed validation set. */
-import { maskedPerSequence, validationBatches } from '../data/mlm_batches.ts';
+import { maskedPerSequence, validationBatches, VALIDATION_MASK_PROB } from '../data/mlm_batches.ts';
 import { defaultCorpus } from '../data/corpus.ts';
 import { readCorpusPath, splitDocuments } from '../data/prepare.ts';
 import { numel } from '../graph/shape.ts';
@@ -21,7 +21,7 @@ export interface EvalResult {
 }
 
 interface TrainSection {
-  data?: { corpus?: string; seq_len?: number; mask_prob?: number };
+  data?: { corpus?: string; seq_len?: number };
   batch_size?: number;
   eval?: { sequences?: number };
 }
@@ -32,7 +32,7 @@ export async function evaluateCheckpoint(dir: string, options: { corpus?: string
   const trainCfg = (ck.config.train ?? {}) as TrainSection;
   const corpus = options.corpus ?? trainCfg.data?.corpus ?? 'default';
   const seq = trainCfg.data?.seq_len ?? model.max_len;
-  const maskProb = trainCfg.data?.mask_prob ?? 0.15;
+  const maskProb = VALIDATION_MASK_PROB;
   const batch = trainCfg.batch_size ?? 32;
   const sequences = options.sequences ?? trainCfg.eval?.sequences ?? 128;
   // The checkpoint's own tokenizer encodes the validation documents, whatever the cache holds.

@@ -20,11 +20,14 @@ export interface RunnerOptions {
   seed?: number;
   /** Build only the eval graph (evaluation of a checkpoint). */
   evalOnly?: boolean;
+  /** The evaluation batches' shape, when their mask rate differs from training's. */
+  evalShape?: MlmShape;
 }
 
 export class MlmRunner {
   private constructor(
     readonly shape: MlmShape,
+    readonly evalShape: MlmShape,
     private readonly trainer: StepRunner | null,
     private readonly evaluator: InferenceSession,
     readonly params: Parameter[],
@@ -34,8 +37,9 @@ export class MlmRunner {
     const runtime = { threads: options.threads, optimization: options.optimization, spinning: options.spinning };
     const seed = options.seed ?? 0;
     const trainer = options.evalOnly ? null : await StepRunner.create(buildTrainStep(model, shape, opt), params, moments, { ratio: model.dropout, seed }, runtime);
-    const evaluator = await createSession(buildEvalStep(model, shape), runtime);
-    return new MlmRunner(shape, trainer, evaluator, params);
+    const evalShape = options.evalShape ?? shape;
+    const evaluator = await createSession(buildEvalStep(model, evalShape), runtime);
+    return new MlmRunner(shape, evalShape, trainer, evaluator, params);
   }
 
   get m(): Float32Array[] {
@@ -51,8 +55,8 @@ export class MlmRunner {
     return this.trainer;
   }
 
-  private batchFeeds(batch: MlmBatch): Feeds {
-    const { batch: b, seq, masked } = this.shape;
+  private batchFeeds(batch: MlmBatch, shape: MlmShape): Feeds {
+    const { batch: b, seq, masked } = shape;
     return {
       input_ids: ortTensor('int64', batch.inputIds, [b, seq]),
       masked_positions: ortTensor('int64', batch.maskedPositions, [masked]),
@@ -61,14 +65,14 @@ export class MlmRunner {
   }
 
   step(batch: MlmBatch, step: number, progress: number): Promise<StepResult> {
-    return this.requireTrainer().step(this.batchFeeds(batch), step, progress);
+    return this.requireTrainer().step(this.batchFeeds(batch, this.shape), step, progress);
   }
 
   /** Mean masked-LM loss over `batches` (equal masked counts, so the mean of batch means). */
   async evaluate(batches: readonly MlmBatch[]): Promise<number> {
     let total = 0;
     for (const batch of batches) {
-      const out = await this.evaluator.run(parameterFeeds(this.params, this.batchFeeds(batch)) as never);
+      const out = await this.evaluator.run(parameterFeeds(this.params, this.batchFeeds(batch, this.evalShape)) as never);
       total += (out.loss.data as Float32Array)[0];
     }
     return total / batches.length;

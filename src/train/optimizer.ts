@@ -12,6 +12,11 @@ export interface OptimizerConfig {
   /** Clip the global gradient norm to this value; 0 disables clipping. */
   clip_norm: number;
   warmup_steps: number;
+  /**
+   * Warm-up over this share of the budget instead of warmup_steps; the decay then runs from the
+   * end of warm-up to the end of the budget, so the peak rate is reached at exactly this share.
+   */
+  warmup_fraction?: number;
   schedule: 'linear' | 'cosine' | 'constant';
   /** The learning rate decays to lr * min_lr_ratio at the end of the budget. */
   min_lr_ratio: number;
@@ -24,10 +29,17 @@ export interface ScheduleInputs {
   progress: Tensor;
 }
 
-/** lr(step, progress) = lr * min(1, step / warmup) * decay(progress). */
+/**
+ * lr(step, progress) = lr * min(1, step / warmup) * decay(progress) with a warm-up in steps, or
+ * lr * min(1, progress / f) * decay((progress - f) / (1 - f)) with a warm-up over a share f of the budget.
+ */
 export function learningRate(cfg: OptimizerConfig, { step, progress }: ScheduleInputs): Tensor {
-  const warm = cfg.warmup_steps > 0 ? ops.min(ops.div(step, cfg.warmup_steps), 1) : null;
-  const p = ops.min(ops.max(progress, 0), 1);
+  const f = cfg.warmup_fraction ?? 0;
+  let warm: Tensor | null = null;
+  if (f > 0) warm = ops.min(ops.div(progress, f), 1);
+  else if (cfg.warmup_steps > 0) warm = ops.min(ops.div(step, cfg.warmup_steps), 1);
+  const clamped = ops.min(ops.max(progress, 0), 1);
+  const p = f > 0 ? ops.max(ops.div(ops.sub(clamped, f), 1 - f), 0) : clamped;
   let decay: Tensor | null = null;
   const floor = cfg.min_lr_ratio;
   if (cfg.schedule === 'linear') {

@@ -1,12 +1,12 @@
 /**
  * The pretraining loop, as one story: set up data and model, then step until the budget is
- * spent, evaluating and checkpointing every `eval.interval_s` training seconds and at the end.
+ * spent, evaluating and checkpointing at even shares of the budget (see evaluationDue) and at the end.
  * Evaluation and checkpoint time do not count against a wall-clock budget.
  */
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { MlmBatcher, maskedPerSequence, validationBatches, type MlmBatch } from '../data/mlm_batches.ts';
-import { prepareCorpus, type CorpusMeta, type PreparedCorpus } from '../data/prepare.ts';
+import { MlmBatcher, maskedPerSequence, validationBatches, VALIDATION_MASK_PROB, type MlmBatch } from '../data/mlm_batches.ts';
+import { prepareCorpus, unigramLogProbs, type CorpusMeta, type PreparedCorpus } from '../data/prepare.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
 import { mlmForwardFlops, type MlmShape } from '../nn/mlm.ts';
 import { countParams, initParams, mlmParamSpecs, type Parameter, type ParamSpec } from '../nn/params.ts';
@@ -17,7 +17,7 @@ import { machineInfo } from '../util/machine.ts';
 import { createProgress, type Progress } from '../util/progress.ts';
 import { budgetFraction, formatBudget, parseBudget, type Budget } from './budget.ts';
 import { listCheckpoints, loadCheckpoint, type TrainState } from './checkpoint.ts';
-import { optimizerConfig, resolveModel, type TrainConfig } from './config.ts';
+import { optimizerConfig, peakLearningRate, resolveModel, type TrainConfig } from './config.ts';
 import { acquireRunLock } from './lock.ts';
 import { MlmRunner, type StepResult } from './mlm_runner.ts';
 import { RunLog, addStep, metricsRow, openWindow, type MetricsRow, type StepWindow } from './run_log.ts';
@@ -109,18 +109,18 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   const specs = mlmParamSpecs(model);
   const latest = options.resume ? listCheckpoints(runDir).at(-1) : undefined;
   if (options.resume && hasRun && !latest) say(`no complete checkpoint in ${runDir}: starting from the beginning`);
-  const start = latest ? fromCheckpoint(latest, specs, model) : freshStart(specs, model, cfg.seed);
+  const start = latest ? fromCheckpoint(latest, specs, model) : freshStart(specs, model, cfg.seed, cfg.init.output_bias === 'unigram' ? data.corpus.train : null);
   if (latest) say(`resuming ${runDir} from ${path.basename(latest)} (step ${start.state.step}, ${fmt(start.state.train_s, 1)}s trained)`);
   const perStep = { tokens: data.shape.batch * data.shape.seq, flops: 3 * mlmForwardFlops(model, data.shape) };
   say(
     `model ${modelName(model)}: ${(countParams(specs) / 1e6).toFixed(2)}M params, ${model.n_heads} heads, d_ff ${model.d_ff}, ` +
       `${(perStep.flops / perStep.tokens / 1e6).toFixed(1)} MFLOP/token (train); batch ${data.shape.batch}x${data.shape.seq}, budget ${formatBudget(budget)}, ${threads} threads`,
   );
-  const runner = await MlmRunner.create(model, data.shape, optimizerConfig(cfg), start.params, start.moments, { threads, optimization: options.optimization, seed: cfg.seed });
+  const runner = await MlmRunner.create(model, data.shape, optimizerConfig(cfg), start.params, start.moments, { threads, optimization: options.optimization, seed: cfg.seed, evalShape: data.evalShape });
   const { corpus } = data;
   writeFileAtomic(
     path.join(runDir, 'run.json'),
-    JSON.stringify({ config: cfg, model, seed: cfg.seed, corpus: corpus.meta, machine: machineInfo(threads), started: new Date().toISOString() }, null, 2),
+    JSON.stringify({ config: cfg, model, seed: cfg.seed, optimizer: { ...optimizerConfig(cfg), lr_source: peakLearningRate(cfg).source }, validation_mask_prob: VALIDATION_MASK_PROB, corpus: corpus.meta, machine: machineInfo(threads), started: new Date().toISOString() }, null, 2),
   );
   const resumedFrom = latest ? { checkpoint: latest, step: start.state.step } : undefined;
   const tokenizerJson = JSON.stringify(tokenizerToJson(corpus.tokenizer));
@@ -128,13 +128,15 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
 }
 
 /** The corpus (cached after the first run), the training batcher and the validation batches. */
-function prepareData(cfg: TrainConfig, model: ModelConfig, quiet?: boolean): { corpus: PreparedCorpus; shape: MlmShape; batcher: MlmBatcher; valBatches: MlmBatch[] } {
+function prepareData(cfg: TrainConfig, model: ModelConfig, quiet?: boolean): { corpus: PreparedCorpus; shape: MlmShape; evalShape: MlmShape; batcher: MlmBatcher; valBatches: MlmBatch[] } {
   const corpus = prepareCorpus(cfg.data.corpus, cfg.data.vocab_size, { quiet });
   const batchShape = { batch: cfg.batch_size, seq: cfg.data.seq_len, maskProb: cfg.data.mask_prob };
   const shape: MlmShape = { batch: cfg.batch_size, seq: cfg.data.seq_len, masked: cfg.batch_size * maskedPerSequence(cfg.data.seq_len, cfg.data.mask_prob) };
   const batcher = new MlmBatcher(corpus.train, batchShape, model.vocab_size, cfg.seed);
-  const valBatches = validationBatches(corpus.val, batchShape, model.vocab_size, cfg.eval.sequences);
-  return { corpus, shape, batcher, valBatches };
+  const valShape = { ...batchShape, maskProb: VALIDATION_MASK_PROB };
+  const valBatches = validationBatches(corpus.val, valShape, model.vocab_size, cfg.eval.sequences);
+  const evalShape: MlmShape = { ...shape, masked: cfg.batch_size * maskedPerSequence(cfg.data.seq_len, VALIDATION_MASK_PROB) };
+  return { corpus, shape, evalShape, batcher, valBatches };
 }
 
 interface StartingPoint {
@@ -143,8 +145,15 @@ interface StartingPoint {
   state: TrainState;
 }
 
-function freshStart(specs: ParamSpec[], model: ModelConfig, seed: number): StartingPoint {
-  return { params: initParams(specs, model, seed), moments: null, state: { step: 0, tokens: 0, flops: 0, train_s: 0 } };
+/**
+ * Initial weights; with `unigramFrom` (the training tokens) the output bias holds their log
+ * frequencies, so the untrained model predicts the unigram distribution instead of spending its
+ * first steps learning it.
+ */
+function freshStart(specs: ParamSpec[], model: ModelConfig, seed: number, unigramFrom: Uint16Array | null): StartingPoint {
+  const params = initParams(specs, model, seed);
+  if (unigramFrom) params.find((p) => p.spec.name === 'lm_head.bias')!.data.set(unigramLogProbs(unigramFrom, model.vocab_size));
+  return { params, moments: null, state: { step: 0, tokens: 0, flops: 0, train_s: 0 } };
 }
 
 /** Weights, Adam moments and state from a checkpoint of this run, refusing one of another model. */
@@ -163,13 +172,14 @@ function fromCheckpoint(dir: string, specs: ParamSpec[], model: ModelConfig): St
 const used = (budget: Budget, s: TrainState) => budgetFraction(budget, { step: s.step, tokens: s.tokens, trainSeconds: s.train_s });
 const spent = (budget: Budget, s: TrainState) => used(budget, s) >= 1;
 
-/** Steps until the budget is spent, evaluating every eval.interval_s and at the end; returns the final row and state. */
+/** Steps until the budget is spent, evaluating when evaluationDue says and at the end; returns the final row and state. */
 async function trainSteps(run: Run, log: RunLog, bar: Progress): Promise<{ final: MetricsRow; state: TrainState }> {
   let state = run.state;
   let window = openWindow(state.train_s);
   while (!spent(run.budget, state)) {
     const t0 = performance.now();
     const batch = run.batcher.batch(state.step);
+    const before = state;
     const r = await run.runner.step(batch, state.step + 1, used(run.budget, state));
     if (r.nonFinite) throw divergence(state.step + 1, r, log.checkpoint);
     const dt = (performance.now() - t0) / 1000;
@@ -181,13 +191,27 @@ async function trainSteps(run: Run, log: RunLog, bar: Progress): Promise<{ final
       ppl: log.last ? fmt(log.last.val_ppl, 1) : '-',
       tps: Math.round(window.tokens / window.seconds),
     });
-    if (state.train_s - window.since >= run.cfg.eval.interval_s && !spent(run.budget, state)) {
+    if (evaluationDue(run, before, state, window) && !spent(run.budget, state)) {
       await evaluateAndSave(run, log, bar, state, window);
       window = openWindow(state.train_s);
     }
   }
   const final = window.steps > 0 || !log.last ? await evaluateAndSave(run, log, bar, state, window) : log.last;
   return { final, state };
+}
+
+/**
+ * Whether to evaluate after the step from `before` to `after`: every eval.interval_s training
+ * seconds when the config fixes it; otherwise when the step crosses one of eval.evaluations even
+ * shares of the budget (in the budget's own unit, so a resumed run evaluates where it would have),
+ * or when max_interval_s training seconds have passed since the last evaluation.
+ */
+function evaluationDue(run: Run, before: TrainState, after: TrainState, window: StepWindow): boolean {
+  const e = run.cfg.eval;
+  const since = after.train_s - window.since;
+  if (e.interval_s !== undefined) return since >= e.interval_s;
+  const share = (s: TrainState) => Math.floor(used(run.budget, s) * e.evaluations);
+  return share(after) > share(before) || since >= e.max_interval_s;
 }
 
 /** Validation loss at `state`, logged as a metrics row with a checkpoint beside it. */

@@ -118,4 +118,27 @@ describe('tltc train end to end', () => {
     const final = (run: string) => readFileSync(path.join(run, 'checkpoints', 'step-00000300', 'model.safetensors'));
     assert.ok(final(out).equals(final(straight)), 'resumed and uninterrupted runs end with the same bytes');
   });
+
+  it('the default recipe starts at the unigram perplexity and evaluates at even shares of the budget', () => {
+    // Default schedule, dropout, learning rate and output bias; 15 steps and 15 evaluations, so the
+    // first evaluation follows a step at learning rate 0 (warm-up starts from 0): the initial model.
+    const recipe = (bias: string) => ({ model: config('1s').model, data: config('1s').data, batch_size: 16, budget: '15steps', eval: { sequences: 32 }, init: { output_bias: bias }, seed: 2, threads: 2 });
+    const runWith = (bias: string) => {
+      const cfgFile = path.join(dir, `recipe-${bias}.json`);
+      writeFileSync(cfgFile, JSON.stringify(recipe(bias)));
+      const out = path.join(dir, `recipe-${bias}`);
+      const r = runCli(['train', '--config', cfgFile, '--out', out, '--json', '--quiet'], env);
+      assert.equal(r.code, 0, r.stderr);
+      return { rows: readMetrics(out), summary: JSON.parse(r.stdout.trim()), run: JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) };
+    };
+    const unigram = runWith('unigram');
+    assert.deepEqual(unigram.rows.map((r) => r.step), Array.from({ length: 15 }, (_, i) => i + 1));
+    const bar = unigram.summary.unigram_val_ppl;
+    assert.ok(unigram.rows[0].val_ppl <= 1.05 * bar, `first evaluation ${unigram.rows[0].val_ppl} within 5% of the unigram perplexity ${bar} or below`);
+    assert.equal(unigram.run.optimizer.lr_source, 'width rule');
+    assert.equal(unigram.run.optimizer.warmup_fraction, 0.05);
+    assert.equal(unigram.run.validation_mask_prob, 0.15);
+    const zeros = runWith('zeros');
+    assert.ok(zeros.rows[0].val_ppl > 1.5 * bar, `a zero output bias starts far above the unigram perplexity: ${zeros.rows[0].val_ppl} against ${bar}`);
+  });
 });
