@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Baselines } from '../train/bow_baseline.ts';
 import { compress, type ReferenceMeasurement } from '../pipeline/compress.ts';
 import { parseWeightFormat } from '../export/weight_format.ts';
 import { checkTaskName } from '../data/tasks.ts';
@@ -76,6 +77,11 @@ export interface DownstreamPoint extends ModelPoint {
   run: string;
   format: string;
   fp32_accuracy: number;
+  /** Bootstrap 95% interval of the accuracy and the classes predicted (absent in older files). */
+  accuracy_95?: [number, number];
+  predicted_classes?: number;
+  /** The task's baselines on the same examples: majority class, bag of words. */
+  baselines?: { majority: number; bag_of_words: number; bag_of_words_95: [number, number] };
   latency_batch1_ms: number;
   /** The file size if pruned zeros were stored sparsely (compress.json's sparse_bytes). */
   sparse_bytes?: number;
@@ -86,6 +92,9 @@ interface CompressSummary {
   accuracy: number;
   fp32_accuracy: number;
   fp32_macro_f1: number;
+  /** Absent in files written before intervals were measured. */
+  fp32_accuracy_95?: [number, number];
+  fp32_predicted_classes?: number;
   fp32_bytes: number;
   fp32_latency_ms: { batch1: number; batch8: number };
   bytes: number;
@@ -93,6 +102,9 @@ interface CompressSummary {
   sparsity?: number;
   latency_ms: { batch1: number; batch8: number };
   method: string;
+  accuracy_95?: [number, number];
+  predicted_classes?: number;
+  baselines?: Baselines;
 }
 
 export async function runDownstream(options: DownstreamOptions): Promise<DownstreamPoint[]> {
@@ -114,7 +126,7 @@ export async function runDownstream(options: DownstreamOptions): Promise<Downstr
       }
       const c = JSON.parse(readFileSync(cFile, 'utf8')) as CompressSummary;
       // Every grid point of a checkpoint is compared with the same fp32 measurement, taken once.
-      reference ??= { accuracy: c.fp32_accuracy, macro_f1: c.fp32_macro_f1, bytes: c.fp32_bytes, latency_ms: c.fp32_latency_ms };
+      reference ??= { accuracy: c.fp32_accuracy, macro_f1: c.fp32_macro_f1, accuracy_95: c.fp32_accuracy_95, predicted_classes: c.fp32_predicted_classes, bytes: c.fp32_bytes, latency_ms: c.fp32_latency_ms };
       points.push({
         id: `${run.id}-${g.name}`,
         run: run.id,
@@ -126,6 +138,8 @@ export async function runDownstream(options: DownstreamOptions): Promise<Downstr
         bytes: c.bytes,
         latency_ms: c.latency_ms.batch8,
         latency_batch1_ms: c.latency_ms.batch1,
+        ...(c.accuracy_95 ? { accuracy_95: c.accuracy_95, predicted_classes: c.predicted_classes } : {}),
+        ...(c.baselines ? { baselines: { majority: c.baselines.majority.accuracy, bag_of_words: c.baselines.bag_of_words.accuracy, bag_of_words_95: c.baselines.bag_of_words.accuracy_95 } } : {}),
         ...(c.sparse_bytes === undefined ? {} : { sparse_bytes: c.sparse_bytes }),
         ...(c.sparsity === undefined ? {} : { sparsity: c.sparsity }),
       });
@@ -181,12 +195,19 @@ export async function downstreamFromSweep(options: SweepDownstreamOptions): Prom
 }
 
 /** The grid as a text table, the Pareto front by file size starred. */
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const interval = (i?: [number, number]) => (i ? `${(100 * i[0]).toFixed(1)}-${(100 * i[1]).toFixed(1)}` : '-');
+
 export function pointsTable(points: readonly DownstreamPoint[]): string {
   const front = new Set(paretoFront(points, (p) => p.bytes));
   const pad = (s: string, n: number) => s.padEnd(n);
+  const b = points.find((p) => p.baselines)?.baselines;
+  const collapsed = points.filter((p) => p.predicted_classes !== undefined && p.predicted_classes <= 2);
   return [
-    `${pad('model', 10)} ${pad('format', 10)} ${pad('accuracy', 9)} ${pad('MB', 7)} ${pad('ms b8', 7)}`,
-    ...points.map((p) => `${pad(p.model, 10)} ${pad(p.format, 10)} ${pad((100 * p.accuracy).toFixed(1) + '%', 9)} ${pad((p.bytes / 1e6).toFixed(2), 7)} ${pad(p.latency_ms.toFixed(1), 7)}${front.has(p) ? ' *' : ''}`),
-    '(* on the Pareto front of accuracy against file size)',
+    `${pad('model', 10)} ${pad('format', 10)} ${pad('accuracy', 9)} ${pad('95% interval', 13)} ${pad('classes', 8)} ${pad('MB', 7)} ${pad('ms b8', 7)}`,
+    ...points.map((p) => `${pad(p.model, 10)} ${pad(p.format, 10)} ${pad(pct(p.accuracy), 9)} ${pad(interval(p.accuracy_95), 13)} ${pad(String(p.predicted_classes ?? '-'), 8)} ${pad((p.bytes / 1e6).toFixed(2), 7)} ${pad(p.latency_ms.toFixed(1), 7)}${front.has(p) ? ' *' : ''}`),
+    '(* on the Pareto front of accuracy against file size; classes: how many classes the file predicts)',
+    ...(b ? [`baselines on the same examples: majority class ${pct(b.majority)}; bag of words (TF-IDF + logistic regression) ${pct(b.bag_of_words)} (${interval(b.bag_of_words_95)})`] : []),
+    ...(collapsed.length > 0 ? [`warning: ${collapsed.map((p) => p.id).join(', ')} predict 2 classes or fewer: they have not learned the task`] : []),
   ].join('\n');
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { sampleExamples, type Task } from '../data/tasks.ts';
+import type { Example, Task } from '../data/tasks.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Parameter } from '../nn/params.ts';
 import { tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
@@ -13,6 +13,8 @@ import { parseBudget } from '../train/budget.ts';
 import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { encodeExamples, type EncodedSplit } from '../train/classifier_data.ts';
 import { trainClassifier, type WeightConstraints } from '../train/classifier_training.ts';
+import type { SplitScores } from '../train/classifier_scores.ts';
+import { baselines, type Baselines } from '../train/bow_baseline.ts';
 import { acquireRunLock } from '../train/lock.ts';
 import type { OptimizerConfig } from '../train/optimizer.ts';
 
@@ -38,10 +40,33 @@ export async function withRunLock<T>(outDir: string, work: () => Promise<T>): Pr
   }
 }
 
-/** A task split encoded with the checkpoint's tokenizer at the model's length; `examples` takes a fixed random subset. */
-export function splitEncoder(ck: Checkpoint): (examples: Task['train'], count?: number) => EncodedSplit {
+/** Examples encoded with the checkpoint's tokenizer at the model's length. */
+export function splitEncoder(ck: Checkpoint): (examples: readonly Example[]) => EncodedSplit {
   const tok = tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`);
-  return (examples, count) => encodeExamples(tok, sampleExamples(examples, count), ck.config.model.max_len);
+  return (examples) => encodeExamples(tok, [...examples], ck.config.model.max_len);
+}
+
+/**
+ * A warning when a classifier predicts too few classes to have learned the task (one class, or
+ * two of many): its accuracy then says nothing about the model, however the weights change.
+ */
+export function collapseWarning(what: string, scores: Pick<SplitScores, 'predicted_classes'> | { predicted_classes?: number }, classes: number): string | null {
+  const predicted = scores.predicted_classes;
+  if (predicted === undefined || predicted >= Math.min(classes, 3)) return null;
+  return `${what} predicts ${predicted} of ${classes} classes: it has not learned the task, and its accuracy is the share of those classes`;
+}
+
+/** The baselines of a task, trained once per task and split in this process (downstream compresses many files on one split). */
+const baselineCache = new Map<string, Record<string, Baselines>>();
+
+export function taskBaselines(task: Task, splits: Record<string, readonly Example[]>, key: string): Record<string, Baselines> {
+  const k = `${task.name}/${key}`;
+  let b = baselineCache.get(k);
+  if (!b) {
+    b = baselines(task.train, splits, task.labels.length);
+    baselineCache.set(k, b);
+  }
+  return b;
 }
 
 export interface ClassifierRun {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { prunableWeights, type PruningPlan } from '../compress/constraints.ts';
 import { parseStructured, type StructuredPlan } from '../compress/structured.ts';
-import { loadTask, type Task } from '../data/tasks.ts';
+import { loadTask, sampleExamples, type Task } from '../data/tasks.ts';
 import { formatFile, parseWeightFormat, type WeightFormat } from '../export/weight_format.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { countParams, type Parameter } from '../nn/params.ts';
@@ -18,7 +18,7 @@ import { defaultThreads } from '../runtime/session.ts';
 import { parseBudget } from '../train/budget.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { freshOutDir, splitEncoder, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
 import { exportAndMeasure, writeClassifier, type Measured, type Measurement, type ReferenceMeasurement } from './compress_measure.ts';
 import { planStructure, recoveryConstraints, type Shaped } from './compress_steps.ts';
 import { compressionSummary } from './compress_summary.ts';
@@ -101,7 +101,9 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
   const [threads, seed, batch, budget] = [options.threads ?? defaultThreads(), options.seed ?? 0, options.batchSize ?? 16, options.budget ?? '2m'];
   const encode = splitEncoder(ck);
   const quantizeEmbeddings = !options.fp32Embeddings;
-  const m: Measurement = { split: encode(task[options.split ?? 'test'], options.examples), classes: labels.length, threads, quantizeEmbeddings };
+  const splitName = options.split ?? 'test';
+  const evalExamples = sampleExamples(task[splitName], options.examples);
+  const m: Measurement = { split: encode(evalExamples), classes: labels.length, threads, quantizeEmbeddings };
   const baseline = await measureReference(path.join(outDir, 'reference', 'model.onnx'), plan, m, options.reference);
 
   const train = encode(task.train);
@@ -125,11 +127,13 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
   const quantized = format.kind === 'fp32' ? fp32 : await exportAndMeasure(path.join(outDir, 'onnx', formatFile(format)), model, weights, format, m);
   const control = options.recover && !shaped.report && !pruning && !options.qat ? budget : undefined;
   const result = compressionSummary({
-    ...{ task: task.name, split: options.split ?? 'test', examples: m.split.count, reference: ck.config.model, model, referenceParams: countParams(classifierParamSpecs(ck.config.model, labels.length)) },
+    ...{ task: task.name, split: splitName, examples: m.split.count, reference: ck.config.model, model, classes: labels.length, referenceParams: countParams(classifierParamSpecs(ck.config.model, labels.length)) },
     ...{ params, prunable: prunableWeights(model), format, quantizeEmbeddings, qat: options.qat === true, control, structured: shaped.report, pruning, maskUpdates: constraints.maskUpdates, recovery },
     ...{ baseline, fp32, quantized, threads, checkpoint: ck.dir, outDir },
+    baselines: taskBaselines(task, { [splitName]: evalExamples }, `${splitName}/${options.examples ?? 'all'}`)[splitName],
   });
   writeFileAtomic(path.join(outDir, 'compress.json'), `${JSON.stringify(result, null, 2)}\n`);
+  for (const w of result.warnings as string[]) process.stderr.write(`warning: ${w}\n`);
   return result;
 }
 

@@ -17,6 +17,9 @@ export interface ReferenceMeasurement {
   bytes: number;
   accuracy: number;
   macro_f1: number;
+  /** Bootstrap 95% interval of the accuracy, and how many classes the file predicts. */
+  accuracy_95?: [number, number];
+  predicted_classes?: number;
   latency_ms: { batch1: number; batch8: number };
 }
 
@@ -41,10 +44,10 @@ export async function exportAndMeasure(file: string, model: ModelConfig, params:
   writeClassifier(file, model, params, format, m);
   const session = await createSession(readFileSync(file), { threads: m.threads });
   try {
-    const { accuracy, macro_f1 } = await scoreOnnx(session, m.split, model.max_len, m.classes);
+    const { accuracy, macro_f1, accuracy_95, predicted_classes } = await scoreOnnx(session, m.split, model.max_len, m.classes);
     const seq = Math.min(128, model.max_len);
     const latency_ms = { batch1: await medianLatency(session, 1, seq), batch8: await medianLatency(session, 8, seq) };
-    return { file, bytes: statSync(file).size, accuracy, macro_f1, latency_ms };
+    return { file, bytes: statSync(file).size, accuracy, macro_f1, accuracy_95, predicted_classes, latency_ms };
   } finally {
     await session.release();
   }

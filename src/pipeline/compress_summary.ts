@@ -6,6 +6,8 @@ import { onnxFileEntry } from '../export/onnx_file.ts';
 import { containerBits, type WeightFormat } from '../export/weight_format.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
 import { countParams, type Parameter } from '../nn/params.ts';
+import type { Baselines } from '../train/bow_baseline.ts';
+import { collapseWarning } from './classifier_steps.ts';
 import type { Measured } from './compress_measure.ts';
 
 function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
@@ -35,6 +37,7 @@ export interface CompressionOutcome {
   examples: number;
   reference: ModelConfig;
   model: ModelConfig;
+  classes: number;
   /** Parameters of the uncompressed classifier. */
   referenceParams: number;
   params: readonly Parameter[];
@@ -54,6 +57,7 @@ export interface CompressionOutcome {
   threads: number;
   checkpoint: string;
   outDir: string;
+  baselines: Baselines;
 }
 
 export function compressionSummary(o: CompressionOutcome): Record<string, unknown> {
@@ -78,9 +82,15 @@ export function compressionSummary(o: CompressionOutcome): Record<string, unknow
     model: modelName(o.reference),
     accuracy: q.accuracy,
     macro_f1: q.macro_f1,
+    accuracy_95: q.accuracy_95,
+    predicted_classes: q.predicted_classes,
     fp32_accuracy: baseline.accuracy,
     fp32_macro_f1: baseline.macro_f1,
+    fp32_accuracy_95: baseline.accuracy_95,
+    fp32_predicted_classes: baseline.predicted_classes,
     accuracy_delta_points: 100 * (q.accuracy - baseline.accuracy),
+    baselines: o.baselines,
+    warnings: [collapseWarning(`the ${describeFormat(format, !o.quantizeEmbeddings).split(',')[0]} file`, q, o.classes), collapseWarning('the original fp32 file', baseline, o.classes)].filter(Boolean),
     params: countParams(o.params.map((p) => p.spec)),
     fp32_params: o.referenceParams,
     nonzero_params: nonzero,

@@ -4,7 +4,7 @@
  * Steps: load -> encode the task -> train into a checkpoint -> score -> summarize.
  */
 import path from 'node:path';
-import { loadTask } from '../data/tasks.ts';
+import { loadTask, sampleExamples } from '../data/tasks.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
 import { initParams, type Parameter } from '../nn/params.ts';
@@ -13,9 +13,10 @@ import { parseBudget } from '../train/budget.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import type { EncodedSplit } from '../train/classifier_data.ts';
 import type { SplitScores } from '../train/classifier_scores.ts';
+import type { Baselines } from '../train/bow_baseline.ts';
 import { classifierEvaluator, scoreSplit } from '../train/classifier_training.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { freshOutDir, splitEncoder, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { collapseWarning, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
 
 export interface FinetuneOptions {
   checkpoint: string;
@@ -39,6 +40,9 @@ export interface FinetuneResult {
   train_s: number;
   val: SplitScores;
   test: SplitScores;
+  /** The majority class and a bag of words, trained on the same training split and scored on the same examples. */
+  baselines: { val: Baselines; test: Baselines };
+  warnings: string[];
 }
 
 /** The encoder's weights from the checkpoint, the head's freshly initialized. */
@@ -74,8 +78,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const params = classifierFromEncoder(ck, task.labels.length, seed);
     const record = { task: task.name, budget };
     const trained = await trainClassifierCheckpoint({ model, labels: task.labels, params, train: encode(task.train), batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, outDir, from: ck, record });
-    const [val, test] = await scoreSplits(model, task.labels.length, params, [encode(task.val, options.evalExamples), encode(task.test, options.evalExamples)], batch, threads);
-    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, val, test };
+    const splits = { val: sampleExamples(task.val, options.evalExamples), test: sampleExamples(task.test, options.evalExamples) };
+    const [val, test] = await scoreSplits(model, task.labels.length, params, [encode(splits.val), encode(splits.test)], batch, threads);
+    const base = taskBaselines(task, splits, `val+test/${options.evalExamples ?? 'all'}`) as FinetuneResult['baselines'];
+    const warnings = [collapseWarning(`the fine-tuned ${modelName(model)}`, test, task.labels.length)].filter((w): w is string => w !== null);
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, val, test, baselines: base, warnings };
     writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   });

@@ -13,12 +13,15 @@ describe('tltc demo --quick', () => {
     assert.equal(r.stderr.trim(), '', 'no warnings from quiet mode');
     assert.match(r.stdout, /Most accurate deployable model: L\d-H\d+-\w+/);
     assert.match(r.stdout, /Pareto front by file size: /);
+    assert.match(r.stdout, /baselines on the same examples: majority class \d+\.\d%; bag of words \(TF-IDF \+ logistic regression\) \d+\.\d% \(\d/);
+    assert.match(r.stdout, /95% interval/);
     assert.match(r.stdout, new RegExp(`report: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/report.html`));
 
     const result = JSON.parse(readFileSync(path.join(out, 'demo.json'), 'utf8'));
     assert.equal(result.analysis.sizes.length, 3);
     assert.equal(result.points.length, 9);
     for (const p of result.points) assert.ok(p.bytes > 0 && p.latency_ms > 0 && p.accuracy >= 0 && p.accuracy <= 1, JSON.stringify(p));
+    for (const p of result.points) assert.ok(p.accuracy_95[0] <= p.accuracy && p.accuracy <= p.accuracy_95[1] && p.predicted_classes >= 1 && p.baselines.majority > 0, JSON.stringify(p));
     // Quantized files are smaller than their fp32 source.
     for (const m of ['L1-H64', 'L2-H64', 'L2-H128']) {
       const of = (f: string) => result.points.find((p: { id: string }) => p.id === `${m}-${f}`).bytes;

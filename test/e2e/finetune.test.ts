@@ -39,6 +39,20 @@ describe('tltc finetune and compress end to end', () => {
     // Predicting only the majority class gives a macro-F1 of about 0.02.
     assert.ok(result.test.macro_f1 > 0.045 && result.val.macro_f1 > 0.045, `macro-F1 ${result.val.macro_f1} / ${result.test.macro_f1}`);
     assert.ok(existsSync(path.join(out, 'finetune.json')));
+    // Baselines on the same examples, the interval and the classes predicted.
+    // The majority baseline predicts the training split's largest class.
+    const trainCounts = new Map<number, number>();
+    for (const e of loadTask('genre').train) trainCounts.set(e.label, (trainCounts.get(e.label) ?? 0) + 1);
+    const trainMajority = [...trainCounts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0][0];
+    const share = test.filter((e) => e.label === trainMajority).length / test.length;
+    assert.ok(Math.abs(result.baselines.test.majority.accuracy - share) < 1e-12, 'the majority baseline is the test share of the largest training class');
+    assert.equal(result.baselines.test.majority.predicted_classes, 1);
+    const bow = result.baselines.test.bag_of_words;
+    assert.ok(bow.accuracy > majority + 0.05 && bow.examples === test.length, `bag of words ${bow.accuracy} beats the majority class ${majority}`);
+    const [lo, hi] = result.test.accuracy_95;
+    assert.ok(lo < result.test.accuracy && result.test.accuracy < hi && hi - lo < 0.1, `interval ${lo}-${hi} around ${result.test.accuracy}`);
+    assert.ok(result.test.predicted_classes >= 3, `predicts ${result.test.predicted_classes} classes`);
+    assert.deepEqual(result.warnings, []);
     const ck = loadCheckpoint(out, false, 'tltc-classifier');
     assert.equal(ck.config.labels?.length, 15);
 
@@ -48,7 +62,7 @@ describe('tltc finetune and compress end to end', () => {
       const c = runCli(['compress', '--checkpoint', out, '--task', 'genre', '--quant', quant, '--out', cdir, '--threads', '2'], env);
       assert.equal(c.code, 0, c.stderr);
       const report = JSON.parse(readFileSync(path.join(cdir, 'compress.json'), 'utf8'));
-      for (const key of ['method', 'accuracy', 'fp32_accuracy', 'accuracy_delta_points', 'params', 'nonzero_params', 'bytes', 'fp32_bytes', 'threads']) {
+      for (const key of ['method', 'accuracy', 'fp32_accuracy', 'accuracy_delta_points', 'accuracy_95', 'predicted_classes', 'fp32_accuracy_95', 'baselines', 'warnings', 'params', 'nonzero_params', 'bytes', 'fp32_bytes', 'threads']) {
         assert.ok(report[key] !== undefined, `compress.json has ${key}`);
       }
       for (const key of ['latency_ms', 'fp32_latency_ms']) assert.ok(report[key].batch1 > 0 && report[key].batch8 > 0);
@@ -57,6 +71,7 @@ describe('tltc finetune and compress end to end', () => {
       assert.ok(report.bytes < report.fp32_bytes, `${quant} file ${report.bytes} is not smaller than fp32 ${report.fp32_bytes}`);
       assert.ok(Math.abs(report.accuracy_delta_points) < 10, `${quant} changed accuracy by ${report.accuracy_delta_points} points`);
       assert.ok(existsSync(path.join(cdir, 'onnx', 'model.onnx')));
+      assert.deepEqual(report.baselines, result.baselines.test, 'compress scores the baselines on the examples fine-tuning did');
     }
     // Structured + gradual magnitude pruning + QAT at 4 bits, with recovery training.
     const cdir = path.join(dir, 'c-all');
