@@ -97,8 +97,44 @@ export function wordnetDocuments(perDocument = 500): Document[] {
   return docs;
 }
 
+/** Which split each of `n` files of one class goes to: ~10% val and ~10% test, at least one each, evenly spaced. */
+export function splitPositions(n: number): ('train' | 'val' | 'test')[] {
+  const out: ('train' | 'val' | 'test')[] = new Array(n).fill('train');
+  const k = Math.max(1, Math.round(n / 10));
+  for (let j = 0; j < k; j++) {
+    const base = Math.floor(((j + 0.5) * n) / k);
+    out[Math.min(n - 1, base)] = 'test';
+    out[Math.max(0, Math.min(n - 1, base) - 1)] = 'val';
+  }
+  return out;
+}
+
+/** The genre task's split of each Brown file, by genre and file order (tasks.ts cuts passages from these). */
+export function brownSplits(): { file: string; genre: string; text: string; split: 'train' | 'val' | 'test' }[] {
+  const byGenre = new Map<string, { file: string; genre: string; text: string }[]>();
+  for (const f of brownFiles()) byGenre.set(f.genre, [...(byGenre.get(f.genre) ?? []), f]);
+  return [...byGenre.values()].flatMap((files) => {
+    const where = splitPositions(files.length);
+    return files.map((f, i) => ({ ...f, split: where[i] }));
+  });
+}
+
+/** Brown files held out as the genre task's validation and test documents. */
+export const heldOutBrownIds = (): Set<string> => new Set(brownSplits().filter((f) => f.split !== 'train').map((f) => `brown/${f.file}`));
+
+/**
+ * The default pretraining corpus. The genre task's validation and test files are left out, so a
+ * fine-tuned model is never scored on text it was pretrained on.
+ */
 export function defaultCorpus(): Document[] {
-  return [...sotuDocuments(), ...mobyDickDocuments(), ...brownDocuments(), ...wordnetDocuments()];
+  const heldOut = heldOutBrownIds();
+  const brown = brownDocuments().filter((d) => !heldOut.has(d.id));
+  return [...sotuDocuments(), ...mobyDickDocuments(), ...brown, ...wordnetDocuments()];
+}
+
+/** What the default corpus leaves out, for run.json. */
+export function defaultCorpusExclusions(): { reason: string; documents: number } {
+  return { reason: "the genre task's validation and test files (Brown corpus)", documents: heldOutBrownIds().size };
 }
 
 /** FNV-1a: the split must not change between Node versions or machines. */

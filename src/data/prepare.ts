@@ -12,7 +12,7 @@ import { EOS, Tokenizer } from '../tokenizer/tokenizer.ts';
 import { bpeTokenizerFromJson, tokenizerToJson } from '../tokenizer/tokenizer_json.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { createProgress } from '../util/progress.ts';
-import { defaultCorpus, isValidation, type Document } from './corpus.ts';
+import { defaultCorpus, defaultCorpusExclusions, isValidation, type Document } from './corpus.ts';
 
 /** Bumped whenever cleaning, splitting or tokenization changes, so stale caches are not reused. */
 const PIPELINE_VERSION = 1;
@@ -24,6 +24,8 @@ export interface CorpusMeta {
   tokens: { train: number; validation: number };
   /** exp of the validation cross-entropy of the train unigram distribution: the bar a model must clear. */
   unigram_val_ppl: number;
+  /** Documents of the corpus left out of both splits (the default corpus: downstream tasks' held-out files). */
+  excluded?: { reason: string; documents: number };
   pipeline_version: number;
 }
 
@@ -87,7 +89,8 @@ export function splitDocuments(docs: Document[]): { train: Document[]; val: Docu
 }
 
 function corpusKey(corpus: string): string {
-  if (corpus === 'default') return 'default';
+  // Named for what it holds since the genre task's held-out files left it (an older cache stays valid for older code).
+  if (corpus === 'default') return 'default-heldout';
   const abs = path.resolve(corpus);
   if (!existsSync(abs)) throw new Error(`corpus ${corpus} does not exist: pass a .txt file or a folder of .txt files`);
   const st = statSync(abs);
@@ -177,6 +180,7 @@ export function prepareCorpus(corpus: string, vocabSize: number, options: { quie
     documents: { train: trainDocs.length, validation: valDocs.length },
     tokens: { train: train.length, validation: val.length },
     unigram_val_ppl: unigramPerplexity(train, val, vocabSize),
+    ...(corpus === 'default' ? { excluded: defaultCorpusExclusions() } : {}),
     pipeline_version: PIPELINE_VERSION,
   };
   writeFileAtomic(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizerToJson(tokenizer)));

@@ -4,7 +4,7 @@
  * appears in two splits. `sentiment` and `spam`: see sentiment.ts and spam.ts.
  */
 import { Random } from '../util/random.ts';
-import { brownFiles } from './corpus.ts';
+import { brownSplits } from './corpus.ts';
 import { sentimentTask } from './sentiment.ts';
 import { spamTask } from './spam.ts';
 
@@ -44,18 +44,6 @@ export const BROWN_GENRES: Record<string, string> = {
 export const TASKS = ['genre', 'sentiment', 'spam'] as const;
 export type TaskName = (typeof TASKS)[number];
 
-/** Which split each of `n` files of one class goes to: ~10% val and ~10% test, at least one each, evenly spaced. */
-export function splitPositions(n: number): ('train' | 'val' | 'test')[] {
-  const out: ('train' | 'val' | 'test')[] = new Array(n).fill('train');
-  const k = Math.max(1, Math.round(n / 10));
-  for (let j = 0; j < k; j++) {
-    const base = Math.floor(((j + 0.5) * n) / k);
-    out[Math.min(n - 1, base)] = 'test';
-    out[Math.max(0, Math.min(n - 1, base) - 1)] = 'val';
-  }
-  return out;
-}
-
 /** Cuts text into passages of at most `maxWords` words at sentence ends where possible. */
 export function passages(text: string, maxWords: number): string[] {
   const sentences = text.split(/(?<=[.!?]["')\]]?)\s+/);
@@ -93,17 +81,8 @@ export function loadTask(name: string, maxWords = 80): Task {
   if (name === 'sentiment') return sentimentTask(maxWords);
   const labels = Object.keys(BROWN_GENRES);
   const task: Task = { name, labels: labels.map((l) => BROWN_GENRES[l]), train: [], val: [], test: [] };
-  const byGenre = new Map<string, { file: string; text: string }[]>();
-  for (const f of brownFiles()) {
-    const list = byGenre.get(f.genre) ?? [];
-    list.push(f);
-    byGenre.set(f.genre, list);
-  }
-  for (const [genre, files] of byGenre) {
-    const where = splitPositions(files.length);
-    files.forEach((f, i) => {
-      for (const text of passages(f.text, maxWords)) task[where[i]].push({ text, label: labels.indexOf(genre), source: `brown/${f.file}` });
-    });
+  for (const f of brownSplits()) {
+    for (const text of passages(f.text, maxWords)) task[f.split].push({ text, label: labels.indexOf(f.genre), source: `brown/${f.file}` });
   }
   return task;
 }

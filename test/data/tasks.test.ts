@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadTask, passages, splitPositions } from '../../src/data/tasks.ts';
+import { defaultCorpus, defaultCorpusExclusions, splitPositions } from '../../src/data/corpus.ts';
+import { loadTask, passages } from '../../src/data/tasks.ts';
 
 describe('genre task', () => {
   const task = loadTask('genre');
@@ -31,6 +32,16 @@ describe('genre task', () => {
       const s = splitPositions(n);
       assert.ok(s.includes('val') && s.includes('test') && s.filter((x) => x === 'train').length >= n - 2 * Math.max(1, Math.round(n / 10)));
     }
+  });
+
+  it("the default pretraining corpus leaves out the genre task's validation and test files, and keeps its training files", () => {
+    const ids = new Set(defaultCorpus().map((d) => d.id));
+    const task = loadTask('genre');
+    const heldOut = new Set([...task.val, ...task.test].map((e) => e.source));
+    assert.ok(heldOut.size >= 30, `${heldOut.size} held-out files`);
+    for (const s of heldOut) assert.ok(!ids.has(s), `${s} is in the pretraining corpus`);
+    for (const s of new Set(task.train.map((e) => e.source))) assert.ok(ids.has(s), `${s} is missing from the pretraining corpus`);
+    assert.equal(defaultCorpusExclusions().documents, heldOut.size);
   });
 
   it('refuses an unknown task with one line', () => {
