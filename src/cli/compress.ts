@@ -24,7 +24,7 @@ export function registerCompress(program: Command): void {
     .option('--structured <spec>', 'remove attention heads and FFN neurons, e.g. heads=0.3,ffn=0.4')
     .option('--qat', 'train with fake-quantized weights (straight-through gradient) before export')
     .option('--fp32-embeddings', 'keep the embeddings fp32')
-    .option('--budget <budget>', 'recovery training after pruning or for --qat: 2m, 300steps, ...', '2m')
+    .option('--budget <budget>', 'recovery training after pruning or for --qat: 2m, 300steps, 1epoch, ...', '2m')
     .option('--recover', 'train for --budget even when nothing is pruned (a control for recovery training)')
     .option('--lr <x>', 'peak learning rate of recovery training', positiveNumber('--lr'))
     .option('--batch-size <n>', 'sequences per recovery step', positiveInt('--batch-size'))

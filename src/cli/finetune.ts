@@ -9,7 +9,7 @@ export function registerFinetune(program: Command): void {
     .requiredOption('--checkpoint <dir>', 'pretrained checkpoint folder or run folder')
     .option('--task <name>', 'task: genre | sentiment | spam', 'genre')
     .requiredOption('--out <dir>', 'output folder')
-    .option('--budget <budget>', 'training budget: 3m, 500steps, ...', '3m')
+    .option('--budget <budget>', 'training budget: 3m, 500steps, 3epochs, ...', '3m')
     .option('--batch-size <n>', 'sequences per step', positiveInt('--batch-size'))
     .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'))
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))

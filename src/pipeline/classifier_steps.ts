@@ -9,7 +9,7 @@ import type { Example, Task } from '../data/tasks.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Parameter } from '../nn/params.ts';
 import { tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
-import { parseBudget } from '../train/budget.ts';
+import { parseBudget, type Budget } from '../train/budget.ts';
 import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { encodeExamples, type EncodedSplit } from '../train/classifier_data.ts';
 import { trainClassifier, type WeightConstraints } from '../train/classifier_training.ts';
@@ -18,9 +18,24 @@ import { baselines, type Baselines } from '../train/bow_baseline.ts';
 import { acquireRunLock } from '../train/lock.ts';
 import type { OptimizerConfig } from '../train/optimizer.ts';
 
-/** AdamW in the range used for fine-tuning small encoders; recovery training uses the same. */
+/**
+ * AdamW in the range used for fine-tuning small encoders (peak 1e-4, warm-up over the first 6%
+ * of the budget, linear decay to 0); recovery training uses the same.
+ */
 export function classifierOptimizer(lr = 1e-4): OptimizerConfig {
-  return { lr, betas: [0.9, 0.98], eps: 1e-6, weight_decay: 0.01, clip_norm: 1, warmup_steps: 20, schedule: 'linear', min_lr_ratio: 0 };
+  return { lr, betas: [0.9, 0.98], eps: 1e-6, weight_decay: 0.01, clip_norm: 1, warmup_steps: 0, warmup_fraction: 0.06, schedule: 'linear', min_lr_ratio: 0 };
+}
+
+/**
+ * A classifier budget: any training budget (3m, 500steps, 2e5tokens), or passes over the
+ * training split (`3epochs`), which become the steps of that many passes at `batch`.
+ */
+export function classifierBudget(text: string, examples: number, batch: number): Budget {
+  const epochs = /^\s*(\d+(?:\.\d+)?)\s*epochs?\s*$/i.exec(text);
+  if (!epochs) return parseBudget(text);
+  const n = Number(epochs[1]);
+  if (!(n > 0)) throw new Error(`budget "${text}" must be positive: use e.g. 3epochs`);
+  return { kind: 'steps', value: Math.max(1, Math.ceil((n * examples) / batch)) };
 }
 
 /** The absolute output folder, refused when `marker` shows an earlier run finished there. */
@@ -102,7 +117,7 @@ export interface ClassifierRunResult {
 export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<ClassifierRunResult> {
   const opt = classifierOptimizer(r.lr);
   const seq = r.model.max_len;
-  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: parseBudget(r.budget), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints });
+  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints });
   r.afterTraining?.();
   const checkpoint = saveCheckpoint(
     r.outDir,

@@ -15,10 +15,9 @@ import { formatFile, parseWeightFormat, type WeightFormat } from '../export/weig
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { countParams, type Parameter } from '../nn/params.ts';
 import { defaultThreads } from '../runtime/session.ts';
-import { parseBudget } from '../train/budget.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { classifierBudget, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
 import { exportAndMeasure, writeClassifier, type Measured, type Measurement, type ReferenceMeasurement } from './compress_measure.ts';
 import { planStructure, recoveryConstraints, type Shaped } from './compress_steps.ts';
 import { compressionSummary } from './compress_summary.ts';
@@ -73,7 +72,7 @@ function planCompression(options: CompressOptions): Plan {
   if (!(sparsity >= 0 && sparsity < 1)) throw new Error(`--prune ${sparsity}: sparsity must be in [0, 1), e.g. 0.6`);
   const structured: StructuredPlan = options.structured ? parseStructured(options.structured) : { heads: 0, ffn: 0 };
   if (options.qat && format.kind === 'fp32') throw new Error('--qat needs a quantized --quant (int8, int4 or <bits>)');
-  parseBudget(options.budget ?? '2m');
+  classifierBudget(options.budget ?? '2m', 1, 1);
   const task = loadTask(options.task);
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-classifier');
   const labels = ck.config.labels ?? [];

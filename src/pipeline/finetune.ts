@@ -9,14 +9,13 @@ import { classifierParamSpecs } from '../nn/classifier.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
 import { initParams, type Parameter } from '../nn/params.ts';
 import { defaultThreads } from '../runtime/session.ts';
-import { parseBudget } from '../train/budget.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import type { EncodedSplit } from '../train/classifier_data.ts';
 import type { SplitScores } from '../train/classifier_scores.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
 import { classifierEvaluator, scoreSplit } from '../train/classifier_training.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { collapseWarning, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { classifierBudget, collapseWarning, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
 
 export interface FinetuneOptions {
   checkpoint: string;
@@ -67,7 +66,7 @@ async function scoreSplits(model: ModelConfig, classes: number, params: Paramete
 
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const budget = options.budget ?? '3m';
-  parseBudget(budget); // a bad budget fails before any work
+  classifierBudget(budget, 1, 1); // a bad budget fails before any work
   const task = loadTask(options.task);
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-mlm');
   const outDir = freshOutDir(options.outDir, 'finetune.json', 'a fine-tuned model');
