@@ -4,6 +4,7 @@ import { downstreamFromSweep, parseGrid, pointsTable, type SweepDownstreamOption
 import { describeEqualBytes } from '../experiments/pareto.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { plan } from '../experiments/plan.ts';
+import { runTable } from '../experiments/run_table.ts';
 import { runSweep } from '../experiments/sweep.ts';
 import { readSweepConfig } from '../experiments/sweep_config.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
@@ -23,11 +24,12 @@ interface DownstreamFlags {
   quiet?: boolean;
 }
 
-/** The experiment commands, in the order `tltc --help` lists them: sweep, downstream, plan, demo. */
+/** The experiment commands, in the order `tltc --help` lists them: sweep, downstream, plan, report, demo. */
 export function registerExperiments(program: Command): void {
   registerSweep(program);
   registerDownstream(program);
   registerPlan(program);
+  registerReport(program);
   registerDemo(program);
 }
 
@@ -110,5 +112,15 @@ function registerDemo(program: Command): void {
     .action(async (flags: { quick?: boolean; out: string; threads?: number; quiet?: boolean }) => {
       const r = await demo({ outDir: flags.out, quick: flags.quick, threads: flags.threads, quiet: flags.quiet });
       process.stdout.write(`${r.summary}\n`);
+    });
+}
+
+function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('a Markdown table of every completed training run under a folder, from the files each run keeps (run.json, summary.json, metrics.jsonl)')
+    .requiredOption('--markdown <dir>', 'folder of run folders')
+    .action((flags: { markdown: string }) => {
+      process.stdout.write(`${runTable(flags.markdown)}\n`);
     });
 }

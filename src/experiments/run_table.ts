@@ -1,0 +1,71 @@
+/**
+ * `tltc report --markdown DIR`: a Markdown table of every completed training run under DIR, read
+ * from the files each run keeps (run.json, summary.json, metrics.jsonl). docs/RESULTS.md embeds
+ * these tables between markers, and a test regenerates them from the committed files, so no
+ * number in it is typed by hand.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface RunFiles {
+  dir: string;
+  run: {
+    model: { n_layers: number; d_model: number; dropout: number };
+    config: { budget: string; batch_size: number; init?: { output_bias?: string } };
+    optimizer?: { lr: number; lr_source?: string; warmup_steps: number; warmup_fraction?: number };
+    seed: number;
+  };
+  summary: { step: number; wall_s: number; val_ppl: number; unigram_val_ppl: number };
+  firstPpl: number;
+}
+
+/** Run folders (holding run.json and summary.json) under `root`, in path order. */
+function findRuns(root: string): string[] {
+  if (existsSync(path.join(root, 'summary.json')) && existsSync(path.join(root, 'run.json'))) return [root];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()
+    .flatMap((name) => findRuns(path.join(root, name)));
+}
+
+function readRun(dir: string): RunFiles {
+  const json = (f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+  const rows = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean);
+  return { dir, run: json('run.json'), summary: json('summary.json'), firstPpl: JSON.parse(rows[0]).val_ppl };
+}
+
+const fixed = (x: number, digits: number) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function warmupOf(o: RunFiles['run']['optimizer']): string {
+  if (!o) return '-';
+  return o.warmup_fraction !== undefined ? `${fixed(100 * o.warmup_fraction, 0)}%` : `${o.warmup_steps} steps`;
+}
+
+/** One row per run: what it was trained with, and where it ended. */
+export function runTable(root: string): string {
+  if (!existsSync(root)) throw new Error(`${root} does not exist: pass a folder of training runs`);
+  const dirs = findRuns(path.resolve(root));
+  if (dirs.length === 0) throw new Error(`${root} holds no completed run (a folder with run.json and summary.json)`);
+  const header = ['run', 'model', 'peak lr', 'lr from', 'warm-up', 'dropout', 'output bias', 'budget', 'steps', 'train s', 'first val ppl', 'final val ppl', 'unigram ppl'];
+  const rows = dirs.map(readRun).map((r) => {
+    const o = r.run.optimizer;
+    const m = r.run.model;
+    return [
+      path.relative(path.resolve(root), r.dir) || '.',
+      `L${m.n_layers}-H${m.d_model}`,
+      o ? o.lr.toPrecision(3) : '-',
+      o?.lr_source ?? '-',
+      warmupOf(o),
+      String(m.dropout),
+      r.run.config.init?.output_bias ?? 'zeros',
+      r.run.config.budget,
+      fixed(r.summary.step, 0),
+      fixed(r.summary.wall_s, 0),
+      fixed(r.firstPpl, 1),
+      fixed(r.summary.val_ppl, 1),
+      fixed(r.summary.unigram_val_ppl, 1),
+    ];
+  });
+  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
