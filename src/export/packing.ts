@@ -5,7 +5,7 @@
  */
 import { ops, type Graph, type Tensor } from '../graph/index.ts';
 import { quantize } from '../compress/quantize.ts';
-import { blockGranularity, containerBits, type NbitsBlock } from './weight_format.ts';
+import { containerBits, nbitsScheme, type NbitsBlock } from './weight_format.ts';
 
 /** Codes (each < 2^container) packed low bits first, `8 / container` per byte. */
 export function packCodes(codes: ArrayLike<number>, container: number): Uint8Array {
@@ -36,7 +36,7 @@ const rowBlock = (cols: number) => Math.max(16, 2 ** Math.ceil(Math.log2(cols)))
  */
 export function blockQuantized(w: Float32Array, rows: number, cols: number, bits: number, block: NbitsBlock) {
   const container = containerBits(bits);
-  const q = quantize(w, [rows, cols], { bits, symmetric: false, granularity: blockGranularity(block) });
+  const q = quantize(w, [rows, cols], nbitsScheme(bits, block));
   const blocks = q.blocksPerRow;
   const stored = block === 'channel' ? rowBlock(cols) : block;
   const padded = new Int16Array(rows * blocks * stored);

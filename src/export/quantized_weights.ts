@@ -10,7 +10,7 @@ import { ConstantWeights } from './constant_weights.ts';
 import { int8Linear, integerMatMul } from './int8.ts';
 import { blockQuantized, unpackNibbles } from './packing.ts';
 import { embeddingQuantizable, quantizedEmbedding } from './quantized_embedding.ts';
-import type { NbitsBlock, WeightFormat } from './weight_format.ts';
+import { nbitsScheme, type NbitsBlock, type WeightFormat } from './weight_format.ts';
 
 /** The provider for a weight format; `quantizeEmbeddings` stores the embedding tables quantized too. */
 export function exportWeights(g: Graph, params: ReadonlyMap<string, Float32Array>, format: WeightFormat, quantizeEmbeddings = false): WeightProvider {
@@ -89,7 +89,7 @@ export class NbitsWeights extends QuantizedWeights {
     const bits = this.bits;
     if (bits > 7) throw new Error(`export: ${bits}-bit per-channel weights would overflow int8 kernels on CPUs without VNNI: use int8 (7-bit codes) or blocks`);
     const g = this.g;
-    const q = quantize(w, [out, inp], { bits, symmetric: false, granularity: { kind: 'channel' } });
+    const q = quantize(w, [out, inp], nbitsScheme(bits, 'channel'));
     const center = 1 << (bits - 1);
     const zp = g.constant(Int8Array.from(q.zeroPoints, (z) => z - center), 'int8', [out], `${name}.weight_zero_point`);
     const scale = g.constant(q.scales, 'float32', [out], `${name}.weight_scale`);

@@ -16,6 +16,11 @@ export function blockGranularity(block: NbitsBlock): Granularity {
   return block === 'channel' ? { kind: 'channel' } : { kind: 'group', size: block };
 }
 
+/** How n-bit linear weights are quantized: asymmetric, in blocks along the input axis or per output channel. */
+export function nbitsScheme(bits: number, block: NbitsBlock): QuantScheme {
+  return { bits, symmetric: false, granularity: blockGranularity(block) };
+}
+
 /** How embeddings are quantized: symmetric, so no zero points are stored, in blocks along the row. */
 export function embeddingScheme(bits: number, block: NbitsBlock): QuantScheme {
   return { bits, symmetric: true, granularity: blockGranularity(block) };
@@ -40,7 +45,7 @@ export const INT8_WEIGHT_SCHEME: QuantScheme = { bits: 7, symmetric: true, granu
 export function formatSchemes(f: WeightFormat): { linear: QuantScheme; embeddings: QuantScheme } | null {
   if (f.kind === 'fp32') return null;
   if (f.kind === 'int8') return { linear: INT8_WEIGHT_SCHEME, embeddings: embeddingScheme(8, 32) };
-  return { linear: { bits: f.bits, symmetric: false, granularity: blockGranularity(f.block) }, embeddings: embeddingScheme(f.bits, f.block) };
+  return { linear: nbitsScheme(f.bits, f.block), embeddings: embeddingScheme(f.bits, f.block) };
 }
 
 const QUANT_HINT = 'use fp32, int8, int4, or <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8';
