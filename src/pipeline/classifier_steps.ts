@@ -13,7 +13,6 @@ import { parseBudget, type Budget } from '../train/budget.ts';
 import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { encodeExamples, type EncodedSplit } from '../train/classifier_data.ts';
 import { trainClassifier, type WeightConstraints } from '../train/classifier_training.ts';
-import type { SplitScores } from '../train/classifier_scores.ts';
 import { baselines, type Baselines } from '../train/bow_baseline.ts';
 import { acquireRunLock } from '../train/lock.ts';
 import type { OptimizerConfig } from '../train/optimizer.ts';
@@ -65,7 +64,7 @@ export function splitEncoder(ck: Checkpoint): (examples: readonly Example[]) => 
  * A warning when a classifier predicts too few classes to have learned the task (one class, or
  * two of many): its accuracy then says nothing about the model, however the weights change.
  */
-export function collapseWarning(what: string, scores: Pick<SplitScores, 'predicted_classes'> | { predicted_classes?: number }, classes: number): string | null {
+export function collapseWarning(what: string, scores: { predicted_classes?: number }, classes: number): string | null {
   const predicted = scores.predicted_classes;
   if (predicted === undefined || predicted >= Math.min(classes, 3)) return null;
   return `${what} predicts ${predicted} of ${classes} classes: it has not learned the task, and its accuracy is the share of those classes`;
