@@ -65,8 +65,9 @@ export const TrainConfigSchema = z
       .default({ evaluations: 15, max_interval_s: 60, sequences: 128 }),
     init: z
       .object({
-        // The MLM output bias: log frequencies of the training tokens, so step 0 predicts the
-        // unigram distribution, or zeros (uniform over the vocabulary).
+        // 'unigram': the MLM output bias at the log frequencies of the training tokens and the
+        // head's norm scaled down by width (train/unigram_start.ts), so step 0 predicts nearly
+        // the unigram distribution; 'zeros': zero bias, unit norm (uniform over the vocabulary).
         output_bias: z.enum(['unigram', 'zeros']).default('unigram'),
       })
       .strict()

@@ -6,7 +6,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MlmBatcher, maskedPerSequence, validationBatches, VALIDATION_MASK_PROB, type MlmBatch } from '../data/mlm_batches.ts';
-import { prepareCorpus, unigramLogProbs, type CorpusMeta, type PreparedCorpus } from '../data/prepare.ts';
+import { prepareCorpus, type CorpusMeta, type PreparedCorpus } from '../data/prepare.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
 import { mlmForwardFlops, type MlmShape } from '../nn/mlm.ts';
 import { countParams, initParams, mlmParamSpecs, type Parameter, type ParamSpec } from '../nn/params.ts';
@@ -20,6 +20,7 @@ import { listCheckpoints, loadCheckpoint, type TrainState } from './checkpoint.t
 import { optimizerConfig, peakLearningRate, resolveModel, type TrainConfig } from './config.ts';
 import { acquireRunLock } from './lock.ts';
 import { MlmRunner, type StepResult } from './mlm_runner.ts';
+import { maskedUnigramPerplexity, startAtUnigram } from './unigram_start.ts';
 import { RunLog, addStep, metricsRow, openWindow, type MetricsRow, type StepWindow } from './run_log.ts';
 
 export type { MetricsRow } from './run_log.ts';
@@ -77,7 +78,7 @@ async function trainLocked(cfg: TrainConfig, model: ModelConfig, budget: Budget,
   try {
     const { final, state } = await trainSteps(run, log, bar);
     bar.stop();
-    const unigramValPpl = run.corpus.unigram_val_ppl;
+    const { unigramValPpl } = run;
     say(`done: ${state.step} steps, ${fmt(state.train_s, 1)}s training, val ppl ${fmt(final.val_ppl, 1)} (unigram ppl ${fmt(unigramValPpl, 1)}); checkpoint ${log.checkpoint}`);
     const summary = log.writeSummary(modelName(model), unigramValPpl);
     return { runDir, model, final, checkpoint: log.checkpoint, unigramValPpl, summary };
@@ -98,6 +99,8 @@ interface Run {
   runner: MlmRunner;
   state: TrainState;
   perStep: { tokens: number; flops: number };
+  /** The training unigram distribution's perplexity on the validation loss's own positions. */
+  unigramValPpl: number;
   /** The checkpoint resumed from, if any. */
   resumedFrom?: { checkpoint: string; step: number };
 }
@@ -110,6 +113,7 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   const latest = options.resume ? listCheckpoints(runDir).at(-1) : undefined;
   if (options.resume && hasRun && !latest) say(`no complete checkpoint in ${runDir}: starting from the beginning`);
   const start = latest ? fromCheckpoint(latest, specs, model) : freshStart(specs, model, cfg.seed, cfg.init.output_bias === 'unigram' ? data.corpus.train : null);
+  const unigramValPpl = maskedUnigramPerplexity(data.corpus.train, model.vocab_size, data.valBatches);
   if (latest) say(`resuming ${runDir} from ${path.basename(latest)} (step ${start.state.step}, ${fmt(start.state.train_s, 1)}s trained)`);
   const perStep = { tokens: data.shape.batch * data.shape.seq, flops: 3 * mlmForwardFlops(model, data.shape) };
   say(
@@ -124,7 +128,7 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   );
   const resumedFrom = latest ? { checkpoint: latest, step: start.state.step } : undefined;
   const tokenizerJson = JSON.stringify(tokenizerToJson(corpus.tokenizer));
-  return { cfg, budget, corpus: corpus.meta, tokenizerJson, batcher: data.batcher, valBatches: data.valBatches, runner, state: start.state, perStep, resumedFrom };
+  return { cfg, budget, corpus: corpus.meta, tokenizerJson, batcher: data.batcher, valBatches: data.valBatches, runner, state: start.state, perStep, resumedFrom, unigramValPpl };
 }
 
 /** The corpus (cached after the first run), the training batcher and the validation batches. */
@@ -145,14 +149,10 @@ interface StartingPoint {
   state: TrainState;
 }
 
-/**
- * Initial weights; with `unigramFrom` (the training tokens) the output bias holds their log
- * frequencies, so the untrained model predicts the unigram distribution instead of spending its
- * first steps learning it.
- */
+/** Initial weights; with `unigramFrom` (the training tokens), starting at the unigram distribution. */
 function freshStart(specs: ParamSpec[], model: ModelConfig, seed: number, unigramFrom: Uint16Array | null): StartingPoint {
   const params = initParams(specs, model, seed);
-  if (unigramFrom) params.find((p) => p.spec.name === 'lm_head.bias')!.data.set(unigramLogProbs(unigramFrom, model.vocab_size));
+  if (unigramFrom) startAtUnigram(params, model, unigramFrom);
   return { params, moments: null, state: { step: 0, tokens: 0, flops: 0, train_s: 0 } };
 }
 

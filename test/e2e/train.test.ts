@@ -60,6 +60,22 @@ describe('tltc train end to end', () => {
     assert.equal(bad.stderr.trim().split('\n').length, 1);
   });
 
+  it('starts at the unigram distribution: a wide untrained model evaluates within 3% of the unigram perplexity of the same positions', () => {
+    // At width 384 the random tied decoder alone would put the untrained model about 10% above it.
+    const untrained = (outputBias: string) => {
+      const cfgFile = path.join(dir, `untrained-${outputBias}.json`);
+      const cfg = { ...config('1steps'), model: { n_layers: 1, d_model: 384, n_heads: 6 }, optimizer: { lr: 1e-12 }, init: { output_bias: outputBias } };
+      writeFileSync(cfgFile, JSON.stringify(cfg));
+      const r = runCli(['train', '--config', cfgFile, '--out', path.join(dir, `untrained-${outputBias}`), '--json', '--quiet'], env);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout.trim()) as { val_ppl: number; unigram_val_ppl: number };
+    };
+    const start = untrained('unigram');
+    assert.ok(Math.abs(start.val_ppl / start.unigram_val_ppl - 1) < 0.03, `untrained ${start.val_ppl} vs unigram ${start.unigram_val_ppl}`);
+    const uniform = untrained('zeros');
+    assert.ok(uniform.val_ppl > 1.5 * uniform.unigram_val_ppl, `a zero output bias starts near uniform: ${uniform.val_ppl}`);
+  });
+
   it('learns to use context: on text that repeats a 3-token pattern it predicts masked tokens far better than unigram', () => {
     // Each document repeats three random letters; only attention to neighbours can predict a masked one.
     let seed = 7;
