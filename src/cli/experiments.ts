@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { Pooling } from '../nn/config.ts';
 import { demo } from '../experiments/demo.ts';
 import { downstreamFromSweep, parseGrid, pointsTable, type SweepDownstreamOptions } from '../experiments/downstream.ts';
 import { describeEqualBytes } from '../experiments/pareto.ts';
@@ -15,7 +16,8 @@ interface DownstreamFlags {
   task: string;
   grid: string;
   finetuneBudget: string;
-  finetuneLr: number;
+  finetuneLr?: number;
+  pooling?: Pooling;
   finetuneBatch: number;
   pruneBudget: string;
   examples?: number;
@@ -55,7 +57,8 @@ function registerDownstream(program: Command): void {
     .option('--task <name>', 'classification task: genre, sentiment or spam', 'genre')
     .option('--grid <list>', 'formats as --quant takes them, each optionally +p<percent> gradual pruning', 'fp32,int8,6,4,3,4+p50,4+p90')
     .option('--finetune-budget <budget>', 'fine-tuning budget per size, the same for all', '2m')
-    .option('--finetune-lr <lr>', 'fine-tuning learning rate', positiveNumber('--finetune-lr'), 1e-3)
+    .option('--finetune-lr <lr>', 'fine-tuning peak learning rate (default: tltc finetune\'s)', positiveNumber('--finetune-lr'))
+    .addOption(new Option('--pooling <how>', "the classifier head's input: first token or mean of the tokens (default: tltc finetune's)").choices(['first', 'mean']))
     .option('--finetune-batch <n>', 'fine-tuning batch size', positiveInt('--finetune-batch'), 16)
     .option('--prune-budget <budget>', 'recovery training for each pruned grid point', '1m')
     .option('--examples <n>', 'score this many test examples (a fixed random subset)', positiveInt('--examples'))
@@ -76,6 +79,7 @@ function downstreamOptions(flags: DownstreamFlags): SweepDownstreamOptions {
     grid: parseGrid(flags.grid),
     finetuneBudget: flags.finetuneBudget,
     finetuneLr: flags.finetuneLr,
+    pooling: flags.pooling,
     finetuneBatch: flags.finetuneBatch,
     pruneBudget: flags.pruneBudget,
     examples: flags.examples,

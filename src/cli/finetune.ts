@@ -1,5 +1,6 @@
-import type { Command } from 'commander';
-import { finetune } from '../pipeline/finetune.ts';
+import { Option, type Command } from 'commander';
+import type { Pooling } from '../nn/config.ts';
+import { DEFAULT_POOLING, finetune } from '../pipeline/finetune.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 
 export function registerFinetune(program: Command): void {
@@ -15,8 +16,9 @@ export function registerFinetune(program: Command): void {
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--eval-examples <n>', 'score val and test on a fixed random subset of this many examples each', positiveInt('--eval-examples'))
+    .addOption(new Option('--pooling <how>', `the head's input: each sequence's first token or the mean of its tokens (default ${DEFAULT_POOLING})`).choices(['first', 'mean']))
     .option('--quiet', 'no progress output')
-    .action(async (flags: { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; quiet?: boolean }) => {
+    .action(async (flags: { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean }) => {
       const r = await finetune({ ...flags, outDir: flags.out });
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });

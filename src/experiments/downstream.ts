@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Pooling } from '../nn/config.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
 import { compress, type ReferenceMeasurement } from '../pipeline/compress.ts';
 import { parseWeightFormat } from '../export/weight_format.ts';
@@ -62,7 +63,9 @@ export interface DownstreamOptions {
   task: string;
   grid: readonly GridPoint[];
   finetuneBudget: string;
-  finetuneLr: number;
+  /** Fine-tuning peak rate and head pooling; tltc finetune's defaults when absent. */
+  finetuneLr?: number;
+  pooling?: Pooling;
   finetuneBatch: number;
   /** Recovery training for the pruned grid points. */
   pruneBudget: string;
@@ -114,7 +117,7 @@ export async function runDownstream(options: DownstreamOptions): Promise<Downstr
     const ftDir = path.join(out, 'finetune', run.id);
     if (!existsSync(path.join(ftDir, 'finetune.json'))) {
       options.log(`fine-tuning ${run.id} on ${options.task} (${options.finetuneBudget})`);
-      await finetune({ checkpoint: run.dir, task: options.task, outDir: ftDir, budget: options.finetuneBudget, lr: options.finetuneLr, batchSize: options.finetuneBatch, evalExamples: options.examples, threads: options.threads, quiet: options.quiet });
+      await finetune({ checkpoint: run.dir, task: options.task, outDir: ftDir, budget: options.finetuneBudget, lr: options.finetuneLr, pooling: options.pooling, batchSize: options.finetuneBatch, evalExamples: options.examples, threads: options.threads, quiet: options.quiet });
     }
     let reference: ReferenceMeasurement | undefined;
     for (const g of options.grid) {

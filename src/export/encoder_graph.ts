@@ -37,7 +37,7 @@ export function buildEncoderExport(input: ExportInput): Graph {
   const positions = maskedPositions(mask);
   const ctx = modelContext(c, { weights, layout: DYNAMIC, kernels: 'standard', dropout: 0, attentionBias: attentionBias(mask) });
   const hidden = encode(ids, positions, c, ctx);
-  if (head === 'classifier') g.output(classifierHead(hidden, c, input.numLabels!, ctx), 'logits');
+  if (head === 'classifier') g.output(classifierHead(hidden, mask, c, input.numLabels!, ctx), 'logits');
   else if (head === 'mlm') g.output(mlmHead(hidden, c, ctx), 'logits');
   g.output(hidden, 'last_hidden_state');
   return g;

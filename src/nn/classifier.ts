@@ -61,7 +61,7 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
   const maskInputs = dropoutMaskInputs(g);
   const layout = rowsLayout(shape);
   const ctx = modelContext(c, { weights, layout, kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make, attentionBias: attentionBias(mask) });
-  const logits = classifierHead(encode(ids, staticPositions(ids, shape.seq), c, ctx), c, numLabels, ctx);
+  const logits = classifierHead(encode(ids, staticPositions(ids, shape.seq), c, ctx), mask, c, numLabels, ctx);
   let loss: Tensor | undefined;
   if (options.withLabels) {
     const labels = g.input('labels', 'int64', [shape.batch]);

@@ -19,6 +19,9 @@ export const ModelConfigSchema = z
     tie_embeddings: z.literal(true).default(true),
     layer_norm_eps: z.number().positive().max(0.1).default(1e-5),
     init_std: z.number().positive().max(1).default(0.02),
+    // The classification head's input: 'first' token (RoBERTa's head; the default when absent) or
+    // the 'mean' of the unpadded tokens' hidden states.
+    pooling: z.enum(['first', 'mean']).optional(),
     // Per-layer sizes after structured pruning; absent means n_heads and d_ff in every layer.
     layer_heads: z.array(z.number().int().min(1)).optional(),
     layer_ffn: z.array(z.number().int().min(1)).optional(),
@@ -38,6 +41,7 @@ export const ModelConfigSchema = z
   });
 
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+export type Pooling = NonNullable<ModelConfig['pooling']>;
 
 /** Width of one attention head; structured pruning removes heads but keeps this. */
 export const headDim = (c: ModelConfig) => c.d_model / c.n_heads;

@@ -5,7 +5,7 @@
  */
 import { ops, type Tensor } from '../graph/index.ts';
 import { POSITION_OFFSET, type ModelConfig } from './config.ts';
-import { asActivations, firstTokens } from './layout.ts';
+import { asActivations, firstTokens, meanTokens } from './layout.ts';
 import { encoderLayer, layerNorm, maybeDropout, type LayerContext } from './layers.ts';
 import { EMBEDDING_NORM, FINAL_NORM, POSITION_EMBEDDINGS, robertaLayer, WORD_EMBEDDINGS } from './params.ts';
 
@@ -46,9 +46,13 @@ export function mlmHead(hidden: Tensor, c: ModelConfig, ctx: LayerContext): Tens
   });
 }
 
-/** RoBERTa's classification head on each sequence's first token: dense -> tanh -> out_proj, (B, labels). */
-export function classifierHead(hidden: Tensor, c: ModelConfig, numLabels: number, ctx: LayerContext): Tensor {
-  const first = maybeDropout(firstTokens(hidden, ctx.layout), ctx);
+/**
+ * RoBERTa's classification head, dense -> tanh -> out_proj, (B, labels), on each sequence's first
+ * token or (c.pooling 'mean') its mean over the tokens `mask` keeps.
+ */
+export function classifierHead(hidden: Tensor, mask: Tensor, c: ModelConfig, numLabels: number, ctx: LayerContext): Tensor {
+  const pooled = c.pooling === 'mean' ? meanTokens(hidden, mask, ctx.layout, c.d_model) : firstTokens(hidden, ctx.layout);
+  const first = maybeDropout(pooled, ctx);
   return hidden.graph.scope('classifier', () => {
     const h = maybeDropout(ops.tanh(ctx.weights.linear(first, 'classifier.dense', c.d_model, c.d_model)), ctx);
     return ctx.weights.linear(h, 'classifier.out_proj', numLabels, c.d_model);

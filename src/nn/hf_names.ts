@@ -80,5 +80,8 @@ export function hfArchitectureOf(c: ModelConfig): 'roberta' | 'roberta-prelayern
       'this checkpoint has no embedding LayerNorm (it was trained before tltc added one), and no Hugging Face RoBERTa class computes that: train it again, or export it with --format transformersjs',
     );
   }
+  if (c.pooling === 'mean') {
+    throw new Error('this classifier pools the mean of its tokens, and Hugging Face RoBERTa classifiers read the first token: export it to ONNX (tltc export) or fine-tune with --pooling first');
+  }
   return c.norm === 'pre' ? 'roberta-prelayernorm' : 'roberta';
 }

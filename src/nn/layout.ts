@@ -41,6 +41,14 @@ export function firstTokens(hidden: Tensor, layout: TokenLayout): Tensor {
   return ops.gather(hidden, hidden.graph.constant(rows, 'int64', [layout.batch], 'first_token_rows'));
 }
 
+/** Each sequence's mean hidden state over its unpadded tokens (B, D), from the int64 (B, T) mask. */
+export function meanTokens(hidden: Tensor, mask: Tensor, layout: TokenLayout, features: number): Tensor {
+  const perSequence = layout.kind === 'rows' ? ops.reshape(hidden, [layout.batch, layout.seq, features]) : hidden;
+  const maskF = ops.cast(mask, 'float32');
+  const summed = ops.reduceSum(ops.mul(perSequence, ops.unsqueeze(maskF, [2])), [1]);
+  return ops.div(summed, ops.max(ops.reduceSum(maskF, [1], { keepdims: true }), 1));
+}
+
 /** Additive attention bias (B, 1, 1, T) from an int64 (B, T) mask: 0 where attended, `negative` at padding. */
 export function attentionBias(mask: Tensor, negative = -1e4): Tensor {
   const maskF = ops.cast(ops.unsqueeze(mask, [1, 2]), 'float32');

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { loadTask, sampleExamples } from '../data/tasks.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
-import { modelName, type ModelConfig } from '../nn/config.ts';
+import { modelName, type ModelConfig, type Pooling } from '../nn/config.ts';
 import { initParams, type Parameter } from '../nn/params.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
@@ -16,6 +16,9 @@ import type { Baselines } from '../train/bow_baseline.ts';
 import { classifierEvaluator, scoreSplit } from '../train/classifier_training.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { classifierBudget, collapseWarning, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+
+/** Measured in docs/RESULTS.md (the downstream protocol). */
+export const DEFAULT_POOLING: Pooling = 'first';
 
 export interface FinetuneOptions {
   checkpoint: string;
@@ -28,6 +31,8 @@ export interface FinetuneOptions {
   threads?: number;
   /** Score val and test on this many examples each (a fixed random subset) instead of all. */
   evalExamples?: number;
+  /** The head's input: each sequence's first token or its mean over tokens (nn/config.ts). */
+  pooling?: Pooling;
   quiet?: boolean;
 }
 
@@ -45,8 +50,7 @@ export interface FinetuneResult {
 }
 
 /** The encoder's weights from the checkpoint, the head's freshly initialized. */
-function classifierFromEncoder(ck: Checkpoint, classes: number, seed: number): Parameter[] {
-  const model: ModelConfig = ck.config.model;
+function classifierFromEncoder(ck: Checkpoint, model: ModelConfig, classes: number, seed: number): Parameter[] {
   const specs = classifierParamSpecs(model, classes);
   const fresh = initParams(specs, model, seed);
   return specs.map((spec, i) => ({ spec, data: ck.params.get(spec.name) ?? fresh[i].data }));
@@ -71,10 +75,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-mlm');
   const outDir = freshOutDir(options.outDir, 'finetune.json', 'a fine-tuned model');
   return withRunLock(outDir, async () => {
-    const model: ModelConfig = ck.config.model;
+    const model: ModelConfig = { ...ck.config.model, pooling: options.pooling ?? DEFAULT_POOLING };
     const [batch, seed, threads] = [options.batchSize ?? 16, options.seed ?? 0, options.threads ?? defaultThreads()];
     const encode = splitEncoder(ck);
-    const params = classifierFromEncoder(ck, task.labels.length, seed);
+    const params = classifierFromEncoder(ck, model, task.labels.length, seed);
     const record = { task: task.name, budget };
     const trained = await trainClassifierCheckpoint({ model, labels: task.labels, params, train: encode(task.train), batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, outDir, from: ck, record });
     const splits = { val: sampleExamples(task.val, options.evalExamples), test: sampleExamples(task.test, options.evalExamples) };

@@ -22,7 +22,7 @@ async function logits(wrap: (p: ParameterInputs) => GraphWeights, extra: Record<
   const ids = g.input('input_ids', 'int64', [batch, seq]);
   const mask = g.input('attention_mask', 'int64', [batch, seq]);
   const ctx = modelContext(model, { weights, layout: rowsLayout({ batch, seq }), kernels: 'contrib', dropout: 0, attentionBias: attentionBias(mask) });
-  g.output(classifierHead(encode(ids, staticPositions(ids, seq), model, ctx), model, classes, ctx), 'logits');
+  g.output(classifierHead(encode(ids, staticPositions(ids, seq), model, ctx), mask, model, classes, ctx), 'logits');
   const session = await createSession(serializeGraph(g), { threads: 1 });
   const feeds: Record<string, unknown> = {
     input_ids: ortTensor('int64', BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(5 + (i % 50))), [batch, seq]),
