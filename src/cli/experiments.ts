@@ -5,6 +5,7 @@ import { downstreamFromSweep, parseGrid, pointsTable, type SweepDownstreamOption
 import { describeEqualBytes } from '../experiments/pareto.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { plan } from '../experiments/plan.ts';
+import { recipeTable } from '../experiments/recipe_table.ts';
 import { runTable } from '../experiments/run_table.ts';
 import { runSweep } from '../experiments/sweep.ts';
 import { readSweepConfig } from '../experiments/sweep_config.ts';
@@ -124,7 +125,8 @@ function registerReport(program: Command): void {
     .command('report')
     .description('a Markdown table of every completed training run under a folder, from the files each run keeps (run.json, summary.json, metrics.jsonl)')
     .requiredOption('--markdown <dir>', 'folder of run folders')
-    .action((flags: { markdown: string }) => {
-      process.stdout.write(`${runTable(flags.markdown)}\n`);
+    .option('--by-recipe', 'one row per recipe (rate, warm-up, dropout, output bias) and one column per model, over seeds')
+    .action((flags: { markdown: string; byRecipe?: boolean }) => {
+      process.stdout.write(`${flags.byRecipe ? recipeTable(flags.markdown) : runTable(flags.markdown)}\n`);
     });
 }

@@ -110,7 +110,9 @@ async function pretrainEverySize(run: DemoRun): Promise<{ runs: SweepRunResult[]
       models: plan.models,
       seeds: [0],
       budget: plan.budget,
-      base: { data: { corpus: 'default', vocab_size: plan.vocab, seq_len: plan.seqLen }, batch_size: plan.batch, optimizer: { lr: 1e-3, warmup_steps: 20 }, eval: { sequences: 32 }, threads: run.threads },
+      // The default recipe (rate by width, warm-up 5% of the budget, unigram start); one
+      // checkpoint per run is all the later stages read.
+      base: { data: { corpus: 'default', vocab_size: plan.vocab, seq_len: plan.seqLen }, batch_size: plan.batch, eval: { sequences: 32 }, keep_checkpoints: 1, threads: run.threads },
     },
     'demo',
   );
@@ -127,7 +129,6 @@ function fineTuneAndCompress(run: DemoRun, runs: SweepRunResult[]): Promise<Demo
     task: 'genre',
     grid: parseGrid(run.plan.grid),
     finetuneBudget: run.plan.finetuneBudget,
-    finetuneLr: 1e-3,
     finetuneBatch: 16,
     pruneBudget: run.plan.pruneBudget,
     examples: run.plan.examples,

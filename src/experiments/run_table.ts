@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-interface RunFiles {
+export interface RunFiles {
   dir: string;
   run: {
     model: { n_layers: number; d_model: number; dropout: number };
@@ -19,8 +19,16 @@ interface RunFiles {
   firstPpl: number;
 }
 
+/** The completed runs under `root`, or a one-line error saying there are none. */
+export function completedRuns(root: string): string[] {
+  if (!existsSync(root)) throw new Error(`${root} does not exist: pass a folder of training runs`);
+  const dirs = findRuns(path.resolve(root));
+  if (dirs.length === 0) throw new Error(`${root} holds no completed run (a folder with run.json and summary.json)`);
+  return dirs;
+}
+
 /** Run folders (holding run.json and summary.json) under `root`, in path order. */
-function findRuns(root: string): string[] {
+export function findRuns(root: string): string[] {
   if (existsSync(path.join(root, 'summary.json')) && existsSync(path.join(root, 'run.json'))) return [root];
   return readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory())
@@ -29,24 +37,22 @@ function findRuns(root: string): string[] {
     .flatMap((name) => findRuns(path.join(root, name)));
 }
 
-function readRun(dir: string): RunFiles {
+export function readRun(dir: string): RunFiles {
   const json = (f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
   const rows = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean);
   return { dir, run: json('run.json'), summary: json('summary.json'), firstPpl: JSON.parse(rows[0]).val_ppl };
 }
 
-const fixed = (x: number, digits: number) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const fixed = (x: number, digits: number) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function warmupOf(o: RunFiles['run']['optimizer']): string {
+export function warmupOf(o: RunFiles['run']['optimizer']): string {
   if (!o) return '-';
   return o.warmup_fraction !== undefined ? `${fixed(100 * o.warmup_fraction, 0)}%` : `${o.warmup_steps} steps`;
 }
 
 /** One row per run: what it was trained with, and where it ended. */
 export function runTable(root: string): string {
-  if (!existsSync(root)) throw new Error(`${root} does not exist: pass a folder of training runs`);
-  const dirs = findRuns(path.resolve(root));
-  if (dirs.length === 0) throw new Error(`${root} holds no completed run (a folder with run.json and summary.json)`);
+  const dirs = completedRuns(root);
   const header = ['run', 'model', 'peak lr', 'lr from', 'warm-up', 'dropout', 'output bias', 'budget', 'steps', 'train s', 'first val ppl', 'final val ppl', 'unigram ppl'];
   const rows = dirs.map(readRun).map((r) => {
     const o = r.run.optimizer;
