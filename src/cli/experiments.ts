@@ -109,7 +109,7 @@ function registerPlan(program: Command): void {
 function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the whole workflow, small: tokenizer, 3 sizes at equal budget, fine-tune on genre, compression grid, Pareto front, report.html (about 10 minutes; --quick about 1-2)')
+    .description('the whole workflow, small: tokenizer, 3 sizes at equal budget, fine-tune on spam, compression grid, Pareto front, report.html (about 15 minutes; --quick about 1-2)')
     .option('--quick', 'the smallest version (about a minute once the corpus is cached)')
     .option('--out <dir>', 'output folder', 'runs/demo')
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
