@@ -5,8 +5,7 @@ import { downstreamFromSweep, parseGrid, pointsTable, type SweepDownstreamOption
 import { describeEqualBytes } from '../experiments/pareto.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { plan } from '../experiments/plan.ts';
-import { recipeTable } from '../experiments/recipe_table.ts';
-import { runTable } from '../experiments/run_table.ts';
+import { markdownTable } from '../experiments/markdown_report.ts';
 import { runSweep } from '../experiments/sweep.ts';
 import { readSweepConfig } from '../experiments/sweep_config.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
@@ -123,10 +122,10 @@ function registerDemo(program: Command): void {
 function registerReport(program: Command): void {
   program
     .command('report')
-    .description('a Markdown table of every completed training run under a folder, from the files each run keeps (run.json, summary.json, metrics.jsonl)')
-    .requiredOption('--markdown <dir>', 'folder of run folders')
+    .description('a Markdown table of every completed training run (run.json, summary.json, metrics.jsonl) or fine-tuning run (finetune.json) under a folder')
+    .requiredOption('--markdown <dir>', 'folder of training or fine-tuning run folders')
     .option('--by-recipe', 'one row per recipe (rate, warm-up, dropout, output bias) and one column per model, over seeds')
     .action((flags: { markdown: string; byRecipe?: boolean }) => {
-      process.stdout.write(`${flags.byRecipe ? recipeTable(flags.markdown) : runTable(flags.markdown)}\n`);
+      process.stdout.write(`${markdownTable(flags.markdown, { byRecipe: flags.byRecipe })}\n`);
     });
 }

@@ -42,6 +42,9 @@ export interface FinetuneResult {
   checkpoint: string;
   steps: number;
   train_s: number;
+  /** Peak fine-tuning rate and the head's pooling. */
+  lr: number;
+  pooling: Pooling;
   val: SplitScores;
   test: SplitScores;
   /** The majority class and a bag of words, trained on the same training split and scored on the same examples. */
@@ -86,7 +89,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const base = taskBaselines(task, splits, `val+test/${options.evalExamples ?? 'all'}`) as FinetuneResult['baselines'];
     const warnings = [collapseWarning(`the fine-tuned ${modelName(model)}`, test, task.labels.length)].filter((w): w is string => w !== null);
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, val, test, baselines: base, warnings };
+    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.opt.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings };
     writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   });

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { recipeTable } from '../../src/experiments/recipe_table.ts';
-import { runTable } from '../../src/experiments/run_table.ts';
+import { markdownTable } from '../../src/experiments/markdown_report.ts';
 import { tmpDir } from '../helpers/cli.ts';
 import { ROOT } from '../helpers/cli.ts';
 
@@ -16,7 +16,7 @@ describe('docs/RESULTS.md', () => {
     const blocks = [...doc.matchAll(BLOCK)];
     assert.ok(blocks.length >= 1, 'docs/RESULTS.md has no generated table');
     for (const [, dir, byRecipe, table] of blocks) {
-      const made = byRecipe ? recipeTable(path.join(ROOT, dir)) : runTable(path.join(ROOT, dir));
+      const made = markdownTable(path.join(ROOT, dir), { byRecipe: Boolean(byRecipe) });
       assert.equal(table, made, `the table of ${dir} differs from its files: regenerate it with tltc report --markdown ${dir}${byRecipe ?? ''}`);
     }
   });
@@ -42,5 +42,22 @@ describe('docs/RESULTS.md', () => {
     assert.equal(table[3], '| older + dropout 0 | 760.0 · −5.0% | - |');
     assert.equal(table[4], '| current recipe (all four) | 720.0 ± 20.0 (3 seeds) · −10.0% | - |');
     assert.equal(table.length, 5);
+  });
+
+  it('fine-tuning runs are grouped over seeds, with their baselines', () => {
+    const root = tmpDir();
+    const scores = (accuracy: number, classes = 2) => ({ accuracy, macro_f1: accuracy - 0.1, examples: 100, accuracy_95: [accuracy - 0.05, accuracy + 0.05], predicted_classes: classes });
+    const write = (name: string, accuracy: number) => {
+      mkdirSync(path.join(root, name), { recursive: true });
+      const baselines = { test: { majority: scores(0.6, 1), bag_of_words: scores(0.9) } };
+      writeFileSync(path.join(root, name, 'finetune.json'), JSON.stringify({ task: 'spam', model: 'L2-H64', steps: 50, test: scores(accuracy), baselines }));
+    };
+    write('L2-H64-s0-mean', 0.8);
+    write('L2-H64-s1-mean', 0.84);
+    write('L2-H64-first', 0.7);
+    const table = markdownTable(root).split('\n');
+    assert.equal(table[2], '| L2-H64-first | spam | L2-H64 | 50 | 70.0% [65.0, 75.0] | 0.600 | 2 | 100 | 60.0% | 90.0% |');
+    assert.equal(table[3], '| L2-H64-mean | spam | L2-H64 | 50 | 82.0% ± 2.8 (2 seeds) | 0.720 | 2 | 100 | 60.0% | 90.0% |');
+    assert.equal(table.length, 4);
   });
 });

@@ -1,0 +1,17 @@
+/**
+ * `tltc report --markdown DIR [--by-recipe]`: the table of whatever runs DIR holds, training runs
+ * (run_table.ts, or recipe_table.ts by recipe) or fine-tuning runs (finetune_table.ts).
+ */
+import { finetuneTable, findFinetunes } from './finetune_table.ts';
+import { recipeTable } from './recipe_table.ts';
+import { completedRuns, findRuns, runTable } from './run_table.ts';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+
+export function markdownTable(root: string, options: { byRecipe?: boolean } = {}): string {
+  if (!existsSync(root)) throw new Error(`${root} does not exist: pass a folder of training or fine-tuning runs`);
+  const resolved = path.resolve(root);
+  if (findRuns(resolved).length === 0 && findFinetunes(resolved).length > 0) return finetuneTable(root);
+  completedRuns(root);
+  return options.byRecipe ? recipeTable(root) : runTable(root);
+}
