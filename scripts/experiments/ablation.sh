@@ -2,7 +2,9 @@
 # The recipe ablation of docs/RESULTS.md: three sizes, each for the steps it trains in 5 minutes
 # on the 2-core test machine (the lr grid's budgets), under the older recipe (rate 1e-3 for every
 # width, warm-up of 50 steps, dropout 0.1, zero output bias), the older recipe with one change
-# each, and the current defaults with seeds 0, 1 and 2. Step budgets make every result
+# each, and the current defaults with seeds 0, 1 and 2; and, to measure the head norm's smaller
+# starting scale, the current defaults with that scale at 1 (L4-H256, L6-H384; L2-H128 starts at
+# 1 anyway). Step budgets make every result
 # independent of machine load, so two runs go side by side on one thread each.
 # Usage: bash scripts/experiments/ablation.sh OUT_DIR   (finished runs are skipped, interrupted ones resumed)
 # Checkpoints are kept only for the current recipe's runs; copy metrics.jsonl, run.json and
@@ -12,22 +14,23 @@ out="${1:?usage: ablation.sh OUT_DIR}"
 cli="$(cd "$(dirname "$0")/../.." && pwd)/bin/tltc.js"
 mkdir -p "$out"
 
-# One run: RUN_ID MODEL STEPS SEED WARMUP LR DROPOUT BIAS ('-' leaves a field at its default).
+# One run: RUN_ID MODEL STEPS SEED WARMUP LR DROPOUT BIAS HEAD_SCALE ('-' leaves a field at its default).
 run_one() {
-  local id=$1 model=$2 steps=$3 seed=$4 warmup=$5 lr=$6 dropout=$7 bias=$8
+  local id=$1 model=$2 steps=$3 seed=$4 warmup=$5 lr=$6 dropout=$7 bias=$8 head=${9:--}
   local dir="$out/$id"
   [ -f "$dir/summary.json" ] && return 0
   mkdir -p "$out/configs"
   node -e '
-    const [model, steps, seed, warmup, lr, dropout, bias] = process.argv.slice(1);
+    const [model, steps, seed, warmup, lr, dropout, bias, head] = process.argv.slice(1);
     const [, layers, width] = /^L(\d+)-H(\d+)$/.exec(model);
     const cfg = { model: dropout === "-" ? model : { n_layers: +layers, d_model: +width, dropout: +dropout },
       budget: `${steps}steps`, seed: +seed, threads: 1, optimizer: {}, init: {} };
     if (warmup !== "-") cfg.optimizer[/%$/.test(warmup) ? "warmup" : "warmup_steps"] = /%$/.test(warmup) ? warmup : +warmup;
     if (lr !== "-") cfg.optimizer.lr = +lr;
     if (bias !== "-") cfg.init.output_bias = bias;
+    if (head !== "-") cfg.init.head_norm_scale = +head;
     console.log(JSON.stringify(cfg, null, 2));
-  ' "$model" "$steps" "$seed" "$warmup" "$lr" "$dropout" "$bias" > "$out/configs/$id.json"
+  ' "$model" "$steps" "$seed" "$warmup" "$lr" "$dropout" "$bias" "$head" > "$out/configs/$id.json"
   local resume=()
   [ -f "$dir/run.json" ] && resume=(--resume)
   node "$cli" train --config "$out/configs/$id.json" --out "$dir" "${resume[@]}" --quiet --json > "$dir.log" 2>&1 || { echo "failed: $id (see $dir.log)"; return 1; }
@@ -50,5 +53,7 @@ plan() {
     echo "old+dropout0-$m $m $s 0 50 1e-3 0 zeros"
     echo "old+width-lr-$m $m $s 0 50 - 0.1 zeros"
   done
+  echo "head1-L4-H256 L4-H256 210 0 - - - - 1"
+  echo "head1-L6-H384 L6-H384 70 0 - - - - 1"
 }
 plan | xargs -P 2 -L 1 bash -c 'run_one "$@"' _

@@ -17,6 +17,12 @@ const CHANGES: { name: string; isNew: (r: RunFiles) => boolean }[] = [
 ];
 
 function recipeOf(r: RunFiles): { label: string; changes: number } {
+  const { label, changes } = changesOf(r);
+  const headScale = r.run.config.init?.head_norm_scale;
+  return { label: headScale === undefined ? label : `${label}, head norm starting at ${headScale}`, changes };
+}
+
+function changesOf(r: RunFiles): { label: string; changes: number } {
   const changed = CHANGES.filter((c) => c.isNew(r));
   if (changed.length === 0) return { label: 'older recipe', changes: 0 };
   if (changed.length === CHANGES.length) return { label: 'current recipe (all four)', changes: changed.length };

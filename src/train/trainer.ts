@@ -112,7 +112,7 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   const specs = mlmParamSpecs(model);
   const latest = options.resume ? listCheckpoints(runDir).at(-1) : undefined;
   if (options.resume && hasRun && !latest) say(`no complete checkpoint in ${runDir}: starting from the beginning`);
-  const start = latest ? fromCheckpoint(latest, specs, model) : freshStart(specs, model, cfg.seed, cfg.init.output_bias === 'unigram' ? data.corpus.train : null);
+  const start = latest ? fromCheckpoint(latest, specs, model) : freshStart(specs, model, cfg, cfg.init.output_bias === 'unigram' ? data.corpus.train : null);
   const unigramValPpl = maskedUnigramPerplexity(data.corpus.train, model.vocab_size, data.valBatches);
   if (latest) say(`resuming ${runDir} from ${path.basename(latest)} (step ${start.state.step}, ${fmt(start.state.train_s, 1)}s trained)`);
   const perStep = { tokens: data.shape.batch * data.shape.seq, flops: 3 * mlmForwardFlops(model, data.shape) };
@@ -150,9 +150,9 @@ interface StartingPoint {
 }
 
 /** Initial weights; with `unigramFrom` (the training tokens), starting at the unigram distribution. */
-function freshStart(specs: ParamSpec[], model: ModelConfig, seed: number, unigramFrom: Uint16Array | null): StartingPoint {
-  const params = initParams(specs, model, seed);
-  if (unigramFrom) startAtUnigram(params, model, unigramFrom);
+function freshStart(specs: ParamSpec[], model: ModelConfig, cfg: TrainConfig, unigramFrom: Uint16Array | null): StartingPoint {
+  const params = initParams(specs, model, cfg.seed);
+  if (unigramFrom) startAtUnigram(params, model, unigramFrom, cfg.init.head_norm_scale);
   return { params, moments: null, state: { step: 0, tokens: 0, flops: 0, train_s: 0 } };
 }
 

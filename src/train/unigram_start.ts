@@ -24,14 +24,14 @@ export function headNormScale(model: ModelConfig): number {
  * untrained model predicts (nearly) the unigram distribution instead of spending its first
  * steps learning it.
  */
-export function startAtUnigram(params: Parameter[], model: ModelConfig, train: Uint16Array): void {
+export function startAtUnigram(params: Parameter[], model: ModelConfig, train: Uint16Array, headScale = headNormScale(model)): void {
   const find = (name: string) => {
     const p = params.find((q) => q.spec.name === name);
     if (!p) throw new Error(`the MLM has no parameter ${name}`);
     return p.data;
   };
   find('lm_head.bias').set(unigramLogProbs(train, model.vocab_size));
-  find('lm_head.layer_norm.weight').fill(headNormScale(model));
+  find('lm_head.layer_norm.weight').fill(headScale);
 }
 
 /**
