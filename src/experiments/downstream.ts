@@ -129,7 +129,7 @@ export async function runDownstream(options: DownstreamOptions): Promise<Downstr
       }
       const c = JSON.parse(readFileSync(cFile, 'utf8')) as CompressSummary;
       // Every grid point of a checkpoint is compared with the same fp32 measurement, taken once.
-      reference ??= { accuracy: c.fp32_accuracy, macro_f1: c.fp32_macro_f1, accuracy_95: c.fp32_accuracy_95, predicted_classes: c.fp32_predicted_classes, bytes: c.fp32_bytes, latency_ms: c.fp32_latency_ms };
+      reference ??= { accuracy: c.fp32_accuracy, macro_f1: c.fp32_macro_f1, accuracy_95: c.fp32_accuracy_95, predicted_classes: c.fp32_predicted_classes, bytes: c.fp32_bytes, latency_ms: c.fp32_latency_ms, file: path.join(cDir, 'reference', 'model.onnx') };
       points.push({
         id: `${run.id}-${g.name}`,
         run: run.id,

@@ -6,7 +6,7 @@
  * the same run) -> summarize (compress.json, DESIGN §4). Writes onnx/*.onnx, reference/model.onnx
  * and, when it trained, a checkpoint of the compressed model.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { prunableWeights, type PruningPlan } from '../compress/constraints.ts';
 import { parseStructured, type StructuredPlan } from '../compress/structured.ts';
@@ -16,7 +16,7 @@ import { classifierParamSpecs } from '../nn/classifier.ts';
 import { countParams, type Parameter } from '../nn/params.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { linkFileAtomic, writeFileAtomic } from '../util/atomic.ts';
 import { classifierBudget, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
 import { exportAndMeasure, writeClassifier, type Measured, type Measurement, type ReferenceMeasurement } from './compress_measure.ts';
 import { planStructure, recoveryConstraints, type Shaped } from './compress_steps.ts';
@@ -91,7 +91,9 @@ export async function compress(options: CompressOptions): Promise<Record<string,
 async function measureReference(file: string, plan: Plan, m: Measurement, known?: ReferenceMeasurement): Promise<Measured> {
   const model = plan.ck.config.model;
   if (!known) return exportAndMeasure(file, model, plan.ck.params, { kind: 'fp32' }, { ...m, quantizeEmbeddings: false });
-  writeClassifier(file, model, plan.ck.params, { kind: 'fp32' }, m);
+  // The same checkpoint exports to the same bytes: share the measured file where there is one.
+  if (known.file && existsSync(known.file)) linkFileAtomic(known.file, file);
+  else writeClassifier(file, model, plan.ck.params, { kind: 'fp32' }, m);
   return { ...known, file };
 }
 
@@ -137,6 +139,6 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
 }
 
 function copyMeasured(from: Measured, file: string): Measured {
-  writeFileAtomic(file, readFileSync(from.file));
+  linkFileAtomic(from.file, file);
   return { ...from, file };
 }

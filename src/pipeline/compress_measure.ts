@@ -21,6 +21,8 @@ export interface ReferenceMeasurement {
   accuracy_95?: [number, number];
   predicted_classes?: number;
   latency_ms: { batch1: number; batch8: number };
+  /** The measured fp32 file, when it may be shared (linked) rather than exported again. */
+  file?: string;
 }
 
 export interface Measured extends ReferenceMeasurement {

@@ -1,5 +1,5 @@
 /** Writes that either complete or leave the previous file untouched: temp file, fsync, rename. */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
@@ -16,6 +16,28 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
       closeSync(fd);
     }
     renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Places a file with `from`'s bytes at `to`, atomically: a hard link where the filesystem allows
+ * one (the bytes are stored once), a copy elsewhere. Safe because tltc replaces files by rename
+ * and never writes into one in place.
+ */
+export function linkFileAtomic(from: string, to: string): void {
+  mkdirSync(path.dirname(to), { recursive: true });
+  const tmp = path.join(path.dirname(to), `.${path.basename(to)}.${process.pid}.tmp`);
+  rmSync(tmp, { force: true });
+  try {
+    try {
+      linkSync(from, tmp);
+    } catch {
+      copyFileSync(from, tmp);
+    }
+    renameSync(tmp, to);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, tmpDir } from '../helpers/cli.ts';
@@ -27,6 +27,11 @@ describe('tltc demo --quick', () => {
       const of = (f: string) => result.points.find((p: { id: string }) => p.id === `${m}-${f}`).bytes;
       assert.ok(of('q4') < of('int8') && of('int8') < of('fp32'), m);
     }
+
+    // A size's grid points share one fp32 reference file on disk.
+    const reference = (g: string) => statSync(path.join(out, 'compress', `L2-H128-${g}`, 'reference', 'model.onnx'));
+    assert.equal(reference('int8').ino, reference('fp32').ino);
+    assert.equal(reference('q4').ino, reference('fp32').ino);
 
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
