@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # The pooling comparison of docs/RESULTS.md: each current-recipe checkpoint of the ablation
-# (scripts/experiments/ablation.sh) fine-tuned on genre with the first-token head and with the
+# (scripts/experiments/ablation.sh) of L2-H128 and L4-H256 fine-tuned on genre with the first-token head and with the
 # mean-pooling head, the same 200 steps of batch 16 at the default fine-tuning rate, scored on
 # the whole val and test splits. One thread, so it can share the machine with the ablation.
-# L6-H384 for seed 0 only: each of its fine-tunes takes about 10 minutes on one thread.
 # Usage: bash scripts/experiments/pooling.sh ABLATION_DIR OUT_DIR   (finished runs are skipped)
 set -euo pipefail
 ablation="${1:?usage: pooling.sh ABLATION_DIR OUT_DIR}"
 out="${2:?usage: pooling.sh ABLATION_DIR OUT_DIR}"
 cli="$(cd "$(dirname "$0")/../.." && pwd)/bin/tltc.js"
 mkdir -p "$out"
-for run in {L2-H128,L4-H256}-s{0,1,2} L6-H384-s0; do
+for run in {L2-H128,L4-H256}-s{0,1,2}; do
   [ -f "$ablation/recipe-$run/summary.json" ] || { echo "not trained yet: recipe-$run"; continue; }
   for pooling in first mean; do
     dir="$out/$run-$pooling"
