@@ -18,8 +18,12 @@ const CHANGES: { name: string; isNew: (r: RunFiles) => boolean }[] = [
 
 function recipeOf(r: RunFiles): { label: string; changes: number } {
   const { label, changes } = changesOf(r);
-  const headScale = r.run.config.init?.head_norm_scale;
-  return { label: headScale === undefined ? label : `${label}, head norm starting at ${headScale}`, changes };
+  const init = r.run.config.init ?? {};
+  const scales = [
+    init.head_norm_scale === undefined ? '' : `head norm starting at ${init.head_norm_scale}`,
+    init.embedding_scale === undefined ? '' : `embeddings starting at ${init.embedding_scale}x`,
+  ].filter(Boolean);
+  return { label: scales.length ? `${label}, ${scales.join(', ')}` : label, changes };
 }
 
 function changesOf(r: RunFiles): { label: string; changes: number } {

@@ -11,7 +11,7 @@ export interface RunFiles {
   dir: string;
   run: {
     model: { n_layers: number; d_model: number; dropout: number };
-    config: { budget: string; batch_size: number; init?: { output_bias?: string; head_norm_scale?: number } };
+    config: { budget: string; batch_size: number; init?: { output_bias?: string; head_norm_scale?: number; embedding_scale?: number } };
     optimizer?: { lr: number; lr_source?: string; warmup_steps: number; warmup_fraction?: number };
     seed: number;
   };

@@ -69,8 +69,10 @@ export const TrainConfigSchema = z
         // head's norm scaled down by width (train/unigram_start.ts), so step 0 predicts nearly
         // the unigram distribution; 'zeros': zero bias, unit norm (uniform over the vocabulary).
         output_bias: z.enum(['unigram', 'zeros']).default('unigram'),
-        // The MLM head norm's starting scale with the unigram start; default min(1, 128 / d_model).
+        // With the unigram start: the MLM head norm's starting scale, and a factor on the word and
+        // position embeddings' initial values (train/unigram_start.ts has the defaults).
         head_norm_scale: z.number().gt(0).max(10).optional(),
+        embedding_scale: z.number().gt(0).max(10).optional(),
       })
       .strict()
       .default({ output_bias: 'unigram' }),

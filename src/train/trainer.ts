@@ -152,7 +152,7 @@ interface StartingPoint {
 /** Initial weights; with `unigramFrom` (the training tokens), starting at the unigram distribution. */
 function freshStart(specs: ParamSpec[], model: ModelConfig, cfg: TrainConfig, unigramFrom: Uint16Array | null): StartingPoint {
   const params = initParams(specs, model, cfg.seed);
-  if (unigramFrom) startAtUnigram(params, model, unigramFrom, cfg.init.head_norm_scale);
+  if (unigramFrom) startAtUnigram(params, model, unigramFrom, { headNorm: cfg.init.head_norm_scale, embeddings: cfg.init.embedding_scale });
   return { params, moments: null, state: { step: 0, tokens: 0, flops: 0, train_s: 0 } };
 }
 

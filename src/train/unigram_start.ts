@@ -5,7 +5,7 @@
 import type { MlmBatch } from '../data/mlm_batches.ts';
 import { unigramLogProbs } from '../data/prepare.ts';
 import type { ModelConfig } from '../nn/config.ts';
-import type { Parameter } from '../nn/params.ts';
+import { POSITION_EMBEDDINGS, WORD_EMBEDDINGS, type Parameter } from '../nn/params.ts';
 import { WIDTH_RULE } from './config.ts';
 
 /**
@@ -19,19 +19,28 @@ export function headNormScale(model: ModelConfig): number {
   return Math.min(1, WIDTH_RULE.d_model / model.d_model);
 }
 
+export interface StartScales {
+  /** The MLM head norm's starting scale; default headNormScale. */
+  headNorm?: number;
+  /** A factor on the word and position embeddings' initial values; default 1. */
+  embeddings?: number;
+}
+
 /**
  * Sets the output bias to the log frequencies of `train` and scales down the head's norm, so the
  * untrained model predicts (nearly) the unigram distribution instead of spending its first
  * steps learning it.
  */
-export function startAtUnigram(params: Parameter[], model: ModelConfig, train: Uint16Array, headScale = headNormScale(model)): void {
+export function startAtUnigram(params: Parameter[], model: ModelConfig, train: Uint16Array, scales: StartScales = {}): void {
   const find = (name: string) => {
     const p = params.find((q) => q.spec.name === name);
     if (!p) throw new Error(`the MLM has no parameter ${name}`);
     return p.data;
   };
   find('lm_head.bias').set(unigramLogProbs(train, model.vocab_size));
-  find('lm_head.layer_norm.weight').fill(headScale);
+  find('lm_head.layer_norm.weight').fill(scales.headNorm ?? headNormScale(model));
+  const embeddings = scales.embeddings ?? 1;
+  if (embeddings !== 1) for (const name of [WORD_EMBEDDINGS, POSITION_EMBEDDINGS]) find(name).forEach((x, i, a) => (a[i] = x * embeddings));
 }
 
 /**

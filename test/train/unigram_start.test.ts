@@ -24,7 +24,7 @@ describe('starting at the unigram distribution', () => {
     assert.ok(Math.abs(get('lm_head.bias')[5] - logp[5]) < 1e-6);
     assert.ok(get('lm_head.bias')[5] > get('lm_head.bias')[9] && get('lm_head.bias')[9] > get('lm_head.bias')[7]);
     assert.ok(get('lm_head.layer_norm.weight').every((g) => g === headNormScale(model)));
-    startAtUnigram(params, model, train, 0.25);
+    startAtUnigram(params, model, train, { headNorm: 0.25 });
     assert.ok(get('lm_head.layer_norm.weight').every((g) => g === 0.25), 'a configured scale wins');
   });
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Copies the files a result is computed from (run.json, summary.json, metrics.jsonl of finished
+# training runs, finetune.json of fine-tuning runs, configs/*.json) from a folder of runs into
+# docs/results/, keeping the folder structure and leaving checkpoints, ONNX files, logs and
+# unfinished runs behind.
+# Usage: bash scripts/experiments/keep-raw.sh RUNS_DIR DOCS_DIR
+set -euo pipefail
+src="${1:?usage: keep-raw.sh RUNS_DIR DOCS_DIR}"
+dst="${2:?usage: keep-raw.sh RUNS_DIR DOCS_DIR}"
+cd "$src"
+copy() { mkdir -p "$dst/$(dirname "$1")" && cp "$1" "$dst/$1"; }
+find . -path '*/checkpoints' -prune -o -type f \( -name summary.json -o -name finetune.json \) -print |
+  while read -r f; do
+    dir=$(dirname "$f")
+    for keep in run.json summary.json metrics.jsonl finetune.json; do [ -f "$dir/$keep" ] && copy "$dir/$keep"; done
+  done
+find . -path './configs/*.json' -type f | while read -r f; do copy "$f"; done
