@@ -2,9 +2,7 @@
 # The recipe ablation of docs/RESULTS.md: three sizes, each for the steps it trains in 5 minutes
 # on the 2-core test machine (the lr grid's budgets), under the older recipe (rate 1e-3 for every
 # width, warm-up of 50 steps, dropout 0.1, zero output bias), the older recipe with one change
-# each, and the current defaults with seeds 0, 1 and 2; and, to measure the head norm's smaller
-# starting scale, the current defaults with that scale at 1 (L4-H256, L6-H384; L2-H128 starts at
-# 1 anyway). Step budgets make every result
+# each, and the current defaults with seeds 0, 1 and 2. Step budgets make every result
 # independent of machine load, so two runs go side by side on one thread each.
 # Usage: bash scripts/experiments/ablation.sh OUT_DIR   (finished runs are skipped, interrupted ones resumed)
 # Checkpoints are kept only for the current recipe's runs; copy metrics.jsonl, run.json and
@@ -53,7 +51,5 @@ plan() {
     echo "old+dropout0-$m $m $s 0 50 1e-3 0 zeros"
     echo "old+width-lr-$m $m $s 0 50 - 0.1 zeros"
   done
-  echo "head1-L4-H256 L4-H256 210 0 - - - - 1"
-  echo "head1-L6-H384 L6-H384 70 0 - - - - 1"
 }
 plan | xargs -P 2 -L 1 bash -c 'run_one "$@"' _

@@ -66,8 +66,8 @@ export const TrainConfigSchema = z
     init: z
       .object({
         // 'unigram': the MLM output bias at the log frequencies of the training tokens and the
-        // head's norm scaled down by width (train/unigram_start.ts), so step 0 predicts nearly
-        // the unigram distribution; 'zeros': zero bias, unit norm (uniform over the vocabulary).
+        // initial embeddings scaled down by width (train/unigram_start.ts), so step 0 predicts
+        // nearly the unigram distribution; 'zeros': zero bias, unscaled (uniform over the vocabulary).
         output_bias: z.enum(['unigram', 'zeros']).default('unigram'),
         // With the unigram start: the MLM head norm's starting scale, and a factor on the word and
         // position embeddings' initial values (train/unigram_start.ts has the defaults).

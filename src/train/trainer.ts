@@ -20,7 +20,7 @@ import { listCheckpoints, loadCheckpoint, type TrainState } from './checkpoint.t
 import { optimizerConfig, peakLearningRate, resolveModel, type TrainConfig } from './config.ts';
 import { acquireRunLock } from './lock.ts';
 import { MlmRunner, type StepResult } from './mlm_runner.ts';
-import { maskedUnigramPerplexity, startAtUnigram } from './unigram_start.ts';
+import { maskedUnigramPerplexity, resolveStartScales, startAtUnigram } from './unigram_start.ts';
 import { RunLog, addStep, metricsRow, openWindow, type MetricsRow, type StepWindow } from './run_log.ts';
 
 export type { MetricsRow } from './run_log.ts';
@@ -124,7 +124,7 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   const { corpus } = data;
   writeFileAtomic(
     path.join(runDir, 'run.json'),
-    JSON.stringify({ config: cfg, model, seed: cfg.seed, optimizer: { ...optimizerConfig(cfg), lr_source: peakLearningRate(cfg).source }, validation_mask_prob: VALIDATION_MASK_PROB, corpus: corpus.meta, machine: machineInfo(threads), started: new Date().toISOString() }, null, 2),
+    JSON.stringify({ config: cfg, model, seed: cfg.seed, optimizer: { ...optimizerConfig(cfg), lr_source: peakLearningRate(cfg).source }, start: startOf(cfg, model), validation_mask_prob: VALIDATION_MASK_PROB, corpus: corpus.meta, machine: machineInfo(threads), started: new Date().toISOString() }, null, 2),
   );
   const resumedFrom = latest ? { checkpoint: latest, step: start.state.step } : undefined;
   const tokenizerJson = JSON.stringify(tokenizerToJson(corpus.tokenizer));
@@ -147,6 +147,13 @@ interface StartingPoint {
   params: Parameter[];
   moments: { m: Float32Array[]; v: Float32Array[] } | null;
   state: TrainState;
+}
+
+/** How the run's weights started, with the scales resolved (recorded in run.json). */
+function startOf(cfg: TrainConfig, model: ModelConfig): Record<string, unknown> {
+  if (cfg.init.output_bias !== 'unigram') return { output_bias: 'zeros' };
+  const { headNorm, embeddings } = resolveStartScales(model, { headNorm: cfg.init.head_norm_scale, embeddings: cfg.init.embedding_scale });
+  return { output_bias: 'unigram', head_norm_scale: headNorm, embedding_scale: embeddings };
 }
 
 /** Initial weights; with `unigramFrom` (the training tokens), starting at the unigram distribution. */

@@ -9,27 +9,34 @@ import { POSITION_EMBEDDINGS, WORD_EMBEDDINGS, type Parameter } from '../nn/para
 import { WIDTH_RULE } from './config.ts';
 
 /**
- * The scale the MLM head's norm starts at. The tied decoder adds logits of spread
- * scale * init_std * sqrt(d_model) to the output bias; at scale 1 an untrained L6-H384 evaluates
- * 9.6% above the unigram perplexity of the same positions, and at 1/3 1.3% above (L2-H128 at
- * scale 1: 2.3%). Scaling by base width / d_model, like muP's output multiplier, keeps that
- * spread falling as width grows; the norm stays a learned parameter.
+ * The factor on the initial word and position embeddings. The tied decoder adds logits of spread
+ * factor * init_std * sqrt(d_model) to the output bias: at factor 1 an untrained L6-H384
+ * evaluates 9.6% above the unigram perplexity of the same positions. sqrt(128 / d_model) holds
+ * the spread at its width-128 value (untrained L6-H384: +3.5%), and the embedding LayerNorm
+ * removes the factor on the input side. Shrinking the head norm instead (min(1, 128 / d_model))
+ * also starts near the unigram but slows learning: 5.7% higher perplexity for L4-H256 after
+ * 210 steps (docs/RESULTS.md, "How to start at the unigram distribution").
  */
-export function headNormScale(model: ModelConfig): number {
-  return Math.min(1, WIDTH_RULE.d_model / model.d_model);
+export function embeddingScale(model: ModelConfig): number {
+  return Math.min(1, Math.sqrt(WIDTH_RULE.d_model / model.d_model));
 }
 
 export interface StartScales {
-  /** The MLM head norm's starting scale; default headNormScale. */
+  /** The MLM head norm's starting scale; default 1. */
   headNorm?: number;
-  /** A factor on the word and position embeddings' initial values; default 1. */
+  /** A factor on the word and position embeddings' initial values; default embeddingScale. */
   embeddings?: number;
 }
 
+/** The scales a run starts with: the configured ones, else the defaults. */
+export function resolveStartScales(model: ModelConfig, configured: StartScales): Required<StartScales> {
+  return { headNorm: configured.headNorm ?? 1, embeddings: configured.embeddings ?? embeddingScale(model) };
+}
+
 /**
- * Sets the output bias to the log frequencies of `train` and scales down the head's norm, so the
- * untrained model predicts (nearly) the unigram distribution instead of spending its first
- * steps learning it.
+ * Sets the output bias to the log frequencies of `train` and scales down the decoder's random
+ * logits, so the untrained model predicts (nearly) the unigram distribution instead of spending
+ * its first steps learning it.
  */
 export function startAtUnigram(params: Parameter[], model: ModelConfig, train: Uint16Array, scales: StartScales = {}): void {
   const find = (name: string) => {
@@ -38,8 +45,8 @@ export function startAtUnigram(params: Parameter[], model: ModelConfig, train: U
     return p.data;
   };
   find('lm_head.bias').set(unigramLogProbs(train, model.vocab_size));
-  find('lm_head.layer_norm.weight').fill(scales.headNorm ?? headNormScale(model));
-  const embeddings = scales.embeddings ?? 1;
+  const { headNorm, embeddings } = resolveStartScales(model, scales);
+  find('lm_head.layer_norm.weight').fill(headNorm);
   if (embeddings !== 1) for (const name of [WORD_EMBEDDINGS, POSITION_EMBEDDINGS]) find(name).forEach((x, i, a) => (a[i] = x * embeddings));
 }
 
