@@ -7,11 +7,15 @@
 set -euo pipefail
 src="${1:?usage: keep-raw.sh RUNS_DIR DOCS_DIR}"
 dst="${2:?usage: keep-raw.sh RUNS_DIR DOCS_DIR}"
+mkdir -p "$dst"
+dst=$(cd "$dst" && pwd)
 cd "$src"
 copy() { mkdir -p "$dst/$(dirname "$1")" && cp "$1" "$dst/$1"; }
 find . -path '*/checkpoints' -prune -o -type f \( -name summary.json -o -name finetune.json \) -print |
   while read -r f; do
     dir=$(dirname "$f")
-    for keep in run.json summary.json metrics.jsonl finetune.json; do [ -f "$dir/$keep" ] && copy "$dir/$keep"; done
+    for keep in run.json summary.json metrics.jsonl finetune.json; do
+      if [ -f "$dir/$keep" ]; then copy "$dir/$keep"; fi
+    done
   done
 find . -path './configs/*.json' -type f | while read -r f; do copy "$f"; done
