@@ -10,7 +10,8 @@ import type { Pooling } from '../nn/config.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
 import { compress, type ReferenceMeasurement } from '../pipeline/compress.ts';
 import { parseWeightFormat } from '../export/weight_format.ts';
-import { checkTaskName } from '../data/tasks.ts';
+import { checkTaskName, loadTask } from '../data/tasks.ts';
+import { collapseWarning } from '../pipeline/classifier_steps.ts';
 import { finetune } from '../pipeline/finetune.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { assertSafeName } from '../util/safe_name.ts';
@@ -83,6 +84,8 @@ export interface DownstreamPoint extends ModelPoint {
   /** Bootstrap 95% interval of the accuracy and the classes predicted (absent in older files). */
   accuracy_95?: [number, number];
   predicted_classes?: number;
+  /** The task's number of classes. */
+  classes?: number;
   /** The task's baselines on the same examples: majority class, bag of words. */
   baselines?: { majority: number; bag_of_words: number; bag_of_words_95: [number, number] };
   latency_batch1_ms: number;
@@ -113,6 +116,7 @@ interface CompressSummary {
 export async function runDownstream(options: DownstreamOptions): Promise<DownstreamPoint[]> {
   const out = path.resolve(options.outDir);
   const points: DownstreamPoint[] = [];
+  const classes = loadTask(options.task).labels.length;
   for (const run of options.runs) {
     const ftDir = path.join(out, 'finetune', run.id);
     if (!existsSync(path.join(ftDir, 'finetune.json'))) {
@@ -142,6 +146,7 @@ export async function runDownstream(options: DownstreamOptions): Promise<Downstr
         latency_ms: c.latency_ms.batch8,
         latency_batch1_ms: c.latency_ms.batch1,
         ...(c.accuracy_95 ? { accuracy_95: c.accuracy_95, predicted_classes: c.predicted_classes } : {}),
+        classes,
         ...(c.baselines ? { baselines: { majority: c.baselines.majority.accuracy, bag_of_words: c.baselines.bag_of_words.accuracy, bag_of_words_95: c.baselines.bag_of_words.accuracy_95 } } : {}),
         ...(c.sparse_bytes === undefined ? {} : { sparse_bytes: c.sparse_bytes }),
         ...(c.sparsity === undefined ? {} : { sparsity: c.sparsity }),
@@ -205,12 +210,12 @@ export function pointsTable(points: readonly DownstreamPoint[]): string {
   const front = new Set(paretoFront(points, (p) => p.bytes));
   const pad = (s: string, n: number) => s.padEnd(n);
   const b = points.find((p) => p.baselines)?.baselines;
-  const collapsed = points.filter((p) => p.predicted_classes !== undefined && p.predicted_classes <= 2);
+  const collapsed = points.filter((p) => p.classes !== undefined && collapseWarning(p.id, p, p.classes) !== null);
   return [
     `${pad('model', 10)} ${pad('format', 10)} ${pad('accuracy', 9)} ${pad('95% interval', 13)} ${pad('classes', 8)} ${pad('MB', 7)} ${pad('ms b8', 7)}`,
     ...points.map((p) => `${pad(p.model, 10)} ${pad(p.format, 10)} ${pad(pct(p.accuracy), 9)} ${pad(interval(p.accuracy_95), 13)} ${pad(String(p.predicted_classes ?? '-'), 8)} ${pad((p.bytes / 1e6).toFixed(2), 7)} ${pad(p.latency_ms.toFixed(1), 7)}${front.has(p) ? ' *' : ''}`),
     '(* on the Pareto front of accuracy against file size; classes: how many classes the file predicts)',
     ...(b ? [`baselines on the same examples: majority class ${pct(b.majority)}; bag of words (TF-IDF + logistic regression) ${pct(b.bag_of_words)} (${interval(b.bag_of_words_95)})`] : []),
-    ...(collapsed.length > 0 ? [`warning: ${collapsed.map((p) => p.id).join(', ')} predict 2 classes or fewer: they have not learned the task`] : []),
+    ...(collapsed.length > 0 ? [`warning: ${collapsed.map((p) => `${p.id} (${p.predicted_classes} of ${p.classes} classes)`).join(', ')} predict too few classes to have learned the task`] : []),
   ].join('\n');
 }

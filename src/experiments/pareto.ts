@@ -5,6 +5,8 @@ export interface ModelPoint {
   model: string;
   method: string;
   accuracy: number;
+  /** Bootstrap 95% interval of the accuracy, where measured. */
+  accuracy_95?: [number, number];
   bytes: number;
   latency_ms: number;
 }
@@ -35,19 +37,42 @@ export function recommend<T extends ModelPoint>(points: readonly T[], limits: In
   return fits.reduce((a, b) => (b.accuracy > a.accuracy || (b.accuracy === a.accuracy && b.bytes < a.bytes) ? b : a));
 }
 
+type Brief = { id: string; bytes: number; accuracy: number; accuracy_95?: [number, number] };
+
 export interface EqualBytesPair {
-  large: { id: string; bytes: number; accuracy: number };
+  large: Brief;
   /** The most accurate point of the small model whose file is no larger. */
-  small?: { id: string; bytes: number; accuracy: number };
+  small?: Brief;
+  /** Which is more accurate beyond the noise; 'no measurable difference' when the intervals overlap. */
+  verdict: 'large' | 'small' | 'no measurable difference';
   large_wins: boolean;
+}
+
+/**
+ * 'large' or 'small' only when their 95% intervals do not overlap (without intervals, the raw
+ * accuracies decide). Non-overlap is a conservative test; a paired one would need the per-example
+ * predictions, which the points do not keep.
+ */
+function verdictOf(large: Brief, small: Brief): EqualBytesPair['verdict'] {
+  if (large.accuracy_95 && small.accuracy_95) {
+    if (large.accuracy_95[0] > small.accuracy_95[1]) return 'large';
+    if (small.accuracy_95[0] > large.accuracy_95[1]) return 'small';
+    return 'no measurable difference';
+  }
+  if (large.accuracy === small.accuracy) return 'no measurable difference';
+  return large.accuracy > small.accuracy ? 'large' : 'small';
 }
 
 export interface EqualBytesComparison {
   large_model: string;
   small_model: string;
   pairs: EqualBytesPair[];
-  /** Does some compressed point of the large model beat every point of the small model at no more bytes? */
-  answer: 'yes' | 'no';
+  /**
+   * 'yes': at some file size a point of the large model beats the best small-model point that is
+   * no larger, beyond the noise; 'no': at every compared size the small model's point is better
+   * beyond the noise; otherwise 'no measurable difference'.
+   */
+  answer: 'yes' | 'no' | 'no measurable difference';
 }
 
 /**
@@ -64,10 +89,13 @@ export function compareAtEqualBytes<T extends ModelPoint>(points: readonly T[], 
     .sort((a, b) => a.bytes - b.bytes)
     .map((l): EqualBytesPair => {
       const best = recommend(small, { maxBytes: l.bytes });
-      const brief = (p: T) => ({ id: p.id, bytes: p.bytes, accuracy: p.accuracy });
-      return { large: brief(l), ...(best ? { small: brief(best) } : {}), large_wins: best !== undefined && l.accuracy > best.accuracy };
+      const brief = (p: T): Brief => ({ id: p.id, bytes: p.bytes, accuracy: p.accuracy, ...(p.accuracy_95 ? { accuracy_95: p.accuracy_95 } : {}) });
+      const verdict = best ? verdictOf(brief(l), brief(best)) : 'small';
+      return { large: brief(l), ...(best ? { small: brief(best) } : {}), verdict, large_wins: verdict === 'large' };
     });
-  return { large_model: largeModel, small_model: smallModel, pairs, answer: pairs.some((p) => p.large_wins) ? 'yes' : 'no' };
+  const compared = pairs.filter((p) => p.small);
+  const answer = pairs.some((p) => p.large_wins) ? 'yes' : compared.every((p) => p.verdict === 'small') ? 'no' : 'no measurable difference';
+  return { large_model: largeModel, small_model: smallModel, pairs, answer };
 }
 
 /** Every larger model against every smaller one (`models` ordered small to large). */
@@ -77,12 +105,12 @@ export function compareAllAtEqualBytes<T extends ModelPoint>(points: readonly T[
 
 /** One line per comparable pair of models: the answer and the pair that decides it. */
 export function describeEqualBytes(comparisons: readonly EqualBytesComparison[]): string {
-  const pct = (a: number) => `${(100 * a).toFixed(1)}%`;
+  const pct = (p: Brief) => `${(100 * p.accuracy).toFixed(1)}%${p.accuracy_95 ? ` (${p.accuracy_95.map((x) => (100 * x).toFixed(1)).join('-')})` : ''}`;
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   const lines = comparisons.flatMap((c) => {
-    const decisive = c.pairs.find((p) => p.large_wins) ?? c.pairs.find((p) => p.small);
+    const decisive = c.pairs.find((p) => p.large_wins) ?? c.pairs.find((p) => p.small && p.verdict !== 'small') ?? c.pairs.find((p) => p.small);
     if (!decisive?.small) return [];
-    return [`At equal bytes, does compressed ${c.large_model} beat ${c.small_model}? ${c.answer}: ${decisive.large.id} ${pct(decisive.large.accuracy)} at ${mb(decisive.large.bytes)} against ${decisive.small.id} ${pct(decisive.small.accuracy)} at ${mb(decisive.small.bytes)}.`];
+    return [`At equal bytes, does compressed ${c.large_model} beat ${c.small_model}? ${c.answer}: ${decisive.large.id} ${pct(decisive.large)} at ${mb(decisive.large.bytes)} against ${decisive.small.id} ${pct(decisive.small)} at ${mb(decisive.small.bytes)}.`];
   });
   return lines.length > 0 ? lines.join('\n') : 'At equal bytes: no compressed model of a larger size is as small as a model of a smaller size, so none can be compared.';
 }

@@ -42,6 +42,7 @@ interface SweepFindings {
 /** One compressed model as its compress.json records it. */
 interface CompressRecord {
   accuracy: number;
+  accuracy_95?: [number, number];
   fp32_accuracy: number;
   bytes: number;
   latency_ms: { batch1: number; batch8: number };
@@ -117,7 +118,7 @@ function readCompressed(files: string[]): { points: ReportPoint[]; models: strin
     const id = path.basename(path.dirname(f));
     const model = c.model ?? '?';
     sizeOf.set(model, c.fp32_params ?? 0);
-    return { id, model, format: c.quantization?.format?.kind ?? id, method: c.method, accuracy: c.accuracy, fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 };
+    return { id, model, format: c.quantization?.format?.kind ?? id, method: c.method, accuracy: c.accuracy, ...(c.accuracy_95 ? { accuracy_95: c.accuracy_95 } : {}), fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 };
   });
   const models = [...sizeOf.keys()].sort((a, b) => sizeOf.get(a)! - sizeOf.get(b)!);
   return { points, models };

@@ -91,6 +91,17 @@ describe('equal-bytes comparison and the compression grid', () => {
     assert.match(describeEqualBytes(all.slice(3)), /none can be compared/);
   });
 
+  it('calls a difference inside the 95% intervals no difference', () => {
+    const q = (model: string, accuracy: number, bytes: number, half: number) => ({ ...p(model, `b${bytes}`, accuracy, bytes), accuracy_95: [accuracy - half, accuracy + half] as [number, number] });
+    const small = [q('S', 0.93, 1, 0.02), q('S', 0.9, 10, 0.02)];
+    const tie = compareAtEqualBytes([...small, q('L', 0.945, 3, 0.02)], 'L', 'S');
+    assert.equal(tie.answer, 'no measurable difference');
+    assert.equal(tie.pairs[0].verdict, 'no measurable difference');
+    assert.match(describeEqualBytes([tie]), /no measurable difference: L-b3 94\.5% \(92\.5-96\.5\) at 0\.00 MB against S-b1 93\.0% \(91\.0-95\.0\)/);
+    assert.equal(compareAtEqualBytes([...small, q('L', 0.98, 3, 0.01)], 'L', 'S').answer, 'yes');
+    assert.equal(compareAtEqualBytes([...small, q('L', 0.85, 3, 0.02)], 'L', 'S').answer, 'no');
+  });
+
   it('reads grids of formats and pruning levels, and refuses bad entries with a hint', () => {
     assert.deepEqual(parseGrid('fp32, int8,6,4,3,4+p50,4:g64+p90'), [
       { name: 'fp32', quant: 'fp32' },
