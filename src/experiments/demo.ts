@@ -151,14 +151,24 @@ function recommendationLines(budget: string, analysis: SweepAnalysis, points: De
   const best = recommend(points, {});
   const smallest = recommend(points, { maxBytes: Math.min(...points.map((p) => p.bytes)) * 2 });
   const fastest = recommend(points, { maxLatencyMs: Math.min(...points.map((p) => p.latency_ms)) * 1.5 });
+  const tied = best ? smallestTiedWith(best, points) : undefined;
   return [
     trainingLine(budget, analysis),
     best ? `Most accurate deployable model: ${best.id} (${(100 * best.accuracy).toFixed(1)}% test accuracy, ${(best.bytes / 1e6).toFixed(2)} MB, ${best.latency_ms.toFixed(1)} ms at batch 8).` : '',
+    tied && tied !== best ? `Smallest file not measurably less accurate (95% intervals overlap): ${tied.id} (${(100 * tied.accuracy).toFixed(1)}%, ${(tied.bytes / 1e6).toFixed(2)} MB).` : '',
     smallest ? `Within twice the smallest file: ${smallest.id} (${(100 * smallest.accuracy).toFixed(1)}%, ${(smallest.bytes / 1e6).toFixed(2)} MB).` : '',
     fastest ? `Within 1.5x the lowest latency: ${fastest.id} (${(100 * fastest.accuracy).toFixed(1)}%, ${fastest.latency_ms.toFixed(1)} ms).` : '',
     `Pareto front by file size: ${front.map((p) => p.id).join(', ')}.`,
     ...describeEqualBytes(equalBytes).split('\n'),
   ].filter(Boolean);
+}
+
+/** The smallest file whose accuracy interval overlaps the most accurate one's. */
+function smallestTiedWith(best: DemoPoint, points: DemoPoint[]): DemoPoint | undefined {
+  if (!best.accuracy_95) return undefined;
+  const [low] = best.accuracy_95;
+  const tied = points.filter((p) => p.accuracy_95 && p.accuracy_95[1] >= low);
+  return tied.reduce((a, b) => (b.bytes < a.bytes ? b : a), best);
 }
 
 /** The size with the lowest final validation perplexity at the shared budget, beside every size's. */
