@@ -43,6 +43,8 @@ interface SweepFindings {
 interface CompressRecord {
   accuracy: number;
   accuracy_95?: [number, number];
+  predicted_classes?: number;
+  baselines?: { majority: { accuracy: number }; bag_of_words: { accuracy: number; accuracy_95?: [number, number] } };
   fp32_accuracy: number;
   bytes: number;
   latency_ms: { batch1: number; batch8: number };
@@ -110,6 +112,13 @@ function trainRecommendation(analysis: SweepAnalysis, trainBudget: string): Reco
     : { budget_s: b.value, model: null, reason: 'the budget is outside the measured wall-clock range of the sweep' };
 }
 
+/** The baselines a compress.json records, as report points carry them. */
+function baselinesOf(c: CompressRecord): Pick<ReportPoint, 'baselines'> {
+  if (!c.baselines) return {};
+  const bow = c.baselines.bag_of_words;
+  return { baselines: { majority: c.baselines.majority.accuracy, bag_of_words: bow.accuracy, ...(bow.accuracy_95 ? { bag_of_words_95: bow.accuracy_95 } : {}) } };
+}
+
 /** Every compressed model as a report point (named by its folder), and the models from smallest to largest. */
 function readCompressed(files: string[]): { points: ReportPoint[]; models: string[] } {
   const sizeOf = new Map<string, number>();
@@ -118,7 +127,7 @@ function readCompressed(files: string[]): { points: ReportPoint[]; models: strin
     const id = path.basename(path.dirname(f));
     const model = c.model ?? '?';
     sizeOf.set(model, c.fp32_params ?? 0);
-    return { id, model, format: c.quantization?.format?.kind ?? id, method: c.method, accuracy: c.accuracy, ...(c.accuracy_95 ? { accuracy_95: c.accuracy_95 } : {}), fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 };
+    return { id, model, format: c.quantization?.format?.kind ?? id, method: c.method, accuracy: c.accuracy, ...(c.accuracy_95 ? { accuracy_95: c.accuracy_95, predicted_classes: c.predicted_classes } : {}), ...baselinesOf(c), fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 };
   });
   const models = [...sizeOf.keys()].sort((a, b) => sizeOf.get(a)! - sizeOf.get(b)!);
   return { points, models };

@@ -4,10 +4,20 @@
  * the machine and versions.
  */
 import type { BatchSizeStudy, RunCurve, SweepAnalysis } from './analysis.ts';
+import { collapseWarning } from '../pipeline/classifier_steps.ts';
 import { paretoFront, type ModelPoint } from './pareto.ts';
 import { lineChart, paretoChart, renderSvg } from './plots.ts';
 
-export type ReportPoint = ModelPoint & { format: string; latency_batch1_ms: number; fp32_accuracy: number };
+export type ReportPoint = ModelPoint & {
+  format: string;
+  latency_batch1_ms: number;
+  fp32_accuracy: number;
+  /** Classes the file predicts, of the task's `classes`. */
+  predicted_classes?: number;
+  classes?: number;
+  /** The task's baselines on the same test examples. */
+  baselines?: { majority: number; bag_of_words: number; bag_of_words_95?: [number, number] };
+};
 
 export interface ReportInput {
   title: string;
@@ -37,7 +47,7 @@ export async function renderReport(r: ReportInput): Promise<string> {
 <style>body{font:14px/1.45 system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}
 td:first-child,th:first-child,td:last-child{text-align:left}.plots{display:flex;flex-wrap:wrap;gap:12px}.plot{border:1px solid #eee}
-.rec{background:#eef6ee;border-left:4px solid #4a4;padding:.5em 1em}</style></head>
+.rec{background:#eef6ee;border-left:4px solid #4a4;padding:.5em 1em}.warn{background:#fdeaea;border-left:4px solid #c44;padding:.5em 1em}</style></head>
 <body><h1>${esc(r.title)}</h1>
 <p>Generated ${esc(r.generated)}.</p>
 <h2>Recommendation</h2><div class="rec">${r.recommendation.map((l) => `<p>${esc(l)}</p>`).join('')}</div>
@@ -91,12 +101,21 @@ function sizeTable(analysis: SweepAnalysis): string {
   );
 }
 
-/** One row per compressed model: accuracy and its loss against fp32, file size, both latencies. */
+const percentRange = (i?: [number, number]) => (i ? `${num(100 * i[0])}-${num(100 * i[1])}` : '–');
+
+/**
+ * One row per compressed model: accuracy with its interval, the classes it predicts, its loss
+ * against fp32, file size, both latencies; above it the baselines and any collapse warning.
+ */
 function pointTable(points: ReportPoint[]): string {
-  return table(
-    ['model', 'format', 'test accuracy', 'Δ vs fp32 (pt)', 'file MB', 'latency b1 (ms)', 'latency b8 (ms)', 'method'],
-    points.map((p) => [p.model, p.format, num(100 * p.accuracy, 2), num(100 * (p.accuracy - p.fp32_accuracy), 2), num(p.bytes / 1e6, 2), num(p.latency_batch1_ms, 1), num(p.latency_ms, 1), p.method]),
-  );
+  const b = points.find((p) => p.baselines)?.baselines;
+  const collapsed = points.filter((p) => p.classes !== undefined && collapseWarning(p.id, p, p.classes) !== null);
+  const notes = [
+    b ? `<p>Baselines on the same test examples: majority class ${num(100 * b.majority)}%; bag of words (TF-IDF + logistic regression) ${num(100 * b.bag_of_words)}% (${percentRange(b.bag_of_words_95)}).</p>` : '',
+    collapsed.length > 0 ? `<p class="warn">Warning: ${esc(collapsed.map((p) => `${p.id} predicts ${p.predicted_classes} of ${p.classes} classes`).join('; '))}: too few to have learned the task.</p>` : '',
+  ];
+  const rows = points.map((p) => [p.model, p.format, num(100 * p.accuracy, 2), percentRange(p.accuracy_95), p.predicted_classes ?? '–', num(100 * (p.accuracy - p.fp32_accuracy), 2), num(p.bytes / 1e6, 2), num(p.latency_batch1_ms, 1), num(p.latency_ms, 1), p.method]);
+  return `${notes.join('')}\n${table(['model', 'format', 'test accuracy', '95% interval', 'classes predicted', 'Δ vs fp32 (pt)', 'file MB', 'latency b1 (ms)', 'latency b8 (ms)', 'method'], rows)}`;
 }
 
 /** Per model, wall-clock to the target perplexity by batch size, and where a larger batch stops helping; empty without a batch-size study. */

@@ -48,5 +48,7 @@ describe('tltc demo --quick', () => {
       assert.ok(plot.includes('stroke-dasharray="4,3"'), 'the front is drawn');
     }
     assert.ok(!/<script/i.test(html), 'no scripts: it opens from disk as it is');
+    assert.match(html, /Baselines on the same test examples: majority class \d+\.\d%; bag of words/);
+    assert.match(html, /<th>95% interval<\/th><th>classes predicted<\/th>/);
   });
 });
