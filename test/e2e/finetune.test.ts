@@ -53,6 +53,8 @@ describe('tltc finetune and compress end to end', () => {
     assert.ok(lo < result.test.accuracy && result.test.accuracy < hi && hi - lo < 0.1, `interval ${lo}-${hi} around ${result.test.accuracy}`);
     assert.ok(result.test.predicted_classes >= 3, `predicts ${result.test.predicted_classes} classes`);
     assert.deepEqual(result.warnings, []);
+    assert.equal(result.pooling, 'first', 'the default head reads the first token');
+    assert.equal(result.lr, 3e-3);
     const ck = loadCheckpoint(out, false, 'tltc-classifier');
     assert.equal(ck.config.labels?.length, 15);
 
