@@ -30,7 +30,7 @@ const cases: [string, string[], RegExp][] = [
   ['unknown option', ['train', '--modle', 'L1-H64'], /unknown option '--modle'/],
   ['unknown command', ['fly'], /unknown command 'fly'/],
   ['warm-up of the whole budget', ['train', '--config', file('warm.json', '{"model":"L1-H64","optimizer":{"warmup":"100%"}}')], /optimizer.warmup 100% must be under 100% of the budget/],
-  ['report of a missing folder', ['report', '--markdown', path.join(dir, 'no-runs')], /no-runs does not exist: pass a folder of training runs/],
+  ['report of a missing folder', ['report', '--markdown', path.join(dir, 'no-runs')], /no-runs does not exist: pass a folder of training or fine-tuning runs/],
   ['report of a folder without runs', ['report', '--markdown', dir], /holds no completed run/],
   ['fine-tuning budget of 0 epochs', ['finetune', '--checkpoint', path.join(dir, 'none'), '--out', path.join(dir, 'f0'), '--budget', '0epochs'], /budget "0epochs" must be positive/],
   ['eval of a missing checkpoint', ['eval', '--checkpoint', path.join(dir, 'none')], /checkpoint .* does not exist/],
