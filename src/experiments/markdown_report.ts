@@ -4,14 +4,16 @@
  */
 import { finetuneTable, findFinetunes } from './finetune_table.ts';
 import { recipeTable } from './recipe_table.ts';
-import { completedRuns, findRuns, runTable } from './run_table.ts';
+import { findRuns, runTable } from './run_table.ts';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 
 export function markdownTable(root: string, options: { byRecipe?: boolean } = {}): string {
   if (!existsSync(root)) throw new Error(`${root} does not exist: pass a folder of training or fine-tuning runs`);
   const resolved = path.resolve(root);
-  if (findRuns(resolved).length === 0 && findFinetunes(resolved).length > 0) return finetuneTable(root);
-  completedRuns(root);
+  if (findRuns(resolved).length === 0) {
+    if (findFinetunes(resolved).length > 0) return finetuneTable(root);
+    throw new Error(`${root} holds no completed run: neither a training run (run.json and summary.json) nor a fine-tuning run (finetune.json)`);
+  }
   return options.byRecipe ? recipeTable(root) : runTable(root);
 }
