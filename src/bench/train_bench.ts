@@ -55,9 +55,20 @@ export function randomBatch(shape: MlmShape, vocabSize: number, rng: Random): Ml
   return { inputIds, maskedPositions, labels };
 }
 
-export async function runBench(spec: BenchSpec, options: { seconds?: number; warmup?: number; threads?: number; spinning?: boolean } = {}): Promise<BenchResult> {
+interface TimedSteps {
+  step: BenchStep;
+  /** Step times in milliseconds, sorted. */
+  sorted: number[];
+  cpuMsPerStep: number;
+  sessionMs: number;
+  threads: number;
+}
+
+/** Times training steps of the spec's model on random batches for about `seconds` (at least 3 steps) after `warmup` steps. */
+async function timeSteps(spec: BenchSpec, options: { seconds?: number; warmup?: number; threads?: number; spinning?: boolean }): Promise<TimedSteps> {
   const threads = options.threads ?? spec.threads;
-  const { model, shape, opt, specs } = benchStep(spec);
+  const step = benchStep(spec);
+  const { model, shape, opt, specs } = step;
   const t0 = performance.now();
   const runner = await MlmRunner.create(model, shape, opt, initParams(specs, model, 0), null, { threads, spinning: options.spinning });
   const sessionMs = performance.now() - t0;
@@ -75,8 +86,19 @@ export async function runBench(spec: BenchSpec, options: { seconds?: number; war
   }
   const cpu = process.cpuUsage(cpu0);
   await runner.release();
+  return { step, sorted: [...times].sort((a, b) => a - b), cpuMsPerStep: (cpu.user + cpu.system) / 1000 / times.length, sessionMs, threads };
+}
+
+/** Training tokens per second (input tokens, all positions) at the median step time: the throughput alone, without the peak measurement. */
+export async function benchTokensPerSecond(spec: BenchSpec, options: { seconds?: number; warmup?: number; threads?: number } = {}): Promise<number> {
+  const { step, sorted } = await timeSteps(spec, options);
+  return (step.shape.batch * step.shape.seq) / (sorted[Math.floor(sorted.length / 2)] / 1000);
+}
+
+export async function runBench(spec: BenchSpec, options: { seconds?: number; warmup?: number; threads?: number; spinning?: boolean } = {}): Promise<BenchResult> {
+  const { step, sorted, cpuMsPerStep, sessionMs, threads } = await timeSteps(spec, options);
+  const { model, shape, specs } = step;
   const peak = await measureMatMulPeak(threads);
-  const sorted = [...times].sort((a, b) => a - b);
   const stepMs = sorted[Math.floor(sorted.length / 2)];
   const flops = 3 * mlmForwardFlops(model, shape);
   const achieved = flops / (stepMs / 1000) / 1e9;
@@ -85,8 +107,8 @@ export async function runBench(spec: BenchSpec, options: { seconds?: number; war
     tokens_per_s: (shape.batch * shape.seq) / (stepMs / 1000),
     step_ms: stepMs,
     step_ms_p90: sorted[Math.floor(sorted.length * 0.9)],
-    cpu_ms_per_step: (cpu.user + cpu.system) / 1000 / times.length,
-    steps: times.length,
+    cpu_ms_per_step: cpuMsPerStep,
+    steps: sorted.length,
     params: countParams(specs),
     gflops_per_step: flops / 1e9,
     achieved_gflops: achieved,

@@ -5,6 +5,7 @@ import { downstreamFromSweep, parseGrid, pointsTable, type SweepDownstreamOption
 import { describeEqualBytes } from '../experiments/pareto.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { plan } from '../experiments/plan.ts';
+import { describePlan } from '../experiments/plan_text.ts';
 import { markdownTable } from '../experiments/markdown_report.ts';
 import { runSweep } from '../experiments/sweep.ts';
 import { readSweepConfig } from '../experiments/sweep_config.ts';
@@ -99,9 +100,14 @@ function registerPlan(program: Command): void {
     .option('--max-bytes <n>', 'largest acceptable ONNX file in bytes', positiveNumber('--max-bytes'))
     .option('--max-latency-ms <ms>', 'largest acceptable batch-8 latency', positiveNumber('--max-latency-ms'))
     .option('--report <file>', 'also write an HTML report of the folder (plots and tables) to this file')
-    .action(async (flags: { dir: string; trainBudget?: string; maxBytes?: number; maxLatencyMs?: number; report?: string }) => {
-      const r = await plan({ dir: flags.dir, trainBudget: flags.trainBudget, limits: { maxBytes: flags.maxBytes, maxLatencyMs: flags.maxLatencyMs }, report: flags.report });
-      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    .option('--candidates <sizes>', 'also plan for sizes not trained, e.g. L3-H192,L8-H512 (their tokens/s from a short benchmark here)')
+    .option('--bench-seconds <s>', 'seconds of training steps each size is benchmarked for, with --candidates', positiveNumber('--bench-seconds'), 5)
+    .option('--bootstrap <n>', 'bootstrap refits of the scaling law, for its intervals', positiveInt('--bootstrap'), 100)
+    .option('--json', 'print one JSON object (fit, best, crossovers, measured findings) instead of text')
+    .action(async (flags: { dir: string; trainBudget?: string; maxBytes?: number; maxLatencyMs?: number; report?: string; bootstrap: number; json?: boolean; candidates?: string; benchSeconds: number }) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const r = await plan({ dir: flags.dir, trainBudget: flags.trainBudget, limits: { maxBytes: flags.maxBytes, maxLatencyMs: flags.maxLatencyMs }, report: flags.report, bootstrap: flags.bootstrap, candidates: flags.candidates, benchSeconds: flags.benchSeconds, log });
+      process.stdout.write(flags.json ? `${JSON.stringify(r, null, 2)}\n` : `${describePlan(r)}\n`);
     });
 }
 

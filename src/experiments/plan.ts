@@ -11,8 +11,14 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { machineInfo } from '../util/machine.ts';
 import { analyzeBatchSizes, analyzeSweep, interpolate, type BatchSizeStudy, type RunCurve, type SweepAnalysis } from './analysis.ts';
 import { compareAllAtEqualBytes, describeEqualBytes, paretoFront, recommend, type EqualBytesComparison, type InferenceLimits } from './pareto.ts';
-import { renderReport, type ReportPoint } from './report.ts';
+import { renderReport, type ReportInput, type ReportPoint } from './report.ts';
 import { readCurve, type SweepSummary } from './sweep.ts';
+import { findRuns } from './run_table.ts';
+import { TooLittleDataError } from './scaling_law.ts';
+import { measuredSizes, scalingFindings, type ScalingFindings, type ScalingRun } from './scaling_plan.ts';
+import { scalingReportSection } from './scaling_report.ts';
+import { candidateSizes } from './scaling_candidates.ts';
+import { readScalingRuns } from './scaling_runs.ts';
 
 export interface PlanOptions {
   dir: string;
@@ -20,6 +26,13 @@ export interface PlanOptions {
   limits: InferenceLimits;
   /** Also write report.html (plots and tables) for the folder here. */
   report?: string;
+  /** Bootstrap replicates of the scaling-law fit (default 100). */
+  bootstrap?: number;
+  /** Untrained sizes to plan for as well, e.g. 'L3-H192,L8-H512' (benchmarked here for their tokens/s). */
+  candidates?: string;
+  /** Seconds each size is benchmarked for, with `candidates` (default 5). */
+  benchSeconds?: number;
+  log?: (line: string) => void;
 }
 
 function findFiles(dir: string, name: string, depth = 3): string[] {
@@ -61,6 +74,8 @@ export async function plan(options: PlanOptions): Promise<Record<string, unknown
   let sweep: SweepFindings | undefined;
   let points: ReportPoint[] = [];
 
+  const scaling = await scalingSection(dir, options);
+  Object.assign(result, scaling.json);
   if (sweeps.length > 0) {
     sweep = readSweep(sweeps[0]);
     result.sweep = { sizes: sweep.analysis.sizes.map(({ curve: _curve, ...s }) => s), larger_wins: sweep.analysis.larger_wins };
@@ -73,17 +88,47 @@ export async function plan(options: PlanOptions): Promise<Record<string, unknown
     points = read.points;
     Object.assign(result, inferenceFindings(points, read.models, options.limits));
   }
-  if (options.report) result.report = await writePlanReport(options.report, dir, result, sweep, points);
+  if (options.report) result.report = await writePlanReport(options.report, dir, result, { sweep, points, scaling: scaling.findings && (await scalingReportSection(scaling.runs, scaling.findings)) });
   return result;
 }
 
-/** The sweep.json and compress.json files under `dir`; refuses a folder that holds neither. */
+/** The sweep.json and compress.json files under `dir`; refuses a folder that holds neither nor any training run. */
 function findResults(dir: string): { sweeps: string[]; compressed: string[] } {
   if (!existsSync(dir)) throw new Error(`${dir} does not exist: point --dir at a tltc demo or sweep output folder`);
   const sweeps = findFiles(dir, 'sweep.json', 2);
   const compressed = findFiles(dir, 'compress.json', 3);
-  if (sweeps.length === 0 && compressed.length === 0) throw new Error(`${dir} holds no sweep.json or compress.json: run tltc sweep, tltc compress or tltc demo first`);
+  if (sweeps.length === 0 && compressed.length === 0 && findRuns(dir).length === 0) throw new Error(`${dir} holds no training run, sweep.json or compress.json: run tltc sweep, tltc compress or tltc demo first`);
   return { sweeps, compressed };
+}
+
+/**
+ * The scaling-law fit over every training run under `dir` and what it predicts (DESIGN's `fit`,
+ * `best`, `crossovers`); `fit: null` with the reason when the runs cannot support a fit.
+ */
+async function scalingSection(dir: string, options: PlanOptions): Promise<{ json: Record<string, unknown>; runs: ScalingRun[]; findings?: ScalingFindings }> {
+  if (findRuns(dir).length === 0) {
+    if (options.candidates) throw new Error(`--candidates needs training runs under ${dir} to fit the law they are planned with`);
+    return { json: {}, runs: [] };
+  }
+  const found = readScalingRuns(dir);
+  const { runs, uniqueTokens } = found;
+  const trained = measuredSizes(runs);
+  const sizes = options.candidates ? [...trained, ...(await candidateSizes(options.candidates, found, trained, { seconds: options.benchSeconds, log: options.log }))].sort((a, b) => a.params - b.params) : trained;
+  if (trained.length < 2) return { json: { fit: null, fit_reason: 'a scaling-law fit needs training runs of at least two sizes' }, runs };
+  const budgetS = options.trainBudget === undefined ? undefined : secondsOf(options.trainBudget);
+  try {
+    const findings = scalingFindings(runs, sizes, { uniqueTokens, budgetS, replicates: options.bootstrap });
+    return { json: { ...findings }, runs, findings };
+  } catch (err) {
+    if (err instanceof TooLittleDataError) return { json: { fit: null, fit_reason: err.message }, runs };
+    throw err;
+  }
+}
+
+function secondsOf(budget: string): number {
+  const b = parseBudget(budget);
+  if (b.kind !== 'seconds') throw new Error('--train-budget must be wall-clock (e.g. 90s, 5m or 2h): the plan compares sizes at equal time');
+  return b.value;
 }
 
 /** The sweep's curves and their analysis, against the sweep file's target perplexity where it sets one. */
@@ -97,8 +142,7 @@ function readSweep(sweepFile: string): SweepFindings {
 
 /** The size with the lowest perplexity at the budget, read off each size's measured curve. */
 function trainRecommendation(analysis: SweepAnalysis, trainBudget: string): Record<string, unknown> {
-  const b = parseBudget(trainBudget);
-  if (b.kind !== 'seconds') throw new Error('--train-budget must be wall-clock (e.g. 90s or 5m): the sweep compares sizes at equal time');
+  const b = { value: secondsOf(trainBudget) };
   const at = analysis.sizes.flatMap((s) => {
     const ppl = interpolate(
       s.curve.map((p) => p.wall_s),
@@ -144,7 +188,8 @@ function inferenceFindings(points: ReportPoint[], models: string[], limits: Infe
 }
 
 /** report.html for the folder, its recommendation section being the plan's own; returns the written path. */
-async function writePlanReport(file: string, dir: string, result: Record<string, unknown>, sweep: SweepFindings | undefined, points: ReportPoint[]): Promise<string> {
+async function writePlanReport(file: string, dir: string, result: Record<string, unknown>, found: { sweep?: SweepFindings; points: ReportPoint[]; scaling?: ReportInput['scaling'] }): Promise<string> {
+  const { sweep, points } = found;
   const recommendation = [result.train_recommendation, result.inference_recommendation].filter(Boolean).map((r) => JSON.stringify(r));
   if (result.equal_bytes) recommendation.push(...describeEqualBytes(result.equal_bytes as EqualBytesComparison[]).split('\n'));
   const html = await renderReport({
@@ -153,6 +198,7 @@ async function writePlanReport(file: string, dir: string, result: Record<string,
     curves: sweep?.curves ?? [],
     points,
     batchSizes: sweep?.batchSizes ?? [],
+    scaling: found.scaling,
     recommendation,
     machine: machineInfo(defaultThreads()),
     generated: new Date().toISOString(),

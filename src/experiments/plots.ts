@@ -42,3 +42,25 @@ export function paretoChart(o: { title: string; points: Row[]; front: Row[]; cos
     ],
   } as TopLevelSpec;
 }
+
+/**
+ * The fitted law's curve per size over its measured evaluations (log-log), with a dashed rule and
+ * a label at each predicted crossover.
+ */
+export function scalingChart(o: { title: string; fitted: Row[]; measured: Row[]; crossovers: Row[] }): TopLevelSpec {
+  const x = { field: 'wall_s', type: 'quantitative' as const, title: 'training budget (seconds)', scale: { type: 'log' as const } };
+  const y = { field: 'ppl', type: 'quantitative' as const, title: 'validation perplexity', scale: { type: 'log' as const } };
+  const color = { field: 'model', type: 'nominal' as const, title: 'model' };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: o.title,
+    width: WIDTH,
+    height: HEIGHT,
+    layer: [
+      { data: { values: o.fitted }, mark: { type: 'line' }, encoding: { x, y, color } },
+      { data: { values: o.measured }, mark: { type: 'point', size: 20, opacity: 0.6 }, encoding: { x, y, color } },
+      { data: { values: o.crossovers }, mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { x } },
+      { data: { values: o.crossovers }, mark: { type: 'text', angle: 270, align: 'left', dx: -4, dy: -4, fontSize: 10, color: '#555' }, encoding: { x, y: { value: HEIGHT - 4 }, text: { field: 'label' } } },
+    ],
+  } as TopLevelSpec;
+}

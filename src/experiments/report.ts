@@ -25,6 +25,8 @@ export interface ReportInput {
   curves: RunCurve[];
   points: ReportPoint[];
   batchSizes?: BatchSizeStudy[];
+  /** The scaling-law section: its chart and the plan's lines about the fit. */
+  scaling?: { svg: string; lines: string[] };
   recommendation: string[];
   machine: Record<string, unknown>;
   generated: string;
@@ -54,6 +56,7 @@ td:first-child,th:first-child,td:last-child{text-align:left}.plots{display:flex;
 <h2>Training at equal wall-clock</h2><p>${largerWinsText(r.analysis)}</p>
 <div class="plots">${curveSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>
 ${sizeTable(r.analysis)}
+${r.scaling ? `<h2>Scaling law: predicted loss at any budget</h2>\n<div class="plots"><div class="plot">${r.scaling.svg}</div></div>\n${r.scaling.lines.map((l) => `<p>${esc(l)}</p>`).join('')}` : ''}
 ${batchSection ? `<h2>Batch size</h2>\n${batchSection}` : ''}
 ${paretoSvgs.length > 0 ? `<h2>Compression: accuracy against size and latency</h2>\n<div class="plots">${paretoSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>\n${pointTable(r.points)}` : ''}
 <h2>Machine</h2>${table(['', ''], Object.entries(r.machine))}

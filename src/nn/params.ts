@@ -121,6 +121,15 @@ export function countParams(specs: readonly ParamSpec[]): number {
   return specs.reduce((n, s) => n + numel(s.shape), 0);
 }
 
+/**
+ * Parameters outside the vocabulary- and position-sized tables (word and position embeddings,
+ * output bias): the N of scaling laws (Kaplan et al. 2020), which counts the compute-bearing weights.
+ */
+export function countNonEmbeddingParams(c: ModelConfig): number {
+  const tables = new Set([WORD_EMBEDDINGS, POSITION_EMBEDDINGS, 'lm_head.bias']);
+  return countParams(mlmParamSpecs(c).filter((s) => !tables.has(s.name)));
+}
+
 /** Fresh parameters: N(0, init_std) matrices, zero biases, unit norm scales. */
 export function initParams(specs: readonly ParamSpec[], c: ModelConfig, seed: number): Parameter[] {
   const rng = new Random(seed, 0x1417);

@@ -51,14 +51,15 @@ describe('tltc sweep and plan', () => {
     assert.equal(summary.runs.length, 3);
 
     const report = path.join(dir, 'sweep-report.html');
-    const planned = runCli(['plan', '--dir', out, '--report', report], env);
+    const planned = runCli(['plan', '--dir', out, '--report', report, '--json'], env);
     assert.equal(planned.code, 0, planned.stderr);
     const p = JSON.parse(planned.stdout);
     assert.equal(p.sweep.sizes.length, 3);
     assert.ok(['yes', 'no'].includes(p.sweep.larger_wins.answer));
-    // A sweep alone: the three curve plots, no Pareto plots.
+    // A sweep alone: the three curve plots and, where the runs evaluated often enough for a fit, the scaling law; no Pareto plots.
+    assert.ok(p.fit === null ? /evaluations/.test(p.fit_reason) : Number.isFinite(p.fit.E), JSON.stringify(p.fit ?? p.fit_reason));
     const html = readFileSync(report, 'utf8');
-    assert.equal((html.match(/<svg/g) ?? []).length, 3);
+    assert.equal((html.match(/<svg/g) ?? []).length, p.fit ? 4 : 3);
     assert.ok(!html.includes('Pareto'));
   });
 
@@ -87,7 +88,7 @@ describe('tltc sweep and plan', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.equal(readFileSync(compressJson, 'utf8'), before);
     assert.equal(again.stdout, first.stdout);
-    const planned = JSON.parse(runCli(['plan', '--dir', ds], env).stdout);
+    const planned = JSON.parse(runCli(['plan', '--dir', ds, '--json'], env).stdout);
     assert.deepEqual(planned.equal_bytes, summary.equal_bytes);
     const badGrid = runCli([...args.slice(0, 7), '--grid', '4+p120'], env);
     assert.equal(badGrid.code, 1);
