@@ -12,6 +12,8 @@ import { analyzeSweep, type RunCurve, type SweepAnalysis } from './analysis.ts';
 import { parseGrid, pointsTable, runDownstream, type DownstreamPoint } from './downstream.ts';
 import { compareAllAtEqualBytes, describeEqualBytes, paretoFront, recommend, type EqualBytesComparison } from './pareto.ts';
 import { renderReport } from './report.ts';
+import { demoPlanner, type DemoPlanner } from './demo_planner.ts';
+import { scalingReportSection } from './scaling_report.ts';
 import { readCurve, runSweep, type SweepRunResult } from './sweep.ts';
 import { parseSweepConfig } from './sweep_config.ts';
 
@@ -97,10 +99,11 @@ export async function demo(options: DemoOptions): Promise<DemoResult> {
   };
   const started = Date.now();
   const { runs, curves, analysis } = await pretrainEverySize(run);
+  const planner = demoPlanner(path.join(run.out, 'sweep'), run.plan.budget);
   const points = await fineTuneAndCompress(run, runs);
   const equalBytes = compareAllAtEqualBytes(points, run.plan.models);
-  const recommendation = recommendationLines(run.plan.budget, analysis, points, equalBytes);
-  const report = await writeReportAndResults(run, started, { analysis, curves, points, equalBytes, recommendation });
+  const recommendation = recommendationLines(run.plan.budget, analysis, points, equalBytes, planner.lines);
+  const report = await writeReportAndResults(run, started, { analysis, curves, points, equalBytes, recommendation, planner });
   const summary = [
     pointsTable(points),
     ...recommendation,
@@ -146,7 +149,7 @@ function fineTuneAndCompress(run: DemoRun, runs: SweepRunResult[]): Promise<Demo
 }
 
 /** Stage 4: the size to train, the models to ship under three budgets, the Pareto front, equal bytes. */
-function recommendationLines(budget: string, analysis: SweepAnalysis, points: DemoPoint[], equalBytes: EqualBytesComparison[]): string[] {
+function recommendationLines(budget: string, analysis: SweepAnalysis, points: DemoPoint[], equalBytes: EqualBytesComparison[], plannerLines: string[]): string[] {
   const front = paretoFront(points, (p) => p.bytes);
   const best = recommend(points, {});
   const smallest = recommend(points, { maxBytes: Math.min(...points.map((p) => p.bytes)) * 2 });
@@ -154,6 +157,7 @@ function recommendationLines(budget: string, analysis: SweepAnalysis, points: De
   const tied = best ? smallestTiedWith(best, points) : undefined;
   return [
     trainingLine(budget, analysis),
+    ...plannerLines,
     best ? `Most accurate deployable model: ${best.id} (${(100 * best.accuracy).toFixed(1)}% test accuracy, ${(best.bytes / 1e6).toFixed(2)} MB, ${best.latency_ms.toFixed(1)} ms at batch 8).` : '',
     tied && tied !== best ? `Smallest file not measurably less accurate (95% intervals overlap): ${tied.id} (${(100 * tied.accuracy).toFixed(1)}%, ${(tied.bytes / 1e6).toFixed(2)} MB).` : '',
     smallest ? `Within twice the smallest file: ${smallest.id} (${(100 * smallest.accuracy).toFixed(1)}%, ${(smallest.bytes / 1e6).toFixed(2)} MB).` : '',
@@ -183,13 +187,14 @@ function trainingLine(budget: string, analysis: SweepAnalysis): string {
 async function writeReportAndResults(
   run: DemoRun,
   started: number,
-  r: { analysis: SweepAnalysis; curves: RunCurve[]; points: DemoPoint[]; equalBytes: EqualBytesComparison[]; recommendation: string[] },
+  r: { analysis: SweepAnalysis; curves: RunCurve[]; points: DemoPoint[]; equalBytes: EqualBytesComparison[]; recommendation: string[]; planner: DemoPlanner },
 ): Promise<string> {
   const machine = machineInfo(run.threads);
-  const html = await renderReport({ title: `tltc demo${run.quick ? ' (quick)' : ''}`, analysis: r.analysis, curves: r.curves, points: r.points, recommendation: r.recommendation, machine, generated: new Date().toISOString() });
+  const scaling = r.planner.findings && (await scalingReportSection(r.planner.runs, r.planner.findings));
+  const html = await renderReport({ title: `tltc demo${run.quick ? ' (quick)' : ''}`, analysis: r.analysis, curves: r.curves, points: r.points, scaling, recommendation: r.recommendation, machine, generated: new Date().toISOString() });
   const report = path.join(run.out, 'report.html');
   writeFileAtomic(report, html);
-  const results = { plan: run.plan, analysis: r.analysis, points: r.points, equal_bytes: r.equalBytes, recommendation: r.recommendation, machine, seconds: (Date.now() - started) / 1000 };
+  const results = { plan: run.plan, analysis: r.analysis, planner: r.planner.findings ?? null, points: r.points, equal_bytes: r.equalBytes, recommendation: r.recommendation, machine, seconds: (Date.now() - started) / 1000 };
   writeFileAtomic(path.join(run.out, 'demo.json'), `${JSON.stringify(results, null, 2)}\n`);
   return report;
 }

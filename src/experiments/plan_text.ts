@@ -33,6 +33,8 @@ function predictionLines(s: Partial<ScalingFindings>): string[] {
     lines.push(`best size for ${formatDuration(b.budget_s)}: ${b.size}, predicted validation perplexity ${ppl(b.predicted_ppl)} ${range(b.interval, ppl)} (the best in ${Math.round(100 * b.probability)}% of the bootstrap fits)`);
     for (const z of b.by_size) if (z.size !== b.size) lines.push(`  ${z.size}: ${ppl(z.predicted_ppl)} ${range(z.interval, ppl)}`);
   }
+  if (s.next_size_up) lines.push(`a larger size would be recommended from ${formatDuration(s.next_size_up.budget_s)} ${range(s.next_size_up.interval, formatDuration)} of training: ${s.next_size_up.size}`);
+  else if (s.next_size_up === null) lines.push('no larger size is predicted to become the best within the horizon');
   for (const c of s.crossovers ?? []) {
     const when = c.time_s === null ? 'never within the horizon' : `from ${formatDuration(c.time_s)}`;
     const spread = c.interval.every((x) => x === null) ? '' : ` ${range(c.interval, formatDuration)}`;

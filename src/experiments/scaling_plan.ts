@@ -199,6 +199,8 @@ export interface ScalingFindings {
   sizes: PlannedSize[];
   /** The best size at the training budget, when one is given, with every size's prediction there. */
   best?: SizePrediction & { budget_s: number; probability: number; by_size: SizePrediction[] };
+  /** From which budget the planner would recommend a larger size than the best at the training budget; null if none within the horizon. */
+  next_size_up?: { size: string; budget_s: number; interval: Interval } | null;
   crossovers: Crossover[];
 }
 
@@ -219,8 +221,31 @@ export function scalingFindings(runs: readonly ScalingRun[], sizes: readonly Pla
     bootstrap_over: over,
   };
   const findings: ScalingFindings = { fit, sizes: [...sizes], crossovers: crossoversOf(full, laws, sizes) };
-  if (options.budgetS !== undefined) findings.best = bestAt(full, laws, sizes, options.budgetS);
+  if (options.budgetS !== undefined) {
+    findings.best = bestAt(full, laws, sizes, options.budgetS);
+    const change = recommendationChange(full, sizes, options.budgetS);
+    findings.next_size_up = change && { ...change, interval: interval95(laws.map((l) => recommendationChange(l, sizes, options.budgetS!)?.budget_s ?? Infinity)) };
+  }
   return findings;
+}
+
+const bestSize = (law: ScalingLaw, sizes: readonly PlannedSize[], t: number) => sizes.reduce((a, b) => (lossAtBudget(law, b, t) < lossAtBudget(law, a, t) ? b : a));
+
+/** The first budget above `fromS` at which the best size is larger than the best at `fromS` (a log-grid scan refined by bisection). */
+export function recommendationChange(law: ScalingLaw, sizes: readonly PlannedSize[], fromS: number): { size: string; budget_s: number } | null {
+  const now = bestSize(law, sizes, fromS).params;
+  const larger = (x: number) => bestSize(law, sizes, Math.exp(x)).params > now;
+  const [lo, hi] = [Math.log(fromS), Math.log(HORIZON_S[1])];
+  const grid = Array.from({ length: 401 }, (_, i) => lo + ((hi - lo) * i) / 400);
+  const first = grid.findIndex(larger);
+  if (first <= 0) return null;
+  let [a, b] = [grid[first - 1], grid[first]];
+  for (let k = 0; k < 60; k++) {
+    const mid = (a + b) / 2;
+    if (larger(mid)) b = mid;
+    else a = mid;
+  }
+  return { size: bestSize(law, sizes, Math.exp(b)).model, budget_s: Math.exp(b) };
 }
 
 function bestAt(full: ScalingLaw, laws: readonly ScalingLaw[], sizes: readonly PlannedSize[], budgetS: number): NonNullable<ScalingFindings['best']> {

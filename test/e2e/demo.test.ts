@@ -15,10 +15,14 @@ describe('tltc demo --quick', () => {
     assert.match(r.stdout, /Pareto front by file size: /);
     assert.match(r.stdout, /baselines on the same examples: majority class \d+\.\d%; bag of words \(TF-IDF \+ logistic regression\) \d+\.\d% \(\d/);
     assert.match(r.stdout, /95% interval/);
+    // The planner's answer beside the measured one, from a scaling law fitted on the demo's three runs.
+    assert.match(r.stdout, /Planner \(a scaling law fitted on these 3 runs, held-out error \d+\.\d%\): at 8s it predicts L\d-H\d+ best\./);
+    assert.match(r.stdout, /It would recommend the next size up, L\d-H\d+, from .+ of training on this machine|It predicts no larger size becomes the best/);
     assert.match(r.stdout, new RegExp(`report: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/report.html`));
 
     const result = JSON.parse(readFileSync(path.join(out, 'demo.json'), 'utf8'));
     assert.equal(result.analysis.sizes.length, 3);
+    assert.ok(Number.isFinite(result.planner.fit.E) && result.planner.crossovers.length === 3, JSON.stringify(result.planner));
     assert.equal(result.points.length, 9);
     for (const p of result.points) assert.ok(p.bytes > 0 && p.latency_ms > 0 && p.accuracy >= 0 && p.accuracy <= 1, JSON.stringify(p));
     for (const p of result.points) assert.ok(p.accuracy_95[0] <= p.accuracy && p.accuracy <= p.accuracy_95[1] && p.predicted_classes >= 1 && p.baselines.majority > 0, JSON.stringify(p));
@@ -35,14 +39,14 @@ describe('tltc demo --quick', () => {
 
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-    assert.equal(svgs.length, 5, 'five plots');
+    assert.equal(svgs.length, 6, 'six plots: three training curves, the scaling law, two Pareto fronts');
     // The wall-clock plot: one line per model size, each with points.
     const curvePlot = svgs[0];
     for (const m of ['L1-H64', 'L2-H64', 'L2-H128']) assert.ok(curvePlot.includes(`>${m}</text>`), `legend names ${m}`);
     const lines = curvePlot.match(/aria-roledescription="line mark" d="M[\d.,]+L[^"]+"/g) ?? [];
     assert.ok(lines.length >= 3, `${lines.length} drawn curves`);
     // The Pareto plots: nine model points plus the front's markers, and the front's line.
-    for (const plot of svgs.slice(3)) {
+    for (const plot of svgs.slice(4)) {
       const points = plot.match(/aria-roledescription="point"/g) ?? [];
       assert.ok(points.length >= 10, `${points.length} points`);
       assert.ok(plot.includes('stroke-dasharray="4,3"'), 'the front is drawn');

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { parseModelName } from '../../src/nn/config.ts';
 import { countNonEmbeddingParams } from '../../src/nn/params.ts';
 import { lawLoss, type ScalingLaw } from '../../src/experiments/scaling_law.ts';
-import { crossoverTime, type Crossover, type PlannedSize } from '../../src/experiments/scaling_plan.ts';
+import { crossoverTime, recommendationChange, type Crossover, type PlannedSize } from '../../src/experiments/scaling_plan.ts';
 import { runCli, tmpDir } from '../helpers/cli.ts';
 
 const TRUTH: ScalingLaw = { E: 1.8, A: 60, alpha: 0.3, B: 400, beta: 0.35, unique_tokens: 6.4e6 };
@@ -57,6 +57,9 @@ describe('tltc plan: the scaling-law planner', () => {
     const truePpl = Math.exp(lawLoss(TRUTH, sizes[1].params, sizes[1].tokens_per_s * 4 * 3600));
     assert.ok(Math.abs(p.best.predicted_ppl / truePpl - 1) < 0.03, `${p.best.predicted_ppl} against ${truePpl}`);
     assert.ok(p.best.interval[0] <= p.best.predicted_ppl && p.best.predicted_ppl <= p.best.interval[1]);
+    const change = recommendationChange(TRUTH, sizes, 4 * 3600)!;
+    assert.equal(p.next_size_up.size, 'L6-H384');
+    assert.ok(Math.abs(p.next_size_up.budget_s / change.budget_s - 1) < 0.15, `${p.next_size_up.budget_s} s against ${change.budget_s} s`);
     assert.equal(p.crossovers.length, 3);
     for (const c of p.crossovers as Crossover[]) {
       const truth = crossoverTime(TRUTH, sizes.find((s) => s.model === c.smaller)!, sizes.find((s) => s.model === c.larger)!)!;
