@@ -13,7 +13,8 @@ mkdir -p "$out"
 source "$(dirname "$0")/run_one.sh"
 export -f run_one
 export out cli
-export KEEP_CHECKPOINTS=none
+# Checkpoints are kept: the compression-at-matched-quality experiment fine-tunes from them.
+export KEEP_CHECKPOINTS='steps400-*'
 
 # The longest run first in each seed, so the two lanes stay busy.
 for seed in 0 1 2; do
