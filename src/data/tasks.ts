@@ -10,6 +10,8 @@ import { spamTask } from './spam.ts';
 
 export interface Example {
   text: string;
+  /** The second text of a sentence-pair task (premise and hypothesis, question and answer). */
+  pair?: string;
   label: number;
   /** The document the passage was cut from; splits never share one. */
   source: string;

@@ -4,7 +4,27 @@ import { ortTensor } from '../runtime/session.ts';
 import { BOS, EOS, PAD } from '../tokenizer/tokenizer.ts';
 import type { TextTokenizer } from '../tokenizer/tokenizer_json.ts';
 
-/** Encoded examples: <s> text </s>, cut to `seq`, padded with <pad>. */
+/**
+ * Cuts the longer of two token lists one token at a time until both fit in `room` together
+ * (the "longest first" rule of Hugging Face tokenizers, so exported pipelines encode pairs the same way).
+ */
+function truncateLongestFirst(a: number[], b: number[], room: number): [number[], number[]] {
+  let [na, nb] = [a.length, b.length];
+  while (na + nb > room) {
+    if (na > nb) na--;
+    else nb--;
+  }
+  return [a.slice(0, na), b.slice(0, nb)];
+}
+
+/** One example's tokens: <s> text </s>, or for a pair <s> a </s></s> b </s> as RoBERTa encodes pairs, within `seq`. */
+export function exampleTokens(tok: TextTokenizer, e: Pick<Example, 'text' | 'pair'>, seq: number): number[] {
+  if (e.pair === undefined) return [BOS, ...tok.encode(e.text).slice(0, seq - 2), EOS];
+  const [a, b] = truncateLongestFirst(tok.encode(e.text), tok.encode(e.pair), seq - 4);
+  return [BOS, ...a, EOS, EOS, ...b, EOS];
+}
+
+/** Encoded examples (exampleTokens), padded with <pad> to `seq`. */
 export interface EncodedSplit {
   ids: BigInt64Array;
   mask: BigInt64Array;
@@ -17,9 +37,7 @@ export function encodeExamples(tok: TextTokenizer, examples: readonly Example[],
   const mask = new BigInt64Array(examples.length * seq);
   const labels = new Int32Array(examples.length);
   examples.forEach((e, i) => {
-    const body = tok.encode(e.text).slice(0, seq - 2);
-    const row = [BOS, ...body, EOS];
-    row.forEach((t, j) => {
+    exampleTokens(tok, e, seq).forEach((t, j) => {
       ids[i * seq + j] = BigInt(t);
       mask[i * seq + j] = 1n;
     });

@@ -5,6 +5,7 @@ import { before, describe, it } from 'node:test';
 import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
 import { createSession } from '../../src/runtime/session.ts';
 import { MASK } from '../../src/tokenizer/tokenizer.ts';
+import { exampleTokens } from '../../src/train/classifier_data.ts';
 import { TRICKY_TEXT, trickyWithSpecials } from '../helpers/tricky_strings.ts';
 import { mobyTokenizer, paddedBatch, saveTinyCheckpoint, type SavedCheckpoint } from '../helpers/checkpoints.ts';
 import { runCli, tmpDir } from '../helpers/cli.ts';
@@ -73,6 +74,18 @@ describe('transformers.js loads exported folders as they are', () => {
     for (const text of TRICKY) {
       const theirs = (tokenizer(text).input_ids.tolist() as bigint[][])[0].map(Number);
       assert.deepEqual(theirs, mlm.tokenizer.encodeForModel(text), JSON.stringify(text));
+    }
+  });
+
+  it('encodes sentence pairs as tltc does: <s> a </s></s> b </s>', async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained('mlm');
+    const long = 'Call me Ishmael. Some years ago, never mind how long precisely, having little or no money in my purse.';
+    const pairs: [string, string][] = [['Is the whale white?', 'The whale was white.'], [long, 'A short one.'], ...TRICKY_TEXT.slice(0, 8).map((t, i): [string, string] => [t, TRICKY_TEXT[TRICKY_TEXT.length - 1 - i]])];
+    // Untruncated: transformers.js cuts an over-long joined sequence at its end (losing the
+    // final </s>), where tltc cuts the longer text first as Hugging Face's Python tokenizers do.
+    for (const [a, b] of pairs) {
+      const theirs = (tokenizer(a, { text_pair: b }).input_ids.tolist() as bigint[][])[0].map(Number);
+      assert.deepEqual(exampleTokens(mlm.tokenizer, { text: a, pair: b }, 1024), theirs, JSON.stringify([a, b]));
     }
   });
 
