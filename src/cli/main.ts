@@ -8,6 +8,7 @@ import { registerExperiments } from './experiments.ts';
 import { registerExport } from './export.ts';
 import { registerFinetune } from './finetune.ts';
 import { registerImport } from './import.ts';
+import { registerPredict } from './predict.ts';
 import { registerTrain } from './train.ts';
 
 const program = new Command();
@@ -23,6 +24,7 @@ program
 registerTrain(program);
 registerEval(program);
 registerFinetune(program);
+registerPredict(program);
 registerCompress(program);
 registerExport(program);
 registerImport(program);

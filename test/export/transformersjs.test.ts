@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
+import { AutoModelForSequenceClassification, AutoTokenizer, env, pipeline } from '@huggingface/transformers';
 import { createSession } from '../../src/runtime/session.ts';
 import { MASK } from '../../src/tokenizer/tokenizer.ts';
 import { exampleTokens } from '../../src/train/classifier_data.ts';
@@ -133,6 +133,41 @@ describe('transformers.js loads exported folders as they are', () => {
       }
     });
   }
+
+  it('tltc predict gives transformers.js\'s labels and scores, from the checkpoint and from the exported file, for texts and pairs', async () => {
+    const classify = await pipeline('text-classification', 'cls', { dtype: 'fp32' });
+    const texts = ['Call me Ishmael.', 'It was the best of times, it was the worst of times.', 'Whale!'];
+    const theirs = (await classify(texts, { top_k: 3 })) as { label: string; score: number }[][];
+    const lines = (args: string[]) => {
+      const r = runCli(['predict', ...args, '--top-k', '3', '--threads', '1', '--quiet']);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { text: string; text_pair?: string; label: string; score: number; top_k: { label: string; score: number }[] });
+    };
+    for (const source of [['--checkpoint', cls.dir], ['--onnx', path.join(models, 'cls', 'onnx', 'model.onnx')]]) {
+      const ours = lines([...source, '--text', ...texts]);
+      assert.deepEqual(ours.map((p) => p.text), texts);
+      ours.forEach((p, i) => {
+        assert.deepEqual(p.top_k.map((x) => x.label), theirs[i].map((x) => x.label), texts[i]);
+        p.top_k.forEach((x, j) => assert.ok(Math.abs(x.score - theirs[i][j].score) < 1e-5, `${x.score} vs ${theirs[i][j].score}`));
+        assert.equal(p.label, theirs[i][0].label);
+      });
+    }
+    const input = path.join(dir, 'pairs.jsonl');
+    writeFileSync(input, [{ text: 'Is the whale white?', text_pair: 'The whale was white.' }, { text: 'Who is Ishmael?', text_pair: 'Call me Ishmael.' }].map((x) => JSON.stringify(x)).join('\n') + '\n');
+    const pairs = lines(['--onnx', path.join(models, 'cls', 'onnx', 'model.onnx'), '--input', input]);
+    // The text-classification pipeline takes single texts only: pairs go through transformers.js's tokenizer and model.
+    const tokenizer = await AutoTokenizer.from_pretrained('cls');
+    const model = await AutoModelForSequenceClassification.from_pretrained('cls', { dtype: 'fp32' });
+    for (const [i, p] of pairs.entries()) {
+      assert.equal(p.text_pair, i === 0 ? 'The whale was white.' : 'Call me Ishmael.');
+      const { logits } = await model(tokenizer(p.text, { text_pair: p.text_pair }));
+      const probs = softmax(logits.data as Float32Array);
+      for (const x of p.top_k) assert.ok(Math.abs(x.score - probs[cls.labels!.indexOf(x.label)]) < 1e-5, JSON.stringify([x, probs]));
+    }
+    const bad = runCli(['predict', '--onnx', path.join(models, 'cls', 'onnx', 'model.onnx'), '--input', input, '--text-column', 'sentence']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^tltc: .*pairs\.jsonl:1: no column "sentence" \(columns: "text", "text_pair"\); name the text column with --text-column\n$/);
+  });
 
   it('feature-extraction on a classifier folder returns tltc\'s last hidden state', async () => {
     const extract = await pipeline('feature-extraction', 'cls', { dtype: 'fp32' });
