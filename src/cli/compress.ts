@@ -1,9 +1,10 @@
 import { type Command, Option } from 'commander';
 import { compress, type CompressOptions } from '../pipeline/compress.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
+import { TASK_HELP, taskColumns, withoutTaskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
 /** What commander hands the action: the options by their camel-cased flag names. */
-type CompressFlags = Omit<CompressOptions, 'outDir'> & { out: string };
+type CompressFlags = Omit<CompressOptions, 'outDir' | 'columns'> & { out: string } & TaskColumnFlags;
 
 function sparsity(value: string): number {
   const n = Number(value);
@@ -12,11 +13,10 @@ function sparsity(value: string): number {
 }
 
 export function registerCompress(program: Command): void {
-  program
-    .command('compress')
+  withTaskColumnFlags(program.command('compress'))
     .description('compress a fine-tuned classifier (structured and magnitude pruning, QAT, k-bit weights), export it and measure accuracy, bytes and latency through onnxruntime; writes compress.json')
     .requiredOption('--checkpoint <dir>', 'fine-tuned (tltc finetune) checkpoint or its folder')
-    .option('--task <name>', 'task the classifier was fine-tuned on', 'genre')
+    .option('--task <name>', `the task the classifier was fine-tuned on: ${TASK_HELP}`, 'genre')
     .option('--quant <format>', 'fp32 | int8 | int4 | <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8', 'int8')
     .option('--prune <sparsity>', 'magnitude-prune the encoder weights to this sparsity, in [0, 1)', sparsity)
     .addOption(new Option('--schedule <kind>', 'reach --prune at once or on the cubic schedule over the budget').choices(['oneshot', 'gradual']).default('gradual'))
@@ -34,8 +34,8 @@ export function registerCompress(program: Command): void {
     .option('--threads <n>', 'intra-op threads for training and measurement', positiveInt('--threads'))
     .option('--quiet', 'no progress output')
     .action(async (flags: CompressFlags) => {
-      const { out, ...rest } = flags;
-      const r = await compress({ ...rest, outDir: out });
+      const { out, ...rest } = withoutTaskColumns(flags);
+      const r = await compress({ ...rest, columns: taskColumns(flags), outDir: out });
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 }

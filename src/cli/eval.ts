@@ -3,22 +3,22 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { evaluateOnnx } from '../export/evaluate_onnx.ts';
 import { evaluateCheckpoint } from '../train/evaluate.ts';
 import { positiveInt } from './errors.ts';
+import { TASK_HELP, taskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
 export function registerEval(program: Command): void {
-  program
-    .command('eval')
+  withTaskColumnFlags(program.command('eval'))
     .description('validation loss and perplexity of a checkpoint (or a run folder\'s newest checkpoint), or the accuracy of an exported classifier; prints JSON')
     .option('--checkpoint <dir>', 'checkpoint folder or run folder')
     .option('--onnx <file>', 'instead: an exported classifier (onnx/*.onnx in a tltc export folder), scored on --task')
-    .option('--task <name>', 'with --onnx: the task to score on (genre, sentiment or spam)', 'genre')
+    .option('--task <name>', `with --onnx: the task to score on, ${TASK_HELP}`, 'genre')
     .option('--examples <n>', 'with --onnx: a fixed random subset of this many test examples', positiveInt('--examples'))
     .option('--corpus <path>', 'evaluate on this corpus\'s validation split instead of the training corpus')
     .option('--sequences <n>', 'validation sequences', positiveInt('--sequences'))
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--out <file>', 'also write the result to this JSON file')
-    .action(async (flags: { checkpoint?: string; onnx?: string; task: string; examples?: number; corpus?: string; sequences?: number; threads?: number; out?: string }) => {
+    .action(async (flags: { checkpoint?: string; onnx?: string; task: string; examples?: number; corpus?: string; sequences?: number; threads?: number; out?: string } & TaskColumnFlags) => {
       if ((flags.checkpoint === undefined) === (flags.onnx === undefined)) throw new Error('pass either --checkpoint (a checkpoint\'s perplexity) or --onnx (an exported classifier\'s accuracy)');
-      const r = flags.onnx ? await evaluateOnnx({ file: flags.onnx, task: flags.task, examples: flags.examples, threads: flags.threads }) : await evaluateCheckpoint(flags.checkpoint!, flags);
+      const r = flags.onnx ? await evaluateOnnx({ file: flags.onnx, task: flags.task, columns: taskColumns(flags), examples: flags.examples, threads: flags.threads }) : await evaluateCheckpoint(flags.checkpoint!, flags);
       if (flags.out) writeFileAtomic(flags.out, `${JSON.stringify(r, null, 2)}\n`);
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });

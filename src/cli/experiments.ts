@@ -6,12 +6,13 @@ import { describeEqualBytes } from '../experiments/pareto.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { plan } from '../experiments/plan.ts';
 import { describePlan } from '../experiments/plan_text.ts';
+import { TASK_HELP, taskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 import { markdownTable } from '../experiments/markdown_report.ts';
 import { runSweep } from '../experiments/sweep.ts';
 import { readSweepConfig } from '../experiments/sweep_config.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 
-interface DownstreamFlags {
+interface DownstreamFlags extends TaskColumnFlags {
   sweep: string;
   out: string;
   task: string;
@@ -50,12 +51,11 @@ function registerSweep(program: Command): void {
 }
 
 function registerDownstream(program: Command): void {
-  program
-    .command('downstream')
+  withTaskColumnFlags(program.command('downstream'))
     .description('fine-tune one seed of every size in a sweep on a task at the same budget, compress each over a grid, measure every file; writes downstream.json')
     .requiredOption('--sweep <dir>', 'tltc sweep output folder (holds sweep.json)')
     .requiredOption('--out <dir>', 'output folder (fine-tuned and compressed models)')
-    .option('--task <name>', 'classification task: genre, sentiment or spam', 'genre')
+    .option('--task <name>', TASK_HELP, 'genre')
     .option('--grid <list>', 'formats as --quant takes them, each optionally +p<percent> gradual pruning', 'fp32,int8,6,4,3,4+p50,4+p90')
     .option('--finetune-budget <budget>', 'fine-tuning budget per size, the same for all', '2m')
     .option('--finetune-lr <lr>', 'fine-tuning peak learning rate (default: tltc finetune\'s)', positiveNumber('--finetune-lr'))
@@ -77,6 +77,7 @@ function downstreamOptions(flags: DownstreamFlags): SweepDownstreamOptions {
     sweepDir: flags.sweep,
     outDir: flags.out,
     task: flags.task,
+    columns: taskColumns(flags),
     grid: parseGrid(flags.grid),
     finetuneBudget: flags.finetuneBudget,
     finetuneLr: flags.finetuneLr,

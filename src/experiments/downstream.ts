@@ -10,7 +10,7 @@ import type { Pooling } from '../nn/config.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
 import { compress, type ReferenceMeasurement } from '../pipeline/compress.ts';
 import { parseWeightFormat } from '../export/weight_format.ts';
-import { checkTaskName, loadTask } from '../data/tasks.ts';
+import { checkTask, resolveTask, type TaskColumns } from '../data/task_source.ts';
 import { collapseWarning } from '../pipeline/classifier_steps.ts';
 import { finetune } from '../pipeline/finetune.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -61,7 +61,9 @@ export interface DownstreamRun {
 export interface DownstreamOptions {
   runs: readonly DownstreamRun[];
   outDir: string;
+  /** A built-in task's name or the path of the user's files, with the columns of a file task. */
   task: string;
+  columns?: TaskColumns;
   grid: readonly GridPoint[];
   finetuneBudget: string;
   /** Fine-tuning peak rate and head pooling; tltc finetune's defaults when absent. */
@@ -116,12 +118,12 @@ interface CompressSummary {
 export async function runDownstream(options: DownstreamOptions): Promise<DownstreamPoint[]> {
   const out = path.resolve(options.outDir);
   const points: DownstreamPoint[] = [];
-  const classes = loadTask(options.task).labels.length;
+  const classes = (await resolveTask(options.task, options.columns)).labels.length;
   for (const run of options.runs) {
     const ftDir = path.join(out, 'finetune', run.id);
     if (!existsSync(path.join(ftDir, 'finetune.json'))) {
       options.log(`fine-tuning ${run.id} on ${options.task} (${options.finetuneBudget})`);
-      await finetune({ checkpoint: run.dir, task: options.task, outDir: ftDir, budget: options.finetuneBudget, lr: options.finetuneLr, pooling: options.pooling, batchSize: options.finetuneBatch, evalExamples: options.examples, threads: options.threads, quiet: options.quiet });
+      await finetune({ checkpoint: run.dir, task: options.task, columns: options.columns, outDir: ftDir, budget: options.finetuneBudget, lr: options.finetuneLr, pooling: options.pooling, batchSize: options.finetuneBatch, evalExamples: options.examples, threads: options.threads, quiet: options.quiet });
     }
     let reference: ReferenceMeasurement | undefined;
     for (const g of options.grid) {
@@ -129,7 +131,7 @@ export async function runDownstream(options: DownstreamOptions): Promise<Downstr
       const cFile = path.join(cDir, 'compress.json');
       if (!existsSync(cFile)) {
         options.log(`compressing ${run.id}: ${g.name}`);
-        await compress({ checkpoint: ftDir, task: options.task, quant: g.quant, prune: g.prune, budget: g.prune === undefined ? undefined : options.pruneBudget, outDir: cDir, threads: options.threads, examples: options.examples, reference, quiet: options.quiet });
+        await compress({ checkpoint: ftDir, task: options.task, columns: options.columns, quant: g.quant, prune: g.prune, budget: g.prune === undefined ? undefined : options.pruneBudget, outDir: cDir, threads: options.threads, examples: options.examples, reference, quiet: options.quiet });
       }
       const c = JSON.parse(readFileSync(cFile, 'utf8')) as CompressSummary;
       // Every grid point of a checkpoint is compared with the same fp32 measurement, taken once.
@@ -174,7 +176,7 @@ export interface DownstreamSummary {
 
 /** `tltc downstream`: the grid over one seed's checkpoint of every run in a sweep folder; writes downstream.json. */
 export async function downstreamFromSweep(options: SweepDownstreamOptions): Promise<DownstreamSummary> {
-  checkTaskName(options.task); // before hours of fine-tuning, not after
+  checkTask(options.task); // before hours of fine-tuning, not after
   const sweepFile = path.join(path.resolve(options.sweepDir), 'sweep.json');
   if (!existsSync(sweepFile)) throw new Error(`${sweepFile} does not exist: point --sweep at a tltc sweep output folder`);
   const summary = JSON.parse(readFileSync(sweepFile, 'utf8')) as SweepSummary;

@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { prunableWeights, type PruningPlan } from '../compress/constraints.ts';
 import { parseStructured, type StructuredPlan } from '../compress/structured.ts';
-import { loadTask, sampleExamples, type Task } from '../data/tasks.ts';
+import { sampleExamples, type Task } from '../data/tasks.ts';
+import { resolveTask, type TaskColumns } from '../data/task_source.ts';
 import { formatFile, parseWeightFormat, type WeightFormat } from '../export/weight_format.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { countParams, type Parameter } from '../nn/params.ts';
@@ -26,7 +27,9 @@ export type { ReferenceMeasurement } from './compress_measure.ts';
 
 export interface CompressOptions {
   checkpoint: string;
+  /** A built-in task's name or the path of the user's files. */
   task: string;
+  columns?: TaskColumns;
   quant: string;
   outDir: string;
   /** Final unstructured sparsity of the encoder's linear weights, in [0, 1). */
@@ -66,14 +69,14 @@ interface Plan {
   outDir: string;
 }
 
-function planCompression(options: CompressOptions): Plan {
+async function planCompression(options: CompressOptions): Promise<Plan> {
   const format = parseWeightFormat(options.quant);
   const sparsity = options.prune ?? 0;
   if (!(sparsity >= 0 && sparsity < 1)) throw new Error(`--prune ${sparsity}: sparsity must be in [0, 1), e.g. 0.6`);
   const structured: StructuredPlan = options.structured ? parseStructured(options.structured) : { heads: 0, ffn: 0 };
   if (options.qat && format.kind === 'fp32') throw new Error('--qat needs a quantized --quant (int8, int4 or <bits>)');
   classifierBudget(options.budget ?? '2m', 1, 1);
-  const task = loadTask(options.task);
+  const task = await resolveTask(options.task, options.columns);
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-classifier');
   const labels = ck.config.labels ?? [];
   if (labels.length !== task.labels.length) throw new Error(`${ck.dir} was fine-tuned with ${labels.length} labels, task ${task.name} has ${task.labels.length}`);
@@ -83,7 +86,7 @@ function planCompression(options: CompressOptions): Plan {
 }
 
 export async function compress(options: CompressOptions): Promise<Record<string, unknown>> {
-  const plan = planCompression(options);
+  const plan = await planCompression(options);
   return withRunLock(plan.outDir, () => runCompression(options, plan));
 }
 

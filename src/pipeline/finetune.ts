@@ -4,7 +4,8 @@
  * Steps: load -> encode the task -> train into a checkpoint -> score -> summarize.
  */
 import path from 'node:path';
-import { loadTask, sampleExamples } from '../data/tasks.ts';
+import { sampleExamples } from '../data/tasks.ts';
+import { resolveTask, type TaskColumns } from '../data/task_source.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { modelName, type ModelConfig, type Pooling } from '../nn/config.ts';
 import { initParams, type Parameter } from '../nn/params.ts';
@@ -22,7 +23,10 @@ export const DEFAULT_POOLING: Pooling = 'first';
 
 export interface FinetuneOptions {
   checkpoint: string;
+  /** A built-in task's name or the path of the user's files. */
   task: string;
+  /** Columns of a file task. */
+  columns?: TaskColumns;
   outDir: string;
   budget?: string;
   batchSize?: number;
@@ -74,7 +78,7 @@ async function scoreSplits(model: ModelConfig, classes: number, params: Paramete
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const budget = options.budget ?? '3m';
   classifierBudget(budget, 1, 1); // a bad budget fails before any work
-  const task = loadTask(options.task);
+  const task = await resolveTask(options.task, options.columns);
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-mlm');
   const outDir = freshOutDir(options.outDir, 'finetune.json', 'a fine-tuned model');
   return withRunLock(outDir, async () => {

@@ -98,13 +98,16 @@ function majorityClass(train: readonly Example[], classes: number): number {
   return counts.indexOf(Math.max(...counts));
 }
 
+/** An example's words: a pair's two texts together (one bag for both, the simplest pair baseline). */
+const wordsOf = (e: Example) => (e.pair === undefined ? e.text : `${e.text} ${e.pair}`);
+
 /** TF-IDF + logistic regression trained on `train`: a function predicting classes of other examples. */
 function fitBagOfWords(train: readonly Example[], classes: number, maxFeatures = 20000): (examples: readonly Example[]) => Int32Array {
-  const tfidf = TfIdf.fit(train.map((e) => e.text), maxFeatures);
-  const w = fitLogistic(train.map((e) => tfidf.row(e.text)), train.map((e) => e.label), classes, tfidf.size);
+  const tfidf = TfIdf.fit(train.map(wordsOf), maxFeatures);
+  const w = fitLogistic(train.map((e) => tfidf.row(wordsOf(e))), train.map((e) => e.label), classes, tfidf.size);
   return (examples) =>
     Int32Array.from(examples, (e) => {
-      const z = scores(w, tfidf.row(e.text), classes, tfidf.size);
+      const z = scores(w, tfidf.row(wordsOf(e)), classes, tfidf.size);
       return z.indexOf(Math.max(...z));
     });
 }

@@ -1,0 +1,33 @@
+/**
+ * One way in for every command that takes `--task`: a built-in task's name (genre, sentiment,
+ * spam) or the user's own files (file_task.ts), with the columns the flags name.
+ */
+import { existsSync } from 'node:fs';
+import { isTaskPath, loadFileTask, type FileTask, type FileTaskOptions } from './file_task.ts';
+import { checkTaskName, loadTask, TASKS, type Task } from './tasks.ts';
+
+/** The column flags of a file task (`--text-column` and the rest); ignored for built-in tasks. */
+export type TaskColumns = Omit<FileTaskOptions, 'path'>;
+
+export type AnyTask = Task & Partial<Pick<FileTask, 'kind' | 'files' | 'split_rule'>>;
+
+/** Fails fast, before any long work, on a task that is neither built in nor an existing path. */
+export function checkTask(task: string): void {
+  if (!isTaskPath(task)) {
+    checkTaskName(task);
+    return;
+  }
+  if (!existsSync(task)) throw new Error(`--task ${task}: no such file or folder; pass a .csv, .tsv or .jsonl file, a folder of train/validation/test files, or one of ${TASKS.join(', ')}`);
+}
+
+/**
+ * The task, loaded. Regression targets are read but not yet trained on: the classifier head
+ * needs classes, so a regression file is refused here with what to do instead.
+ */
+export async function resolveTask(task: string, columns: TaskColumns = {}): Promise<AnyTask> {
+  checkTask(task);
+  if (!isTaskPath(task)) return loadTask(task);
+  const loaded = await loadFileTask({ ...columns, path: task });
+  if (loaded.kind === 'regression') throw new Error(`--task ${task}: column "${columns.labelColumn ?? 'label'}" holds numbers that are not all whole, a regression target, which fine-tuning does not train yet; for classes pass --task-kind classification`);
+  return loaded;
+}

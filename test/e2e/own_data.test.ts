@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { env, pipeline } from '@huggingface/transformers';
+import { mobyTokenizer, saveTinyCheckpoint } from '../helpers/checkpoints.ts';
+import { runCli, tmpDir } from '../helpers/cli.ts';
+
+const WORDS = { sea: ['whale', 'ship', 'harpoon', 'waves', 'sail', 'captain'], land: ['field', 'barn', 'wheat', 'horse', 'fence', 'harvest'] };
+
+/** Sentences that name their class in their words, so a few steps of fine-tuning can learn them. */
+function sentences(n: number, seed: number): { text: string; label: string }[] {
+  return Array.from({ length: n }, (_, i) => {
+    const label = (i + seed) % 2 === 0 ? 'sea' : 'land';
+    const w = WORDS[label as keyof typeof WORDS];
+    return { text: `The ${w[i % 6]} and the ${w[(i + seed + 1) % 6]} were near the ${w[(i * 7 + seed) % 6]}.`, label };
+  });
+}
+
+const csvCell = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+describe('your own data: fine-tune on a CSV and a pair JSONL, predict, export, and transformers.js agrees', () => {
+  const dir = tmpDir();
+  const mlm = path.join(dir, 'mlm');
+  const models = path.join(dir, 'models');
+
+  before(() => {
+    saveTinyCheckpoint(mlm, mobyTokenizer(), 'tltc-mlm');
+    const rows = sentences(120, 0);
+    writeFileSync(path.join(dir, 'reviews.csv'), ['sentence,topic', ...rows.map((r) => `${csvCell(r.text)},${r.label}`)].join('\n') + '\n');
+    // A pair task: does the second sentence keep the first one's topic?
+    const pairs = path.join(dir, 'pairs');
+    mkdirSync(pairs);
+    for (const [split, n, seed] of [['train', 120, 1], ['validation', 20, 2], ['test', 20, 3]] as const) {
+      const a = sentences(n, seed);
+      const b = sentences(n, seed + 1);
+      const partner = (i: number) => b[(i * 7 + Math.floor(i / 3)) % n];
+      const lines = a.map((x, i) => JSON.stringify({ text: x.text, text_pair: partner(i).text, label: x.label === partner(i).label ? 'same' : 'different' }));
+      writeFileSync(path.join(pairs, `${split}.jsonl`), lines.join('\n') + '\n');
+    }
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = models;
+  });
+
+  function finetune(name: string, extra: string[]): { checkpoint: string; test: { accuracy: number }; task: string } {
+    const r = runCli(['finetune', '--checkpoint', mlm, '--out', path.join(dir, `ft-${name}`), '--budget', '30steps', '--lr', '1e-3', '--threads', '1', '--quiet', ...extra]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  }
+
+  function predict(args: string[]): { text: string; text_pair?: string; label: string; score: number }[] {
+    const r = runCli(['predict', ...args, '--threads', '1', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  }
+
+  it('a CSV with named columns: fine-tune, predict from the checkpoint and the export, and transformers.js gives the same labels', async () => {
+    const ft = finetune('csv', ['--task', path.join(dir, 'reviews.csv'), '--text-column', 'sentence', '--label-column', 'topic']);
+    assert.equal(ft.task, 'reviews');
+    assert.ok(ft.test.accuracy >= 0 && ft.test.accuracy <= 1);
+    const texts = ['The whale and the ship were near the waves.', 'The barn and the wheat were near the field.', 'A horse on a ship.'];
+    const fromCheckpoint = predict(['--checkpoint', ft.checkpoint, '--text', ...texts]);
+    assert.deepEqual(fromCheckpoint.map((p) => p.text), texts);
+    for (const p of fromCheckpoint) assert.ok(['land', 'sea'].includes(p.label) && p.score >= 0.5 && p.score <= 1, JSON.stringify(p));
+    const exported = runCli(['export', '--checkpoint', ft.checkpoint, '--out', path.join(models, 'csv'), '--quant', 'fp32']);
+    assert.equal(exported.code, 0, exported.stderr);
+    const fromOnnx = predict(['--onnx', path.join(models, 'csv', 'onnx', 'model.onnx'), '--text', ...texts]);
+    const classify = await pipeline('text-classification', 'csv', { dtype: 'fp32' });
+    const theirs = (await classify(texts)) as { label: string; score: number }[];
+    texts.forEach((t, i) => {
+      assert.equal(fromOnnx[i].label, fromCheckpoint[i].label, t);
+      assert.equal(theirs[i].label, fromOnnx[i].label, t);
+      assert.ok(Math.abs(theirs[i].score - fromOnnx[i].score) < 1e-4 && Math.abs(fromCheckpoint[i].score - fromOnnx[i].score) < 1e-4, t);
+    });
+  });
+
+  it('a JSONL pair task in a train/validation/test folder: fine-tune and predict pairs from a file', () => {
+    const ft = finetune('pairs', ['--task', path.join(dir, 'pairs'), '--text-pair-column', 'text_pair']);
+    assert.equal(ft.task, 'pairs');
+    const finetuned = JSON.parse(readFileSync(path.join(dir, 'ft-pairs', 'finetune.json'), 'utf8'));
+    assert.deepEqual([finetuned.val.examples, finetuned.test.examples], [20, 20], 'the validation and test files of the folder');
+    const predicted = predict(['--checkpoint', ft.checkpoint, '--input', path.join(dir, 'pairs', 'test.jsonl')]);
+    assert.equal(predicted.length, 20);
+    for (const p of predicted) assert.ok(typeof p.text_pair === 'string' && ['different', 'same'].includes(p.label), JSON.stringify(p));
+  });
+
+  it('refuses a missing column and a missing file with one line naming them', () => {
+    const csv = path.join(dir, 'reviews.csv');
+    const noColumn = runCli(['finetune', '--checkpoint', mlm, '--out', path.join(dir, 'bad'), '--task', csv, '--budget', '2steps']);
+    assert.equal(noColumn.code, 1);
+    assert.match(noColumn.stderr, /^tltc: .*reviews\.csv: no column "text" \(columns: "sentence", "topic"\); name the text column with --text-column\n$/);
+    const noFile = runCli(['finetune', '--checkpoint', mlm, '--out', path.join(dir, 'bad'), '--task', path.join(dir, 'nothing.csv'), '--budget', '2steps']);
+    assert.equal(noFile.code, 1);
+    assert.equal(noFile.stderr.trim().split('\n').length, 1);
+    assert.match(noFile.stderr, /nothing\.csv/);
+  });
+});
