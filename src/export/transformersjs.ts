@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
+import type { ModelConfig } from '../nn/config.ts';
 import { tokenizerConfigJson, tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { assertNewFolder, createFolder } from '../util/new_folder.ts';
@@ -38,6 +39,19 @@ export function assertOutsideCheckpoint(out: string, checkpointDir: string): voi
   if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) throw new Error(`--out ${out} is inside the checkpoint ${checkpointDir}: choose a folder outside it`);
 }
 
+/**
+ * The files beside onnx/ that transformers.js reads: config.json (the class to wrap the graph in,
+ * and id2label), tokenizer.json and tokenizer_config.json.
+ */
+export function transformersJsMetadata(model: ModelConfig, head: ExportHead, labels: readonly string[] | undefined, tokenizerJson: string, where: string): [string, string][] {
+  // transformers.js takes from config.json only the class to wrap the ONNX graph in, and it knows `roberta`.
+  return [
+    ['config.json', `${JSON.stringify(hfConfig(model, 'roberta', head, labels), null, 2)}\n`],
+    ['tokenizer.json', tokenizerJson],
+    ['tokenizer_config.json', `${JSON.stringify(tokenizerConfigJson(model.max_len, tokenizerFromJson(JSON.parse(tokenizerJson), where)), null, 2)}\n`],
+  ];
+}
+
 export async function exportTransformersJs(options: TransformersJsOptions): Promise<TransformersJsResult> {
   const formats = (options.formats ?? ['fp32', 'int8', 'int4']).map(parseWeightFormat);
   const ck: Checkpoint = loadCheckpoint(options.checkpoint, false, 'any');
@@ -48,10 +62,7 @@ export async function exportTransformersJs(options: TransformersJsOptions): Prom
   assertOutsideCheckpoint(out, ck.dir);
   return createFolder(out, (write, staging) => {
     const model = ck.config.model;
-    // transformers.js takes from config.json only the class to wrap the ONNX graph in, and it knows `roberta`.
-    write('config.json', `${JSON.stringify(hfConfig(model, 'roberta', head, labels), null, 2)}\n`);
-    write('tokenizer.json', ck.tokenizerJson);
-    write('tokenizer_config.json', `${JSON.stringify(tokenizerConfigJson(model.max_len, tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`)), null, 2)}\n`);
+    for (const [name, text] of transformersJsMetadata(model, head, labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`)) write(name, text);
     const files = formats.map((format) => {
       const file = path.join('onnx', formatFile(format));
       const bytes = serializeGraph(buildEncoderExport({ model, head, numLabels: labels?.length, params: ck.params, format, quantizeEmbeddings: format.kind !== 'fp32' }));

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { prunableWeights, type PruningPlan } from '../compress/constraints.ts';
 import { parseStructured, type StructuredPlan } from '../compress/structured.ts';
 import { sampleExamples, type Task } from '../data/tasks.ts';
+import { transformersJsMetadata } from '../export/transformersjs.ts';
 import { resolveTask, type TaskColumns } from '../data/task_source.ts';
 import { formatFile, parseWeightFormat, type WeightFormat } from '../export/weight_format.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
@@ -136,6 +137,8 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
     ...{ baseline, fp32, quantized, threads, checkpoint: ck.dir, outDir },
     baselines: taskBaselines(task, { [splitName]: evalExamples }, `${splitName}/${options.examples ?? 'all'}`)[splitName],
   });
+  // The folder loads in transformers.js (and tltc predict --onnx) as it is, like tltc export's.
+  for (const [name, text] of transformersJsMetadata(model, 'classifier', labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`)) writeFileAtomic(path.join(outDir, name), text);
   writeFileAtomic(path.join(outDir, 'compress.json'), `${JSON.stringify(result, null, 2)}\n`);
   for (const w of result.warnings as string[]) process.stderr.write(`warning: ${w}\n`);
   return result;

@@ -75,6 +75,19 @@ describe('your own data: fine-tune on a CSV and a pair JSONL, predict, export, a
     });
   });
 
+  it('the README path: the CSV fine-tune compressed to 4 bits, its folder predicted from and loaded by transformers.js', async () => {
+    const csv = ['--task', path.join(dir, 'reviews.csv'), '--text-column', 'sentence', '--label-column', 'topic'];
+    const ft = JSON.parse(readFileSync(path.join(dir, 'ft-csv', 'finetune.json'), 'utf8'));
+    const out = path.join(models, 'csv-q4');
+    const r = runCli(['compress', '--checkpoint', ft.checkpoint, ...csv, '--quant', 'int4', '--out', out, '--threads', '1', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const texts = ['The whale and the ship were near the waves.', 'The barn and the wheat were near the field.'];
+    const ours = predict(['--onnx', path.join(out, 'onnx', 'model_q4.onnx'), '--text', ...texts]);
+    const classify = await pipeline('text-classification', 'csv-q4', { dtype: 'q4' });
+    const theirs = (await classify(texts)) as { label: string; score: number }[];
+    texts.forEach((t, i) => assert.ok(theirs[i].label === ours[i].label && Math.abs(theirs[i].score - ours[i].score) < 1e-4, `${t}: ${JSON.stringify([theirs[i], ours[i]])}`));
+  });
+
   it('a JSONL pair task in a train/validation/test folder: fine-tune and predict pairs from a file', () => {
     const ft = finetune('pairs', ['--task', path.join(dir, 'pairs'), '--text-pair-column', 'text_pair']);
     assert.equal(ft.task, 'pairs');
