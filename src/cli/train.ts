@@ -58,7 +58,14 @@ export function registerTrain(program: Command): void {
       const cfg = buildConfig(flags);
       const name = typeof cfg.model === 'string' ? cfg.model : `L${cfg.model.n_layers}-H${cfg.model.d_model}`;
       const outDir = flags.out ?? path.join('runs', name);
-      const result = await train(cfg, { outDir, resume: flags.resume, quiet: flags.quiet });
-      if (flags.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+      // The first Ctrl-C stops at the end of the current step with a checkpoint; a second one exits at once.
+      const stop = new AbortController();
+      process.once('SIGINT', () => {
+        stop.abort();
+        process.once('SIGINT', () => process.exit(130));
+      });
+      const result = await train(cfg, { outDir, resume: flags.resume, quiet: flags.quiet, signal: stop.signal });
+      if (result.stopped) process.exitCode = 130;
+      else if (flags.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
     });
 }

@@ -30,6 +30,20 @@ export interface TrainOptions {
   resume?: boolean;
   quiet?: boolean;
   optimization?: OptimizationLevel;
+  /** Stops cleanly: the current step is evaluated and checkpointed, summary.json is not written, and --resume continues. */
+  signal?: AbortSignal;
+  /** Called after every step, for progress of one's own (a library caller's bar, a log). */
+  onStep?: (progress: TrainProgress) => void;
+  /** Called with every evaluation's metrics row, as metrics.jsonl records it. */
+  onEvaluation?: (row: MetricsRow) => void;
+}
+
+export interface TrainProgress {
+  step: number;
+  /** Share of the budget used, 0..1. */
+  fraction: number;
+  loss: number;
+  tokens_per_s: number;
 }
 
 export interface TrainResult {
@@ -38,8 +52,10 @@ export interface TrainResult {
   final: MetricsRow;
   checkpoint: string;
   unigramValPpl: number;
-  /** What summary.json holds. */
+  /** What summary.json holds; empty when the run was stopped before its budget was spent. */
   summary: Record<string, unknown>;
+  /** True when options.signal stopped the run early (its last checkpoint resumes it). */
+  stopped?: boolean;
 }
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
@@ -76,9 +92,13 @@ async function trainLocked(cfg: TrainConfig, model: ModelConfig, budget: Budget,
     initial: { step: run.state.step, loss: '-', ppl: '-', tps: '-' },
   });
   try {
-    const { final, state } = await trainSteps(run, log, bar);
+    const { final, state } = await trainSteps(run, log, bar, options);
     bar.stop();
     const { unigramValPpl } = run;
+    if (!spent(run.budget, state)) {
+      say(`stopped at step ${state.step} (${fmt(100 * used(run.budget, state), 1)}% of the budget); checkpoint ${log.checkpoint}; continue with --resume`);
+      return { runDir, model, final, checkpoint: log.checkpoint, unigramValPpl, summary: {}, stopped: true };
+    }
     say(`done: ${state.step} steps, ${fmt(state.train_s, 1)}s training, val ppl ${fmt(final.val_ppl, 1)} (unigram ppl ${fmt(unigramValPpl, 1)}); checkpoint ${log.checkpoint}`);
     const summary = log.writeSummary(modelName(model), unigramValPpl);
     return { runDir, model, final, checkpoint: log.checkpoint, unigramValPpl, summary };
@@ -180,10 +200,15 @@ const used = (budget: Budget, s: TrainState) => budgetFraction(budget, { step: s
 const spent = (budget: Budget, s: TrainState) => used(budget, s) >= 1;
 
 /** Steps until the budget is spent, evaluating when evaluationDue says and at the end; returns the final row and state. */
-async function trainSteps(run: Run, log: RunLog, bar: Progress): Promise<{ final: MetricsRow; state: TrainState }> {
+async function trainSteps(run: Run, log: RunLog, bar: Progress, options: Pick<TrainOptions, 'signal' | 'onStep' | 'onEvaluation'>): Promise<{ final: MetricsRow; state: TrainState }> {
   let state = run.state;
   let window = openWindow(state.train_s);
-  while (!spent(run.budget, state)) {
+  const evaluate = async () => {
+    const row = await evaluateAndSave(run, log, bar, state, window);
+    options.onEvaluation?.(row);
+    return row;
+  };
+  while (!spent(run.budget, state) && !options.signal?.aborted) {
     const t0 = performance.now();
     const batch = run.batcher.batch(state.step);
     const before = state;
@@ -192,18 +217,15 @@ async function trainSteps(run: Run, log: RunLog, bar: Progress): Promise<{ final
     const dt = (performance.now() - t0) / 1000;
     state = { step: state.step + 1, tokens: state.tokens + run.perStep.tokens, flops: state.flops + run.perStep.flops, train_s: state.train_s + dt };
     window = addStep(window, r, dt, run.perStep.tokens);
-    bar.update(Math.round(used(run.budget, state) * 1000), {
-      step: state.step,
-      loss: fmt(r.loss),
-      ppl: log.last ? fmt(log.last.val_ppl, 1) : '-',
-      tps: Math.round(window.tokens / window.seconds),
-    });
+    const tps = Math.round(window.tokens / window.seconds);
+    bar.update(Math.round(used(run.budget, state) * 1000), { step: state.step, loss: fmt(r.loss), ppl: log.last ? fmt(log.last.val_ppl, 1) : '-', tps });
+    options.onStep?.({ step: state.step, fraction: used(run.budget, state), loss: r.loss, tokens_per_s: tps });
     if (evaluationDue(run, before, state, window) && !spent(run.budget, state)) {
-      await evaluateAndSave(run, log, bar, state, window);
+      await evaluate();
       window = openWindow(state.train_s);
     }
   }
-  const final = window.steps > 0 || !log.last ? await evaluateAndSave(run, log, bar, state, window) : log.last;
+  const final = window.steps > 0 || !log.last ? await evaluate() : log.last;
   return { final, state };
 }
 

@@ -25,6 +25,7 @@ const RANK: Record<string, number> = {
   experiments: 7,
   bench: 7,
   cli: 8,
+  api: 8,
 };
 
 function sources(dir: string): string[] {
