@@ -10,6 +10,8 @@ import { parseTrainConfig } from '../train/config.ts';
 import { train as trainRun, type TrainOptions, type TrainResult } from '../train/trainer.ts';
 
 export { finetune, type FinetuneOptions, type FinetuneResult } from '../pipeline/finetune.ts';
+export { finetuneRegression, type RegressionFinetuneResult } from '../pipeline/finetune_regression.ts';
+export type { RegressionScores } from '../train/regression_scores.ts';
 export { compress, type CompressOptions } from '../pipeline/compress.ts';
 export { plan, type PlanOptions } from '../experiments/plan.ts';
 export type { TrainOptions, TrainProgress, TrainResult } from '../train/trainer.ts';

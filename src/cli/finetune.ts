@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { Pooling } from '../nn/config.ts';
-import { DEFAULT_POOLING, finetune } from '../pipeline/finetune.ts';
+import { DEFAULT_POOLING } from '../pipeline/finetune.ts';
+import { finetuneAny } from '../pipeline/finetune_regression.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 import { TASK_HELP, taskColumns, withoutTaskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
@@ -19,7 +20,7 @@ export function registerFinetune(program: Command): void {
     .addOption(new Option('--pooling <how>', `the head's input: each sequence's first token or the mean of its tokens (default ${DEFAULT_POOLING})`).choices(['first', 'mean']))
     .option('--quiet', 'no progress output')
     .action(async (flags: { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean } & TaskColumnFlags) => {
-      const r = await finetune({ ...withoutTaskColumns(flags), columns: taskColumns(flags), outDir: flags.out });
+      const r = await finetuneAny({ ...withoutTaskColumns(flags), columns: taskColumns(flags), outDir: flags.out });
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 }

@@ -20,14 +20,16 @@ export function checkTask(task: string): void {
   if (!existsSync(task)) throw new Error(`--task ${task}: no such file or folder; pass a .csv, .tsv or .jsonl file, a folder of train/validation/test files, or one of ${TASKS.join(', ')}`);
 }
 
-/**
- * The task, loaded. Regression targets are read but not yet trained on: the classifier head
- * needs classes, so a regression file is refused here with what to do instead.
- */
+/** The task, loaded: a built-in one (classes) or the user's files (classes or a regression target). */
 export async function resolveTask(task: string, columns: TaskColumns = {}): Promise<AnyTask> {
   checkTask(task);
   if (!isTaskPath(task)) return loadTask(task);
-  const loaded = await loadFileTask({ ...columns, path: task });
-  if (loaded.kind === 'regression') throw new Error(`--task ${task}: column "${columns.labelColumn ?? 'label'}" holds numbers that are not all whole, a regression target, which fine-tuning does not train yet; for classes pass --task-kind classification`);
+  return loadFileTask({ ...columns, path: task });
+}
+
+/** The task, refused with what to do instead when it is a regression task and `what` needs classes. */
+export async function resolveClassificationTask(task: string, columns: TaskColumns, what: string): Promise<AnyTask> {
+  const loaded = await resolveTask(task, columns);
+  if (loaded.kind === 'regression') throw new Error(`--task ${task}: column "${columns.labelColumn ?? 'label'}" is a numeric (regression) target, and ${what} measures classes; for classes pass --task-kind classification`);
   return loaded;
 }

@@ -10,7 +10,7 @@ import type { Pooling } from '../nn/config.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
 import { compress, type ReferenceMeasurement } from '../pipeline/compress.ts';
 import { parseWeightFormat } from '../export/weight_format.ts';
-import { checkTask, resolveTask, type TaskColumns } from '../data/task_source.ts';
+import { checkTask, resolveClassificationTask, type TaskColumns } from '../data/task_source.ts';
 import { collapseWarning } from '../pipeline/classifier_steps.ts';
 import { finetune } from '../pipeline/finetune.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -118,7 +118,7 @@ interface CompressSummary {
 export async function runDownstream(options: DownstreamOptions): Promise<DownstreamPoint[]> {
   const out = path.resolve(options.outDir);
   const points: DownstreamPoint[] = [];
-  const classes = (await resolveTask(options.task, options.columns)).labels.length;
+  const classes = (await resolveClassificationTask(options.task, options.columns ?? {}, 'tltc downstream')).labels.length;
   for (const run of options.runs) {
     const ftDir = path.join(out, 'finetune', run.id);
     if (!existsSync(path.join(ftDir, 'finetune.json'))) {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { sampleExamples } from '../data/tasks.ts';
-import { resolveTask, type TaskColumns } from '../data/task_source.ts';
+import { resolveClassificationTask, type TaskColumns } from '../data/task_source.ts';
 import { encodeExamples } from '../train/classifier_data.ts';
 import { readExportFolder } from './export_folder.ts';
 import { scoreOnnx } from './measure.ts';
@@ -24,7 +24,7 @@ export interface EvalOnnxOptions {
 export async function evaluateOnnx(options: EvalOnnxOptions): Promise<Record<string, unknown>> {
   const file = path.resolve(options.file);
   if (!existsSync(file)) throw new Error(`${file} does not exist: pass an .onnx file inside a folder written by tltc export`);
-  const task = await resolveTask(options.task, options.columns);
+  const task = await resolveClassificationTask(options.task, options.columns ?? {}, 'tltc eval --onnx');
   const { root, labels, tokenizer: tok, seq } = readExportFolder(file);
   if (labels.length !== task.labels.length || labels.some((l, i) => l !== task.labels[i])) {
     throw new Error(`${path.join(root, 'config.json')} has labels [${labels.join(', ')}], task ${task.name} has [${task.labels.join(', ')}]: pass the task the model was fine-tuned on`);

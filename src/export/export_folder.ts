@@ -12,6 +12,8 @@ export interface ExportFolder {
   tokenizer: TextTokenizer;
   /** Longest input in tokens: the position table's length less RoBERTa's two offset rows. */
   seq: number;
+  /** config.json's problem_type is regression: one output, a value rather than class scores. */
+  regression: boolean;
 }
 
 function readJson(file: string, what: string): unknown {
@@ -28,11 +30,11 @@ export function readExportFolder(file: string): ExportFolder {
   const parent = path.dirname(file);
   const root = existsSync(path.join(parent, 'config.json')) ? parent : path.dirname(parent);
   const hint = 'pass a file inside a folder written by tltc export (it holds config.json and tokenizer.json)';
-  const config = readJson(path.join(root, 'config.json'), hint) as { id2label?: Record<string, string>; max_position_embeddings?: number };
+  const config = readJson(path.join(root, 'config.json'), hint) as { id2label?: Record<string, string>; max_position_embeddings?: number; problem_type?: string };
   const labels = Object.entries(config.id2label ?? {})
     .sort(([a], [b]) => Number(a) - Number(b))
     .map(([, l]) => l);
   if (labels.length === 0) throw new Error(`${path.join(root, 'config.json')} has no id2label: pass a classifier exported by tltc export`);
   const tokenizer = tokenizerFromJson(readJson(path.join(root, 'tokenizer.json'), hint), path.join(root, 'tokenizer.json'));
-  return { root, labels, tokenizer, seq: (config.max_position_embeddings ?? 130) - 2 };
+  return { root, labels, tokenizer, seq: (config.max_position_embeddings ?? 130) - 2, regression: config.problem_type === 'regression' };
 }

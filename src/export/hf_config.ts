@@ -9,7 +9,8 @@ const CLASS_SUFFIX: Record<ExportHead, string> = { mlm: 'ForMaskedLM', classifie
 /** The `transformers` class name, e.g. RobertaPreLayerNormForMaskedLM. */
 export const hfArchitectureName = (arch: HfArchitecture, head: ExportHead) => `${CLASS_PREFIX[arch]}${CLASS_SUFFIX[head]}`;
 
-export function hfConfig(model: ModelConfig, arch: 'roberta' | 'roberta-prelayernorm', head: ExportHead, labels?: readonly string[]): Record<string, unknown> {
+/** config.json of the exported model; `objective` 'regression' sets Hugging Face's problem_type (one output, squared error). */
+export function hfConfig(model: ModelConfig, arch: 'roberta' | 'roberta-prelayernorm', head: ExportHead, labels?: readonly string[], objective?: 'regression'): Record<string, unknown> {
   return {
     model_type: arch,
     architectures: [hfArchitectureName(arch, head)],
@@ -31,6 +32,7 @@ export function hfConfig(model: ModelConfig, arch: 'roberta' | 'roberta-prelayer
     bos_token_id: 0,
     eos_token_id: 2,
     torch_dtype: 'float32',
+    ...(objective ? { problem_type: objective } : {}),
     ...(labels ? { id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) } : {}),
     ...(model.layer_heads || model.layer_ffn ? { tltc_layer_heads: model.layer_heads, tltc_layer_ffn: model.layer_ffn } : {}),
   };

@@ -60,7 +60,7 @@ export async function exportHuggingFace(options: { checkpoint: string; outDir: s
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       files.push({ file, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
     };
-    put('config.json', `${JSON.stringify(hfConfig(model, arch, head, labels), null, 2)}\n`);
+    put('config.json', `${JSON.stringify(hfConfig(model, arch, head, labels, ck.config.objective), null, 2)}\n`);
     const specs = head === 'classifier' ? classifierParamSpecs(model, labels!.length) : mlmParamSpecs(model);
     put('model.safetensors', encodeSafetensors(hfStateDict(model, specs, params, arch), { format: 'pt' }));
     put('tokenizer.json', ck.tokenizerJson);

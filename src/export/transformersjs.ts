@@ -43,10 +43,10 @@ export function assertOutsideCheckpoint(out: string, checkpointDir: string): voi
  * The files beside onnx/ that transformers.js reads: config.json (the class to wrap the graph in,
  * and id2label), tokenizer.json and tokenizer_config.json.
  */
-export function transformersJsMetadata(model: ModelConfig, head: ExportHead, labels: readonly string[] | undefined, tokenizerJson: string, where: string): [string, string][] {
+export function transformersJsMetadata(model: ModelConfig, head: ExportHead, labels: readonly string[] | undefined, tokenizerJson: string, where: string, objective?: 'regression'): [string, string][] {
   // transformers.js takes from config.json only the class to wrap the ONNX graph in, and it knows `roberta`.
   return [
-    ['config.json', `${JSON.stringify(hfConfig(model, 'roberta', head, labels), null, 2)}\n`],
+    ['config.json', `${JSON.stringify(hfConfig(model, 'roberta', head, labels, objective), null, 2)}\n`],
     ['tokenizer.json', tokenizerJson],
     ['tokenizer_config.json', `${JSON.stringify(tokenizerConfigJson(model.max_len, tokenizerFromJson(JSON.parse(tokenizerJson), where)), null, 2)}\n`],
   ];
@@ -62,7 +62,7 @@ export async function exportTransformersJs(options: TransformersJsOptions): Prom
   assertOutsideCheckpoint(out, ck.dir);
   return createFolder(out, (write, staging) => {
     const model = ck.config.model;
-    for (const [name, text] of transformersJsMetadata(model, head, labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`)) write(name, text);
+    for (const [name, text] of transformersJsMetadata(model, head, labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`, ck.config.objective)) write(name, text);
     const files = formats.map((format) => {
       const file = path.join('onnx', formatFile(format));
       const bytes = serializeGraph(buildEncoderExport({ model, head, numLabels: labels?.length, params: ck.params, format, quantizeEmbeddings: format.kind !== 'fp32' }));

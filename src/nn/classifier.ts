@@ -41,13 +41,27 @@ export interface ClassifierGraph {
   pruneMasks: Map<string, Tensor>;
 }
 
+/** What the head is trained for: classes (softmax cross-entropy) or one number (squared error). */
+export type Objective = 'classification' | 'regression';
+
 export interface ClassifierBuildOptions {
   dropout: number;
   withLabels: boolean;
+  /** Default classification. Regression takes float `labels` and `label_weights` (0 on padding rows) and has one output. */
+  objective?: Objective;
   /** Parameters multiplied by a keep-mask input (MaskedWeights). */
   pruned?: readonly string[];
   /** Parameters computed fake-quantized (FakeQuantWeights). */
   fakeQuant?: readonly string[];
+}
+
+/** Mean squared error over the rows that count: sum(w (y^ - y)^2) / max(sum(w), 1), w 0 on padding rows. */
+function squaredError(g: Graph, logits: Tensor, batch: number): Tensor {
+  const target = g.input('labels', 'float32', [batch]);
+  const weights = g.input('label_weights', 'float32', [batch]);
+  const error = ops.sub(ops.reshape(logits, [batch]), target); // (B, 1) -> (B)
+  const total = ops.reduceSum(ops.mul(weights, ops.mul(error, error)), undefined, { keepdims: false });
+  return ops.div(total, ops.max(ops.reduceSum(weights, undefined, { keepdims: false }), 1));
 }
 
 export function buildClassifier(c: ModelConfig, numLabels: number, shape: ClassifierShape, options: ClassifierBuildOptions): ClassifierGraph {
@@ -63,9 +77,6 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
   const ctx = modelContext(c, { weights, layout, kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make, attentionBias: attentionBias(mask) });
   const logits = classifierHead(encode(ids, staticPositions(ids, shape.seq), c, ctx), mask, c, numLabels, ctx);
   let loss: Tensor | undefined;
-  if (options.withLabels) {
-    const labels = g.input('labels', 'int64', [shape.batch]);
-    loss = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 }).loss;
-  }
+  if (options.withLabels) loss = options.objective === 'regression' ? squaredError(g, logits, shape.batch) : ops.softmaxCrossEntropy(logits, g.input('labels', 'int64', [shape.batch]), { ignoreIndex: -100 }).loss;
   return { graph: g, params: params.inputs, logits, loss, dropoutMasks: maskInputs.masks, pruneMasks: masked?.inputs ?? new Map() };
 }

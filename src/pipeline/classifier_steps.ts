@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Example, Task } from '../data/tasks.ts';
+import type { Objective } from '../nn/classifier.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Parameter } from '../nn/params.ts';
 import { tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
@@ -55,9 +56,9 @@ export async function withRunLock<T>(outDir: string, work: () => Promise<T>): Pr
 }
 
 /** Examples encoded with the checkpoint's tokenizer at the model's length. */
-export function splitEncoder(ck: Checkpoint): (examples: readonly Example[]) => EncodedSplit {
+export function splitEncoder(ck: Checkpoint, regression = false): (examples: readonly Example[]) => EncodedSplit {
   const tok = tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`);
-  return (examples) => encodeExamples(tok, [...examples], ck.config.model.max_len);
+  return (examples) => encodeExamples(tok, [...examples], ck.config.model.max_len, regression);
 }
 
 /**
@@ -97,6 +98,8 @@ export interface ClassifierRun {
   /** Progress bar label. */
   label?: string;
   constraints?: WeightConstraints;
+  /** Default classification; a regression head has one output trained on squared error. */
+  objective?: Objective;
   /** After training, before saving (compression completes its pruning schedule here). */
   afterTraining?: () => void;
   /** Where the checkpoint goes, what it came from, and what to record of the training. */
@@ -116,13 +119,14 @@ export interface ClassifierRunResult {
 export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<ClassifierRunResult> {
   const opt = classifierOptimizer(r.lr);
   const seq = r.model.max_len;
-  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints });
+  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective });
   r.afterTraining?.();
   const checkpoint = saveCheckpoint(
     r.outDir,
     {
       modelType: 'tltc-classifier',
       labels: r.labels,
+      ...(r.objective === 'regression' ? { objective: 'regression' as const } : {}),
       model: r.model,
       train: { ...r.record, from: r.from.dir, batch_size: r.batch, optimizer: opt, seed: r.seed },
       state: { step: trained.steps, tokens: trained.tokens, flops: 0, train_s: trained.trainS },

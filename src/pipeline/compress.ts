@@ -12,7 +12,7 @@ import { prunableWeights, type PruningPlan } from '../compress/constraints.ts';
 import { parseStructured, type StructuredPlan } from '../compress/structured.ts';
 import { sampleExamples, type Task } from '../data/tasks.ts';
 import { transformersJsMetadata } from '../export/transformersjs.ts';
-import { resolveTask, type TaskColumns } from '../data/task_source.ts';
+import { resolveClassificationTask, type TaskColumns } from '../data/task_source.ts';
 import { formatFile, parseWeightFormat, type WeightFormat } from '../export/weight_format.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { countParams, type Parameter } from '../nn/params.ts';
@@ -77,7 +77,7 @@ async function planCompression(options: CompressOptions): Promise<Plan> {
   const structured: StructuredPlan = options.structured ? parseStructured(options.structured) : { heads: 0, ffn: 0 };
   if (options.qat && format.kind === 'fp32') throw new Error('--qat needs a quantized --quant (int8, int4 or <bits>)');
   classifierBudget(options.budget ?? '2m', 1, 1);
-  const task = await resolveTask(options.task, options.columns);
+  const task = await resolveClassificationTask(options.task, options.columns ?? {}, 'tltc compress');
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-classifier');
   const labels = ck.config.labels ?? [];
   if (labels.length !== task.labels.length) throw new Error(`${ck.dir} was fine-tuned with ${labels.length} labels, task ${task.name} has ${task.labels.length}`);

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { sampleExamples } from '../data/tasks.ts';
-import { resolveTask, type TaskColumns } from '../data/task_source.ts';
+import { resolveClassificationTask, type TaskColumns } from '../data/task_source.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { modelName, type ModelConfig, type Pooling } from '../nn/config.ts';
 import { initParams, type Parameter } from '../nn/params.ts';
@@ -57,7 +57,7 @@ export interface FinetuneResult {
 }
 
 /** The encoder's weights from the checkpoint, the head's freshly initialized. */
-function classifierFromEncoder(ck: Checkpoint, model: ModelConfig, classes: number, seed: number): Parameter[] {
+export function classifierFromEncoder(ck: Checkpoint, model: ModelConfig, classes: number, seed: number): Parameter[] {
   const specs = classifierParamSpecs(model, classes);
   const fresh = initParams(specs, model, seed);
   return specs.map((spec, i) => ({ spec, data: ck.params.get(spec.name) ?? fresh[i].data }));
@@ -78,7 +78,7 @@ async function scoreSplits(model: ModelConfig, classes: number, params: Paramete
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const budget = options.budget ?? '3m';
   classifierBudget(budget, 1, 1); // a bad budget fails before any work
-  const task = await resolveTask(options.task, options.columns);
+  const task = await resolveClassificationTask(options.task, options.columns ?? {}, 'finetune() (finetuneRegression() trains a numeric target)');
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-mlm');
   const outDir = freshOutDir(options.outDir, 'finetune.json', 'a fine-tuned model');
   return withRunLock(outDir, async () => {

@@ -18,6 +18,7 @@ export interface PredictInput {
   text_pair?: string;
 }
 
+/** A class and its probability; for a regression head (as Hugging Face's pipeline gives it), the target's name and the predicted value. */
 export interface Prediction extends PredictInput {
   label: string;
   score: number;
@@ -31,6 +32,8 @@ export interface Classifier {
   tokenizer: TextTokenizer;
   labels: string[];
   seq: number;
+  /** A one-output head trained on a numeric target: scores are its raw outputs. */
+  regression: boolean;
   release(): Promise<void>;
 }
 
@@ -40,7 +43,7 @@ export async function openClassifier(source: { checkpoint?: string; onnx?: strin
   if (source.onnx) {
     const folder = readExportFolder(source.onnx);
     const { session } = await openOnnxFile(source.onnx, { threads });
-    return { session, tokenizer: folder.tokenizer, labels: folder.labels, seq: folder.seq, release: () => session.release() };
+    return { session, tokenizer: folder.tokenizer, labels: folder.labels, seq: folder.seq, regression: folder.regression, release: () => session.release() };
   }
   const ck = loadCheckpoint(source.checkpoint!, false, 'tltc-classifier');
   const labels = ck.config.labels ?? [];
@@ -48,7 +51,7 @@ export async function openClassifier(source: { checkpoint?: string; onnx?: strin
   const graph = buildClassifierExport({ model, numLabels: labels.length, params: ck.params, format: { kind: 'fp32' } });
   const session = await createSession(serializeGraph(graph), { threads });
   const tokenizer = tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`);
-  return { session, tokenizer, labels, seq: model.max_len, release: () => session.release() };
+  return { session, tokenizer, labels, seq: model.max_len, regression: ck.config.objective === 'regression', release: () => session.release() };
 }
 
 function softmax(row: ArrayLike<number>): number[] {
@@ -68,6 +71,7 @@ export async function classifyBatch(c: Classifier, inputs: readonly PredictInput
   const out = await c.session.run({ input_ids: ortTensor('int64', ids, [rows.length, seq]), attention_mask: ortTensor('int64', mask, [rows.length, seq]) }, ['logits']);
   const logits = out.logits.data as Float32Array;
   const k = c.labels.length;
+  if (c.regression) return inputs.map((input, i) => ({ ...input, label: c.labels[0], score: logits[i] }));
   return inputs.map((input, i) => {
     const ranked = softmax(logits.subarray(i * k, (i + 1) * k))
       .map((score, label) => ({ label: c.labels[label], score }))

@@ -25,8 +25,10 @@ export interface CheckpointConfig {
   version: 1;
   model_type: ModelType;
   model: ModelConfig;
-  /** Class names, for classifiers. */
+  /** Class names, for classifiers (a regression head's one name: its target column). */
   labels?: string[];
+  /** 'regression' for a head trained on one number; absent for classes. */
+  objective?: 'regression';
   train: unknown;
   state: TrainState;
   files: Record<string, { sha256: string; bytes: number }>;
@@ -53,6 +55,7 @@ const STEP_DIR = /^step-(\d{8,})$/;
 export interface SaveInput {
   modelType?: ModelType;
   labels?: string[];
+  objective?: 'regression';
   model: ModelConfig;
   train: unknown;
   state: TrainState;
@@ -90,6 +93,7 @@ export function saveCheckpoint(runDir: string, input: SaveInput, keep: number): 
       model_type: input.modelType ?? 'tltc-mlm',
       model: input.model,
       ...(input.labels ? { labels: input.labels } : {}),
+      ...(input.objective ? { objective: input.objective } : {}),
       train: input.train,
       state: input.state,
       files: Object.fromEntries(Object.entries(files).map(([f, b]) => [f, { sha256: sha256(b), bytes: b.length }])),

@@ -29,10 +29,12 @@ export interface EncodedSplit {
   ids: BigInt64Array;
   mask: BigInt64Array;
   labels: Int32Array;
+  /** A regression task's targets (then `labels` is unused). */
+  targets?: Float32Array;
   count: number;
 }
 
-export function encodeExamples(tok: TextTokenizer, examples: readonly Example[], seq: number): EncodedSplit {
+export function encodeExamples(tok: TextTokenizer, examples: readonly Example[], seq: number, regression = false): EncodedSplit {
   const ids = new BigInt64Array(examples.length * seq).fill(BigInt(PAD));
   const mask = new BigInt64Array(examples.length * seq);
   const labels = new Int32Array(examples.length);
@@ -43,7 +45,7 @@ export function encodeExamples(tok: TextTokenizer, examples: readonly Example[],
     });
     labels[i] = e.label;
   });
-  return { ids, mask, labels, count: examples.length };
+  return { ids, mask, labels, ...(regression ? { targets: Float32Array.from(examples, (e) => e.label) } : {}), count: examples.length };
 }
 
 /** Rows `rows` of a split as a batch; missing rows (the last, partial batch) are padding with label -100. */
@@ -59,5 +61,11 @@ export function batchOf(split: EncodedSplit, rows: ArrayLike<number>, batch: num
     labels[b] = BigInt(split.labels[r]);
   }
   for (let b = rows.length; b < batch; b++) mask[b * seq] = 1n;
-  return { input_ids: ortTensor('int64', ids, [batch, seq]), attention_mask: ortTensor('int64', mask, [batch, seq]), labels: ortTensor('int64', labels, [batch]) };
+  const inputs = { input_ids: ortTensor('int64', ids, [batch, seq]), attention_mask: ortTensor('int64', mask, [batch, seq]) };
+  if (!split.targets) return { ...inputs, labels: ortTensor('int64', labels, [batch]) };
+  // Regression: float targets, and weights that leave the padding rows out of the mean.
+  const targets = new Float32Array(batch);
+  const weights = new Float32Array(batch);
+  for (let b = 0; b < rows.length; b++) [targets[b], weights[b]] = [split.targets[rows[b]], 1];
+  return { ...inputs, labels: ortTensor('float32', targets, [batch]), label_weights: ortTensor('float32', weights, [batch]) };
 }

@@ -5,7 +5,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { serializeGraph } from '../graph/index.ts';
-import { buildClassifier, classifierParamSpecs } from '../nn/classifier.ts';
+import { buildClassifier, classifierParamSpecs, type Objective } from '../nn/classifier.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Parameter } from '../nn/params.ts';
 import { createSession } from '../runtime/session.ts';
@@ -14,6 +14,7 @@ import { Random } from '../util/random.ts';
 import { budgetFraction, type Budget } from './budget.ts';
 import { batchOf, type EncodedSplit } from './classifier_data.ts';
 import { scoreBatches, type SplitScores } from './classifier_scores.ts';
+import { scoreRegression, type RegressionScores } from './regression_scores.ts';
 import type { OptimizerConfig } from './optimizer.ts';
 import { parameterFeeds, type Feeds } from './feeds.ts';
 import { addOptimizerStep } from './step_graph.ts';
@@ -41,6 +42,8 @@ export interface ClassifierTrainingOptions {
   quiet?: boolean;
   label?: string;
   constraints?: WeightConstraints;
+  /** Default classification; regression trains one output on squared error (`train.targets`). */
+  objective?: Objective;
 }
 
 export interface ClassifierTrainingResult {
@@ -54,7 +57,7 @@ export interface ClassifierTrainingResult {
 export async function trainClassifier(o: ClassifierTrainingOptions): Promise<ClassifierTrainingResult> {
   const { batch, seq, train, budget } = o;
   const specs = classifierParamSpecs(o.model, o.classes);
-  const trainGraph = buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant });
+  const trainGraph = buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, objective: o.objective, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant });
   addOptimizerStep(trainGraph.loss!, trainGraph.params, specs.map((s) => s.decay), o.opt, trainGraph.pruneMasks);
   const runner = await StepRunner.create(
     { bytes: serializeGraph(trainGraph.graph), dropoutMasks: trainGraph.dropoutMasks.map((m) => m.shape as number[]) },
@@ -101,6 +104,18 @@ export async function classifierEvaluator(model: ModelConfig, classes: number, b
   const evalGraph = buildClassifier(model, classes, { batch, seq }, { dropout: 0, withLabels: false });
   evalGraph.graph.output(evalGraph.logits, 'logits');
   return createSession(serializeGraph(evalGraph.graph), { threads });
+}
+
+/** A regression head's predictions for every row of the split, scored against its targets. */
+export async function scoreRegressionSplit(session: InferenceSession, params: readonly Parameter[], split: EncodedSplit, batch: number, seq: number): Promise<RegressionScores> {
+  const predicted = new Float32Array(split.count);
+  for (let start = 0; start < split.count; start += batch) {
+    const n = Math.min(batch, split.count - start);
+    const { input_ids, attention_mask } = batchOf(split, Array.from({ length: n }, (_, i) => start + i), batch, seq);
+    const logits = (await session.run(parameterFeeds(params, { input_ids, attention_mask }) as never)).logits.data as Float32Array;
+    predicted.set(logits.subarray(0, n), start);
+  }
+  return scoreRegression(predicted, split.targets!);
 }
 
 export async function scoreSplit(session: InferenceSession, params: readonly Parameter[], split: EncodedSplit, classes: number, batch: number, seq: number): Promise<SplitScores> {

@@ -98,6 +98,28 @@ describe('your own data: fine-tune on a CSV and a pair JSONL, predict, export, a
     for (const p of predicted) assert.ok(typeof p.text_pair === 'string' && ['different', 'same'].includes(p.label), JSON.stringify(p));
   });
 
+  it('a numeric target is a regression task: squared error, correlations, the same values from the checkpoint and its export', () => {
+    const rows = sentences(100, 0).map((r, i) => ({ text: r.text, rating: (r.label === 'sea' ? 4 : 1) + (i % 5) / 10 }));
+    const file = path.join(dir, 'ratings.jsonl');
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const ft = finetune('ratings', ['--task', file, '--label-column', 'rating']) as unknown as { kind: string; checkpoint: string; test: { mse: number; pearson: number; spearman: number; pearson_95: number[]; examples: number }; baselines: { test: { mean: { mse: number } } } };
+    assert.equal(ft.kind, 'regression');
+    assert.equal(ft.test.examples, 10);
+    for (const x of [ft.test.mse, ft.test.pearson, ft.test.spearman, ft.baselines.test.mean.mse]) assert.ok(Number.isFinite(x));
+    assert.ok(ft.test.pearson_95[0] <= ft.test.pearson && ft.test.pearson <= ft.test.pearson_95[1]);
+    const texts = ['The whale and the ship were near the waves.', 'The barn and the wheat were near the field.'];
+    const fromCheckpoint = predict(['--checkpoint', ft.checkpoint, '--text', ...texts]);
+    assert.deepEqual(fromCheckpoint.map((p) => p.label), ['rating', 'rating']);
+    const exported = runCli(['export', '--checkpoint', ft.checkpoint, '--out', path.join(models, 'ratings'), '--quant', 'fp32']);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.equal(JSON.parse(readFileSync(path.join(models, 'ratings', 'config.json'), 'utf8')).problem_type, 'regression');
+    const fromOnnx = predict(['--onnx', path.join(models, 'ratings', 'onnx', 'model.onnx'), '--text', ...texts]);
+    fromOnnx.forEach((p, i) => assert.ok(Math.abs(p.score - fromCheckpoint[i].score) < 1e-4, `${p.score} vs ${fromCheckpoint[i].score}`));
+    const compress = runCli(['compress', '--checkpoint', ft.checkpoint, '--task', file, '--label-column', 'rating', '--out', path.join(dir, 'no')]);
+    assert.equal(compress.code, 1);
+    assert.match(compress.stderr, /^tltc: --task .*ratings\.jsonl: column "rating" is a numeric \(regression\) target, and tltc compress measures classes/);
+  });
+
   it('refuses a missing column and a missing file with one line naming them', () => {
     const csv = path.join(dir, 'reviews.csv');
     const noColumn = runCli(['finetune', '--checkpoint', mlm, '--out', path.join(dir, 'bad'), '--task', csv, '--budget', '2steps']);
