@@ -100,6 +100,9 @@ export interface ClassifierRun {
   constraints?: WeightConstraints;
   /** Default classification; a regression head has one output trained on squared error. */
   objective?: Objective;
+  /** Stops training after the current step; what was trained is saved and scored as usual. */
+  signal?: AbortSignal;
+  onStep?: (progress: { step: number; fraction: number; loss: number }) => void;
   /** After training, before saving (compression completes its pruning schedule here). */
   afterTraining?: () => void;
   /** Where the checkpoint goes, what it came from, and what to record of the training. */
@@ -119,7 +122,7 @@ export interface ClassifierRunResult {
 export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<ClassifierRunResult> {
   const opt = classifierOptimizer(r.lr);
   const seq = r.model.max_len;
-  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective });
+  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective, signal: r.signal, onStep: r.onStep });
   r.afterTraining?.();
   const checkpoint = saveCheckpoint(
     r.outDir,

@@ -57,6 +57,10 @@ export interface CompressOptions {
   /** The reference fp32 measurement of this checkpoint with the same split, examples and threads, to reuse instead of repeating. */
   reference?: ReferenceMeasurement;
   quiet?: boolean;
+  /** Stops recovery training after the current step; the model so far is exported and measured. */
+  signal?: AbortSignal;
+  /** Called after every recovery training step. */
+  onStep?: (progress: { step: number; fraction: number; loss: number }) => void;
 }
 
 /** What the options ask for, checked before any work. */
@@ -120,7 +124,7 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
   let recovery: Record<string, unknown> | undefined;
   if (trains) {
     const record = { task: task.name, compress: { structured: plan.structured, prune: pruning, qat: options.qat === true } };
-    const run = { model, labels, params, train, batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, label: 'recover', constraints, outDir, from: ck, record };
+    const run = { model, labels, params, train, batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, label: 'recover', constraints, outDir, from: ck, record, signal: options.signal, onStep: options.onStep };
     const trained = await trainClassifierCheckpoint({ ...run, afterTraining: () => constraints.finish(params) });
     recovery = { budget, steps: trained.steps, train_s: trained.trainS, lr: trained.opt.lr, batch_size: batch };
   }

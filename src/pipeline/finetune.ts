@@ -38,6 +38,10 @@ export interface FinetuneOptions {
   /** The head's input: each sequence's first token or its mean over tokens (nn/config.ts). */
   pooling?: Pooling;
   quiet?: boolean;
+  /** Stops fine-tuning after the current step: the model so far is saved, scored and reported with `stopped: true`. */
+  signal?: AbortSignal;
+  /** Called after every training step. */
+  onStep?: (progress: { step: number; fraction: number; loss: number }) => void;
 }
 
 export interface FinetuneResult {
@@ -54,6 +58,8 @@ export interface FinetuneResult {
   /** The majority class and a bag of words, trained on the same training split and scored on the same examples. */
   baselines: { val: Baselines; test: Baselines };
   warnings: string[];
+  /** Present when options.signal ended fine-tuning before its budget. */
+  stopped?: true;
 }
 
 /** The encoder's weights from the checkpoint, the head's freshly initialized. */
@@ -87,13 +93,13 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const encode = splitEncoder(ck);
     const params = classifierFromEncoder(ck, model, task.labels.length, seed);
     const record = { task: task.name, budget };
-    const trained = await trainClassifierCheckpoint({ model, labels: task.labels, params, train: encode(task.train), batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, outDir, from: ck, record });
+    const trained = await trainClassifierCheckpoint({ model, labels: task.labels, params, train: encode(task.train), batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, outDir, from: ck, record, signal: options.signal, onStep: options.onStep });
     const splits = { val: sampleExamples(task.val, options.evalExamples), test: sampleExamples(task.test, options.evalExamples) };
     const [val, test] = await scoreSplits(model, task.labels.length, params, [encode(splits.val), encode(splits.test)], batch, threads);
     const base = taskBaselines(task, splits, `val+test/${options.evalExamples ?? 'all'}`) as FinetuneResult['baselines'];
     const warnings = [collapseWarning(`the fine-tuned ${modelName(model)}`, test, task.labels.length)].filter((w): w is string => w !== null);
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.opt.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings };
+    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.opt.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings, ...(options.signal?.aborted ? { stopped: true } : {}) };
     writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   });

@@ -54,7 +54,7 @@ export async function finetuneRegression(options: FinetuneOptions): Promise<Regr
     const [batch, seed, threads] = [options.batchSize ?? 16, options.seed ?? 0, options.threads ?? defaultThreads()];
     const encode = splitEncoder(ck, true);
     const params = classifierFromEncoder(ck, model, 1, seed);
-    const trained = await trainClassifierCheckpoint({ model, labels: task.labels, params, train: encode(task.train), batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, outDir, from: ck, record: { task: task.name, budget }, objective: 'regression' });
+    const trained = await trainClassifierCheckpoint({ model, labels: task.labels, params, train: encode(task.train), batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, outDir, from: ck, record: { task: task.name, budget }, objective: 'regression', signal: options.signal, onStep: options.onStep });
     const splits = { val: sampleExamples(task.val, options.evalExamples), test: sampleExamples(task.test, options.evalExamples) };
     const evaluator = await classifierEvaluator(model, 1, batch, model.max_len, threads);
     const score = (examples: readonly Example[]) => scoreRegressionSplit(evaluator, params, encode(examples), batch, model.max_len);

@@ -44,6 +44,9 @@ export interface ClassifierTrainingOptions {
   constraints?: WeightConstraints;
   /** Default classification; regression trains one output on squared error (`train.targets`). */
   objective?: Objective;
+  /** Ends training after the current step (the caller saves what was trained). */
+  signal?: AbortSignal;
+  onStep?: (progress: { step: number; fraction: number; loss: number }) => void;
 }
 
 export interface ClassifierTrainingResult {
@@ -75,7 +78,7 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
   const label = o.label ?? 'finetune';
   const bar = createProgress(label, 1000, { quiet: o.quiet, format: `${label} {bar} {percentage}% | step {step} | loss {loss} | ETA {eta_formatted}`, initial: { step: 0, loss: '-' } });
   try {
-    while (budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS }) < 1) {
+    while (budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS }) < 1 && !o.signal?.aborted) {
       const t0 = performance.now();
       if (cursor + batch > train.count) {
         order = rng.shuffle(order);
@@ -90,7 +93,9 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
       steps++;
       tokens += batch * seq;
       trainS += (performance.now() - t0) / 1000;
-      bar.update(Math.round(1000 * budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS })), { step: steps, loss: r.loss.toFixed(3) });
+      const fraction = budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS });
+      bar.update(Math.round(1000 * fraction), { step: steps, loss: r.loss.toFixed(3) });
+      o.onStep?.({ step: steps, fraction, loss: r.loss });
     }
   } finally {
     bar.stop();

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { train, type MetricsRow, type TrainProgress } from '../../src/api/index.ts';
+import { finetune, train, type MetricsRow, type TrainProgress } from '../../src/api/index.ts';
+import { mobyTokenizer, saveTinyCheckpoint } from '../helpers/checkpoints.ts';
 import { mobyCorpus, readMetrics, tmpDir } from '../helpers/cli.ts';
 
 describe('the library: train with progress callbacks and a clean stop', () => {
@@ -39,5 +40,22 @@ describe('the library: train with progress callbacks and a clean stop', () => {
     assert.ok(existsSync(path.join(outDir, 'summary.json')));
     assert.deepEqual(readMetrics(outDir).map((r) => r.step), [10, 15, 20, 30, 40]);
     assert.throws(() => train({ ...config, budgett: '1s' }, { outDir: path.join(dir, 'bad') }), /budgett/);
+  });
+});
+
+describe('the library: fine-tuning with progress callbacks and a clean stop', () => {
+  it('stops after the step the signal was aborted at, and still saves, scores and reports the model', async () => {
+    const dir = tmpDir();
+    const mlm = path.join(dir, 'mlm');
+    saveTinyCheckpoint(mlm, mobyTokenizer(), 'tltc-mlm');
+    const csv = path.join(dir, 'topics.csv');
+    writeFileSync(csv, ['text,label', ...Array.from({ length: 40 }, (_, i) => (i % 2 ? 'The whale swam past the ship.,sea' : 'The horse ate the wheat.,land'))].join('\n'));
+    const stop = new AbortController();
+    const steps: number[] = [];
+    const r = await finetune({ checkpoint: mlm, task: csv, outDir: path.join(dir, 'ft'), budget: '50steps', threads: 1, quiet: true, signal: stop.signal, onStep: (p) => (steps.push(p.step), p.step === 3 && stop.abort()) });
+    assert.deepEqual(steps, [1, 2, 3]);
+    assert.equal(r.steps, 3);
+    assert.equal(r.stopped, true);
+    assert.ok(existsSync(r.checkpoint) && r.test.examples === 4);
   });
 });
