@@ -127,7 +127,8 @@ export function listCheckpoints(runDir: string): string[] {
 /** A checkpoint folder, or a run folder whose newest complete checkpoint is meant. */
 export function resolveCheckpointDir(dir: string): string {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`checkpoint ${dir} does not exist`);
-  if (existsSync(path.join(dir, 'config.json'))) return dir;
+  // A run folder holds checkpoints/ (and, for compression, a transformers.js config.json beside it); a checkpoint folder never does.
+  if (existsSync(path.join(dir, 'config.json')) && !existsSync(path.join(dir, 'checkpoints'))) return dir;
   const all = listCheckpoints(dir);
   if (all.length === 0) throw new Error(`${dir} has no complete checkpoint: train first, or point at a checkpoint folder`);
   return all[all.length - 1];
