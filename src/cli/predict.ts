@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { classifyAll, openClassifier, type PredictInput } from '../pipeline/predict.ts';
 import { estimateRows, readPredictInputs } from '../pipeline/predict_inputs.ts';
@@ -21,6 +22,7 @@ interface PredictFlags {
 /** The inputs the flags name: --text (repeatable, with an optional --text-pair for one pair) or --input FILE. */
 function inputsOf(flags: PredictFlags): { inputs: AsyncIterable<PredictInput> | PredictInput[]; file?: string } {
   if ((flags.text === undefined) === (flags.input === undefined)) throw new Error('pass --text "..." (one or more) or --input FILE (.jsonl, .csv or .tsv)');
+  if (flags.input && !existsSync(flags.input)) throw new Error(`--input ${flags.input} does not exist: pass a .jsonl, .csv or .tsv file with a text column`);
   if (flags.input) return { inputs: readPredictInputs(flags.input, { text: flags.textColumn, pair: flags.textPairColumn }), file: flags.input };
   if (flags.textPair !== undefined && flags.text!.length !== 1) throw new Error('--text-pair goes with exactly one --text; for many pairs use --input FILE');
   return { inputs: flags.text!.map((text) => (flags.textPair === undefined ? { text } : { text, text_pair: flags.textPair })) };

@@ -3,6 +3,7 @@
  * folder's config.json and tokenizer.json) run on new texts or text pairs, batched, each
  * prediction the labels and softmax scores transformers.js's text-classification pipeline gives.
  */
+import { existsSync } from 'node:fs';
 import { readExportFolder } from '../export/export_folder.ts';
 import { buildClassifierExport } from '../export/encoder_graph.ts';
 import { openOnnxFile } from '../export/onnx_file.ts';
@@ -41,6 +42,7 @@ export interface Classifier {
 export async function openClassifier(source: { checkpoint?: string; onnx?: string }, threads = defaultThreads()): Promise<Classifier> {
   if ((source.checkpoint === undefined) === (source.onnx === undefined)) throw new Error('pass either --checkpoint (a fine-tuned checkpoint) or --onnx (an exported classifier)');
   if (source.onnx) {
+    if (!existsSync(source.onnx)) throw new Error(`--onnx ${source.onnx} does not exist: pass an .onnx file inside a folder written by tltc export or tltc compress`);
     const folder = readExportFolder(source.onnx);
     const { session } = await openOnnxFile(source.onnx, { threads });
     return { session, tokenizer: folder.tokenizer, labels: folder.labels, seq: folder.seq, regression: folder.regression, release: () => session.release() };

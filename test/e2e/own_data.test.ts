@@ -129,5 +129,15 @@ describe('your own data: fine-tune on a CSV and a pair JSONL, predict, export, a
     assert.equal(noFile.code, 1);
     assert.equal(noFile.stderr.trim().split('\n').length, 1);
     assert.match(noFile.stderr, /nothing\.csv/);
+    for (const [args, message] of [
+      [['--onnx', path.join(dir, 'none.onnx'), '--text', 'a'], /^tltc: --onnx .*none\.onnx does not exist/],
+      [['--checkpoint', mlm, '--input', path.join(dir, 'none.jsonl')], /^tltc: --input .*none\.jsonl does not exist/],
+      [['--checkpoint', mlm], /^tltc: pass --text "\.\.\." \(one or more\) or --input FILE/],
+    ] as const) {
+      const r = runCli(['predict', ...args]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    }
   });
 });
