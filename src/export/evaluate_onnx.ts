@@ -6,7 +6,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { sampleExamples } from '../data/tasks.ts';
-import { resolveClassificationTask, type TaskColumns } from '../data/task_source.ts';
+import { resolveTask, type AnyTask, type TaskColumns } from '../data/task_source.ts';
+import { ortTensor } from '../runtime/session.ts';
+import type { TextTokenizer } from '../tokenizer/tokenizer_json.ts';
+import { scoreRegression } from '../train/regression_scores.ts';
 import { encodeExamples } from '../train/classifier_data.ts';
 import { readExportFolder } from './export_folder.ts';
 import { scoreOnnx } from './measure.ts';
@@ -21,11 +24,33 @@ export interface EvalOnnxOptions {
   threads?: number;
 }
 
+/** A regression file's Pearson, Spearman and squared error on the split, its output read as the predicted value. */
+async function evaluateRegressionOnnx(file: string, task: AnyTask, seq: number, tok: TextTokenizer, options: EvalOnnxOptions): Promise<Record<string, unknown>> {
+  const opened = await openOnnxFile(file, { threads: options.threads });
+  try {
+    const split = encodeExamples(tok, sampleExamples(task[options.split ?? 'test'], options.examples), seq, true);
+    const predicted = new Float32Array(split.count);
+    for (let start = 0; start < split.count; start += 8) {
+      const n = Math.min(8, split.count - start);
+      const rows = (a: BigInt64Array) => ortTensor('int64', a.subarray(start * seq, (start + n) * seq), [n, seq]);
+      const out = await opened.session.run({ input_ids: rows(split.ids), attention_mask: rows(split.mask) }, ['logits']);
+      predicted.set((out.logits.data as Float32Array).subarray(0, n), start);
+    }
+    return { file, task: task.name, split: options.split ?? 'test', ...scoreRegression(predicted, split.targets!), bytes: opened.bytes, checksum_verified: opened.verified };
+  } finally {
+    await opened.session.release();
+  }
+}
+
 export async function evaluateOnnx(options: EvalOnnxOptions): Promise<Record<string, unknown>> {
   const file = path.resolve(options.file);
   if (!existsSync(file)) throw new Error(`${file} does not exist: pass an .onnx file inside a folder written by tltc export`);
-  const task = await resolveClassificationTask(options.task, options.columns ?? {}, 'tltc eval --onnx');
-  const { root, labels, tokenizer: tok, seq } = readExportFolder(file);
+  const task = await resolveTask(options.task, options.columns ?? {});
+  const { root, labels, tokenizer: tok, seq, regression } = readExportFolder(file);
+  if (regression !== (task.kind === 'regression')) {
+    throw new Error(`${path.join(root, 'config.json')} is a ${regression ? 'regression' : 'classification'} model, task ${task.name} has ${task.kind === 'regression' ? 'a numeric target' : 'classes'}: pass the task the model was fine-tuned on`);
+  }
+  if (regression) return evaluateRegressionOnnx(file, task, seq, tok, options);
   if (labels.length !== task.labels.length || labels.some((l, i) => l !== task.labels[i])) {
     throw new Error(`${path.join(root, 'config.json')} has labels [${labels.join(', ')}], task ${task.name} has [${task.labels.join(', ')}]: pass the task the model was fine-tuned on`);
   }

@@ -115,6 +115,11 @@ describe('your own data: fine-tune on a CSV and a pair JSONL, predict, export, a
     assert.equal(JSON.parse(readFileSync(path.join(models, 'ratings', 'config.json'), 'utf8')).problem_type, 'regression');
     const fromOnnx = predict(['--onnx', path.join(models, 'ratings', 'onnx', 'model.onnx'), '--text', ...texts]);
     fromOnnx.forEach((p, i) => assert.ok(Math.abs(p.score - fromCheckpoint[i].score) < 1e-4, `${p.score} vs ${fromCheckpoint[i].score}`));
+    const evaluated = runCli(['eval', '--onnx', path.join(models, 'ratings', 'onnx', 'model.onnx'), '--task', file, '--label-column', 'rating', '--threads', '1']);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    const scores = JSON.parse(evaluated.stdout);
+    assert.equal(scores.examples, 10);
+    assert.ok(Math.abs(scores.pearson - ft.test.pearson) < 1e-4 && Math.abs(scores.mse - ft.test.mse) < 1e-3, `the exported file scores as the checkpoint did: ${JSON.stringify([scores, ft.test])}`);
     const compress = runCli(['compress', '--checkpoint', ft.checkpoint, '--task', file, '--label-column', 'rating', '--out', path.join(dir, 'no')]);
     assert.equal(compress.code, 1);
     assert.match(compress.stderr, /^tltc: --task .*ratings\.jsonl: column "rating" is a numeric \(regression\) target, and tltc compress measures classes/);
