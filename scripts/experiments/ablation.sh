@@ -9,13 +9,8 @@
 # summary.json to docs/results/.
 set -euo pipefail
 out="${1:?usage: ablation.sh OUT_DIR}"
-cli="$(cd "$(dirname "$0")/../.." && pwd)/bin/tltc.js"
-mkdir -p "$out"
-
 # shellcheck source=run_one.sh
 source "$(dirname "$0")/run_one.sh"
-export -f run_one
-export out cli
 
 plan() {
   for spec in L2-H128:1100 L4-H256:210 L6-H384:70; do

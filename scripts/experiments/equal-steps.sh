@@ -6,13 +6,8 @@
 # Usage: bash scripts/experiments/equal-steps.sh OUT_DIR   (finished runs are skipped, interrupted ones resumed)
 set -euo pipefail
 out="${1:?usage: equal-steps.sh OUT_DIR}"
-cli="$(cd "$(dirname "$0")/../.." && pwd)/bin/tltc.js"
-mkdir -p "$out"
-
 # shellcheck source=run_one.sh
 source "$(dirname "$0")/run_one.sh"
-export -f run_one
-export out cli
 # Checkpoints are kept: the compression-at-matched-quality experiment fine-tunes from them.
 export KEEP_CHECKPOINTS='steps400-*'
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shared by the step-budgeted experiment scripts (sourced, not run): trains one run into
 # "$out/$id" from a config written to "$out/configs/$id.json", skipping a finished run and
-# resuming an interrupted one. Needs $out and $cli set by the caller.
+# resuming an interrupted one. The caller sets $out; sourcing also makes it and run_one
+# visible to the child shells that xargs starts.
 # One run: RUN_ID MODEL STEPS SEED WARMUP LR DROPOUT BIAS HEAD_SCALE ('-' leaves a field at its default).
 run_one() {
   local id=$1 model=$2 steps=$3 seed=$4 warmup=$5 lr=$6 dropout=$7 bias=$8 head=${9:--}
@@ -25,3 +26,8 @@ run_one() {
   case "$id" in ${KEEP_CHECKPOINTS:-recipe-*}) ;; *) rm -rf "$dir/checkpoints" ;; esac
   echo "done: $id"
 }
+
+cli="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bin/tltc.js"
+mkdir -p "$out"
+export -f run_one
+export out cli

@@ -26,21 +26,20 @@ export function lineChart(o: { title: string; rows: Row[]; x: string; xTitle: st
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: o.title, width: WIDTH, height: HEIGHT, data: { values: o.rows }, layer: layers } as TopLevelSpec;
 }
 
+/** A layered chart of the report's size. */
+function layered(title: string, layer: unknown[]): TopLevelSpec {
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: WIDTH, height: HEIGHT, layer } as TopLevelSpec;
+}
+
 /** Accuracy against a cost, every model a point, the Pareto front as a step line over them. */
 export function paretoChart(o: { title: string; points: Row[]; front: Row[]; cost: string; costTitle: string; logX?: boolean }): TopLevelSpec {
   const x = { field: o.cost, type: 'quantitative' as const, title: o.costTitle, scale: o.logX ? { type: 'log' as const } : { zero: false } };
   const y = { field: 'accuracy', type: 'quantitative' as const, title: 'test accuracy', scale: { zero: false } };
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: o.title,
-    width: WIDTH,
-    height: HEIGHT,
-    layer: [
+  return layered(o.title, [
       { data: { values: o.front }, mark: { type: 'line', interpolate: 'step-after', color: '#888', strokeDash: [4, 3] }, encoding: { x, y } },
       { data: { values: o.points }, mark: { type: 'point', filled: true, size: 70 }, encoding: { x, y, color: { field: 'model', type: 'nominal' }, shape: { field: 'format', type: 'nominal' }, tooltip: [{ field: 'id' }, { field: 'accuracy' }, { field: o.cost }] } },
       { data: { values: o.front }, mark: { type: 'point', size: 180, color: 'black', strokeWidth: 1.5 }, encoding: { x, y } },
-    ],
-  } as TopLevelSpec;
+  ]);
 }
 
 /**
@@ -51,16 +50,10 @@ export function scalingChart(o: { title: string; fitted: Row[]; measured: Row[];
   const x = { field: 'wall_s', type: 'quantitative' as const, title: 'training budget (seconds)', scale: { type: 'log' as const } };
   const y = { field: 'ppl', type: 'quantitative' as const, title: 'validation perplexity', scale: { type: 'log' as const } };
   const color = { field: 'model', type: 'nominal' as const, title: 'model' };
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: o.title,
-    width: WIDTH,
-    height: HEIGHT,
-    layer: [
+  return layered(o.title, [
       { data: { values: o.fitted }, mark: { type: 'line' }, encoding: { x, y, color } },
       { data: { values: o.measured }, mark: { type: 'point', size: 20, opacity: 0.6 }, encoding: { x, y, color } },
       { data: { values: o.crossovers }, mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { x } },
       { data: { values: o.crossovers }, mark: { type: 'text', angle: 270, align: 'left', dx: -4, dy: -4, fontSize: 10, color: '#555' }, encoding: { x, y: { value: HEIGHT - 4 }, text: { field: 'label' } } },
-    ],
-  } as TopLevelSpec;
+  ]);
 }
