@@ -10,7 +10,7 @@
  */
 import { gradients } from '../autodiff/index.ts';
 import { serializeGraph } from '../graph/index.ts';
-import { buildClassifier } from '../nn/classifier.ts';
+import { buildClassifier, type Objective } from '../nn/classifier.ts';
 import { headDim, layerFfn, layerHeads, validateModelConfig, type ModelConfig } from '../nn/config.ts';
 import { layerPrefix, type Parameter } from '../nn/params.ts';
 import { createSession } from '../runtime/session.ts';
@@ -57,10 +57,10 @@ export async function structureImportance(
   classes: number,
   params: readonly Parameter[],
   split: EncodedSplit,
-  shape: { batch: number; seq: number; batches: number; threads: number },
+  shape: { batch: number; seq: number; batches: number; threads: number; objective?: Objective },
 ): Promise<Importance> {
   const { batch, seq } = shape;
-  const cg = buildClassifier(model, classes, { batch, seq }, { dropout: 0, withLabels: true });
+  const cg = buildClassifier(model, classes, { batch, seq }, { dropout: 0, withLabels: true, objective: shape.objective });
   const byName = new Map(cg.params.map((t) => [t.name, t]));
   const targets = Array.from({ length: model.n_layers }, (_, i) => [attentionOutput(i), ffnOutput(i)]).flat();
   const grads = gradients(cg.loss!, targets.map((n) => byName.get(n)!));

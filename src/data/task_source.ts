@@ -33,3 +33,10 @@ export async function resolveClassificationTask(task: string, columns: TaskColum
   if (loaded.kind === 'regression') throw new Error(`--task ${task}: column "${columns.labelColumn ?? 'label'}" is a numeric (regression) target, and ${what} measures classes; for classes pass --task-kind classification`);
   return loaded;
 }
+
+/** The numeric target a regression checkpoint (`from`) was fine-tuned for, refused when the task has classes. */
+export async function resolveRegressionTask(task: string, columns: TaskColumns, from: string): Promise<AnyTask> {
+  const loaded = isTaskPath(task) ? await resolveTask(task, { ...columns, kind: columns.kind ?? 'regression' }) : await resolveTask(task, columns);
+  if (loaded.kind !== 'regression') throw new Error(`--task ${task} has classes, and ${from} predicts a number: pass the numeric task it was fine-tuned on, or a checkpoint fine-tuned on classes`);
+  return loaded;
+}

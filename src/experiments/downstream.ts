@@ -10,9 +10,9 @@ import type { Pooling } from '../nn/config.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
 import { compress, type ReferenceMeasurement } from '../pipeline/compress.ts';
 import { parseWeightFormat } from '../export/weight_format.ts';
-import { checkTask, resolveClassificationTask, type TaskColumns } from '../data/task_source.ts';
+import { checkTask, resolveTask, type TaskColumns } from '../data/task_source.ts';
 import { collapseWarning } from '../pipeline/classifier_steps.ts';
-import { finetune } from '../pipeline/finetune.ts';
+import { finetuneAny } from '../pipeline/finetune_regression.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { assertSafeName } from '../util/safe_name.ts';
 import { compareAllAtEqualBytes, paretoFront, type EqualBytesComparison, type ModelPoint } from './pareto.ts';
@@ -86,8 +86,10 @@ export interface DownstreamPoint extends ModelPoint {
   /** Bootstrap 95% interval of the accuracy and the classes predicted (absent in older files). */
   accuracy_95?: [number, number];
   predicted_classes?: number;
-  /** The task's number of classes. */
+  /** The task's number of classes (absent for a numeric target). */
   classes?: number;
+  /** What `accuracy` holds: accuracy (absent) or, for a numeric target, Pearson's r. */
+  metric?: 'pearson';
   /** The task's baselines on the same examples: majority class, bag of words. */
   baselines?: { majority: number; bag_of_words: number; bag_of_words_95: [number, number] };
   latency_batch1_ms: number;
@@ -99,7 +101,7 @@ export interface DownstreamPoint extends ModelPoint {
 interface CompressSummary {
   accuracy: number;
   fp32_accuracy: number;
-  fp32_macro_f1: number;
+  fp32_macro_f1?: number;
   /** Absent in files written before intervals were measured. */
   fp32_accuracy_95?: [number, number];
   fp32_predicted_classes?: number;
@@ -112,18 +114,32 @@ interface CompressSummary {
   method: string;
   accuracy_95?: [number, number];
   predicted_classes?: number;
-  baselines?: Baselines;
+  /** Classes: majority and bag of words; a numeric target: the training mean's squared error. */
+  baselines?: Baselines | { mean: { mse: number } };
+  /** A regression head's scores (then `accuracy` holds Pearson's r). */
+  metric?: 'accuracy' | 'pearson';
+  fp32_spearman?: number;
+  fp32_mse?: number;
 }
+
+/** The fp32 measurement a compress.json records, to compare every later grid point of its checkpoint with. */
+function referenceOf(c: CompressSummary, cDir: string): ReferenceMeasurement {
+  const regression = c.metric === 'pearson' ? { regression: { pearson: c.fp32_accuracy, spearman: c.fp32_spearman!, mse: c.fp32_mse!, pearson_95: c.fp32_accuracy_95!, examples: 0 } } : {};
+  return { accuracy: c.fp32_accuracy, macro_f1: c.fp32_macro_f1, accuracy_95: c.fp32_accuracy_95, predicted_classes: c.fp32_predicted_classes, bytes: c.fp32_bytes, latency_ms: c.fp32_latency_ms, file: path.join(cDir, 'reference', 'model.onnx'), ...regression };
+}
+
+const classBaselines = (b: CompressSummary['baselines']) => (b && 'majority' in b ? { baselines: { majority: b.majority.accuracy, bag_of_words: b.bag_of_words.accuracy, bag_of_words_95: b.bag_of_words.accuracy_95 } } : {});
 
 export async function runDownstream(options: DownstreamOptions): Promise<DownstreamPoint[]> {
   const out = path.resolve(options.outDir);
   const points: DownstreamPoint[] = [];
-  const classes = (await resolveClassificationTask(options.task, options.columns ?? {}, 'tltc downstream')).labels.length;
+  const task = await resolveTask(options.task, options.columns ?? {});
+  const kind = task.kind === 'regression' ? { metric: 'pearson' as const } : { classes: task.labels.length };
   for (const run of options.runs) {
     const ftDir = path.join(out, 'finetune', run.id);
     if (!existsSync(path.join(ftDir, 'finetune.json'))) {
       options.log(`fine-tuning ${run.id} on ${options.task} (${options.finetuneBudget})`);
-      await finetune({ checkpoint: run.dir, task: options.task, columns: options.columns, outDir: ftDir, budget: options.finetuneBudget, lr: options.finetuneLr, pooling: options.pooling, batchSize: options.finetuneBatch, evalExamples: options.examples, threads: options.threads, quiet: options.quiet });
+      await finetuneAny({ checkpoint: run.dir, task: options.task, columns: options.columns, outDir: ftDir, budget: options.finetuneBudget, lr: options.finetuneLr, pooling: options.pooling, batchSize: options.finetuneBatch, evalExamples: options.examples, threads: options.threads, quiet: options.quiet });
     }
     let reference: ReferenceMeasurement | undefined;
     for (const g of options.grid) {
@@ -135,7 +151,7 @@ export async function runDownstream(options: DownstreamOptions): Promise<Downstr
       }
       const c = JSON.parse(readFileSync(cFile, 'utf8')) as CompressSummary;
       // Every grid point of a checkpoint is compared with the same fp32 measurement, taken once.
-      reference ??= { accuracy: c.fp32_accuracy, macro_f1: c.fp32_macro_f1, accuracy_95: c.fp32_accuracy_95, predicted_classes: c.fp32_predicted_classes, bytes: c.fp32_bytes, latency_ms: c.fp32_latency_ms, file: path.join(cDir, 'reference', 'model.onnx') };
+      reference ??= referenceOf(c, cDir);
       points.push({
         id: `${run.id}-${g.name}`,
         run: run.id,
@@ -148,8 +164,8 @@ export async function runDownstream(options: DownstreamOptions): Promise<Downstr
         latency_ms: c.latency_ms.batch8,
         latency_batch1_ms: c.latency_ms.batch1,
         ...(c.accuracy_95 ? { accuracy_95: c.accuracy_95, predicted_classes: c.predicted_classes } : {}),
-        classes,
-        ...(c.baselines ? { baselines: { majority: c.baselines.majority.accuracy, bag_of_words: c.baselines.bag_of_words.accuracy, bag_of_words_95: c.baselines.bag_of_words.accuracy_95 } } : {}),
+        ...kind,
+        ...classBaselines(c.baselines),
         ...(c.sparse_bytes === undefined ? {} : { sparse_bytes: c.sparse_bytes }),
         ...(c.sparsity === undefined ? {} : { sparsity: c.sparsity }),
       });
@@ -212,11 +228,14 @@ export function pointsTable(points: readonly DownstreamPoint[]): string {
   const front = new Set(paretoFront(points, (p) => p.bytes));
   const pad = (s: string, n: number) => s.padEnd(n);
   const b = points.find((p) => p.baselines)?.baselines;
+  const pearson = points.some((p) => p.metric === 'pearson');
+  const score = (x: number) => (pearson ? x.toFixed(3) : pct(x));
+  const range = (i?: [number, number]) => (pearson && i ? `${i[0].toFixed(3)}-${i[1].toFixed(3)}` : interval(i));
   const collapsed = points.filter((p) => p.classes !== undefined && collapseWarning(p.id, p, p.classes) !== null);
   return [
-    `${pad('model', 10)} ${pad('format', 10)} ${pad('accuracy', 9)} ${pad('95% interval', 13)} ${pad('classes', 8)} ${pad('MB', 7)} ${pad('ms b8', 7)}`,
-    ...points.map((p) => `${pad(p.model, 10)} ${pad(p.format, 10)} ${pad(pct(p.accuracy), 9)} ${pad(interval(p.accuracy_95), 13)} ${pad(String(p.predicted_classes ?? '-'), 8)} ${pad((p.bytes / 1e6).toFixed(2), 7)} ${pad(p.latency_ms.toFixed(1), 7)}${front.has(p) ? ' *' : ''}`),
-    '(* on the Pareto front of accuracy against file size; classes: how many classes the file predicts)',
+    `${pad('model', 10)} ${pad('format', 10)} ${pad(pearson ? 'pearson r' : 'accuracy', 9)} ${pad('95% interval', 13)} ${pad('classes', 8)} ${pad('MB', 7)} ${pad('ms b8', 7)}`,
+    ...points.map((p) => `${pad(p.model, 10)} ${pad(p.format, 10)} ${pad(score(p.accuracy), 9)} ${pad(range(p.accuracy_95), 13)} ${pad(String(p.predicted_classes ?? '-'), 8)} ${pad((p.bytes / 1e6).toFixed(2), 7)} ${pad(p.latency_ms.toFixed(1), 7)}${front.has(p) ? ' *' : ''}`),
+    `(* on the Pareto front of ${pearson ? "Pearson's r" : 'accuracy'} against file size${pearson ? '' : '; classes: how many classes the file predicts'})`,
     ...(b ? [`baselines on the same examples: majority class ${pct(b.majority)}; bag of words (TF-IDF + logistic regression) ${pct(b.bag_of_words)} (${interval(b.bag_of_words_95)})`] : []),
     ...(collapsed.length > 0 ? [`warning: ${collapsed.map((p) => `${p.id} (${p.predicted_classes} of ${p.classes} classes)`).join(', ')} predict too few classes to have learned the task`] : []),
   ].join('\n');

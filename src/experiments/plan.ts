@@ -57,7 +57,9 @@ interface CompressRecord {
   accuracy: number;
   accuracy_95?: [number, number];
   predicted_classes?: number;
-  baselines?: { majority: { accuracy: number }; bag_of_words: { accuracy: number; accuracy_95?: [number, number] } };
+  baselines?: { majority: { accuracy: number }; bag_of_words: { accuracy: number; accuracy_95?: [number, number] } } | { mean: { mse: number } };
+  /** 'pearson' when `accuracy` holds Pearson's r (a numeric target). */
+  metric?: 'accuracy' | 'pearson';
   fp32_accuracy: number;
   bytes: number;
   latency_ms: { batch1: number; batch8: number };
@@ -158,7 +160,7 @@ function trainRecommendation(analysis: SweepAnalysis, trainBudget: string): Reco
 
 /** The baselines a compress.json records, as report points carry them. */
 function baselinesOf(c: CompressRecord): Pick<ReportPoint, 'baselines'> {
-  if (!c.baselines) return {};
+  if (!c.baselines || !('majority' in c.baselines)) return {};
   const bow = c.baselines.bag_of_words;
   return { baselines: { majority: c.baselines.majority.accuracy, bag_of_words: bow.accuracy, ...(bow.accuracy_95 ? { bag_of_words_95: bow.accuracy_95 } : {}) } };
 }
@@ -171,7 +173,7 @@ function readCompressed(files: string[]): { points: ReportPoint[]; models: strin
     const id = path.basename(path.dirname(f));
     const model = c.model ?? '?';
     sizeOf.set(model, c.fp32_params ?? 0);
-    return { id, model, format: c.quantization?.format?.kind ?? id, method: c.method, accuracy: c.accuracy, ...(c.accuracy_95 ? { accuracy_95: c.accuracy_95, predicted_classes: c.predicted_classes } : {}), ...baselinesOf(c), fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 };
+    return { id, model, format: c.quantization?.format?.kind ?? id, method: c.method, accuracy: c.accuracy, ...(c.accuracy_95 ? { accuracy_95: c.accuracy_95, predicted_classes: c.predicted_classes } : {}), ...baselinesOf(c), ...(c.metric === 'pearson' ? { metric: 'pearson' as const } : {}), fp32_accuracy: c.fp32_accuracy, bytes: c.bytes, latency_ms: c.latency_ms.batch8, latency_batch1_ms: c.latency_ms.batch1 };
   });
   const models = [...sizeOf.keys()].sort((a, b) => sizeOf.get(a)! - sizeOf.get(b)!);
   return { points, models };

@@ -31,10 +31,10 @@ function layered(title: string, layer: unknown[]): TopLevelSpec {
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: WIDTH, height: HEIGHT, layer } as TopLevelSpec;
 }
 
-/** Accuracy against a cost, every model a point, the Pareto front as a step line over them. */
-export function paretoChart(o: { title: string; points: Row[]; front: Row[]; cost: string; costTitle: string; logX?: boolean }): TopLevelSpec {
+/** Accuracy (or the task's score, `scoreTitle`) against a cost, every model a point, the Pareto front as a step line over them. */
+export function paretoChart(o: { title: string; points: Row[]; front: Row[]; cost: string; costTitle: string; logX?: boolean; scoreTitle?: string }): TopLevelSpec {
   const x = { field: o.cost, type: 'quantitative' as const, title: o.costTitle, scale: o.logX ? { type: 'log' as const } : { zero: false } };
-  const y = { field: 'accuracy', type: 'quantitative' as const, title: 'test accuracy', scale: { zero: false } };
+  const y = { field: 'accuracy', type: 'quantitative' as const, title: o.scoreTitle ?? 'test accuracy', scale: { zero: false } };
   return layered(o.title, [
       { data: { values: o.front }, mark: { type: 'line', interpolate: 'step-after', color: '#888', strokeDash: [4, 3] }, encoding: { x, y } },
       { data: { values: o.points }, mark: { type: 'point', filled: true, size: 70 }, encoding: { x, y, color: { field: 'model', type: 'nominal' }, shape: { field: 'format', type: 'nominal' }, tooltip: [{ field: 'id' }, { field: 'accuracy' }, { field: o.cost }] } },

@@ -15,6 +15,8 @@ export type ReportPoint = ModelPoint & {
   /** Classes the file predicts, of the task's `classes`. */
   predicted_classes?: number;
   classes?: number;
+  /** 'pearson' when `accuracy` holds Pearson's r (a numeric target). */
+  metric?: 'pearson';
   /** The task's baselines on the same test examples. */
   baselines?: { majority: number; bag_of_words: number; bag_of_words_95?: [number, number] };
 };
@@ -58,7 +60,7 @@ td:first-child,th:first-child,td:last-child{text-align:left}.plots{display:flex;
 ${sizeTable(r.analysis)}
 ${r.scaling ? `<h2>Scaling law: predicted loss at any budget</h2>\n<div class="plots"><div class="plot">${r.scaling.svg}</div></div>\n${r.scaling.lines.map((l) => `<p>${esc(l)}</p>`).join('')}` : ''}
 ${batchSection ? `<h2>Batch size</h2>\n${batchSection}` : ''}
-${paretoSvgs.length > 0 ? `<h2>Compression: accuracy against size and latency</h2>\n<div class="plots">${paretoSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>\n${pointTable(r.points)}` : ''}
+${paretoSvgs.length > 0 ? `<h2>Compression: ${r.points.some((p) => p.metric === 'pearson') ? "Pearson's r" : 'accuracy'} against size and latency</h2>\n<div class="plots">${paretoSvgs.map((s) => `<div class="plot">${s}</div>`).join('')}</div>\n${pointTable(r.points)}` : ''}
 <h2>Machine</h2>${table(['', ''], Object.entries(r.machine))}
 </body></html>
 `;
@@ -82,9 +84,11 @@ async function compressionPlots(reportPoints: ReportPoint[]): Promise<string[]> 
   if (points.length === 0) return [];
   const frontBytes = paretoFront(points, (p) => p.bytes_mb);
   const frontLatency = paretoFront(points, (p) => p.latency_ms);
+  const pearson = reportPoints.some((p) => p.metric === 'pearson');
+  const [score, scoreTitle] = pearson ? ["Pearson's r", "test Pearson's r"] : ['Accuracy', 'test accuracy'];
   return Promise.all([
-    renderSvg(paretoChart({ title: 'Accuracy against file size (Pareto front marked)', points, front: frontBytes, cost: 'bytes_mb', costTitle: 'ONNX file (MB)', logX: true })),
-    renderSvg(paretoChart({ title: 'Accuracy against batch-8 latency (Pareto front marked)', points, front: frontLatency, cost: 'latency_ms', costTitle: 'latency, batch 8 (ms)' })),
+    renderSvg(paretoChart({ title: `${score} against file size (Pareto front marked)`, points, front: frontBytes, cost: 'bytes_mb', costTitle: 'ONNX file (MB)', logX: true, scoreTitle })),
+    renderSvg(paretoChart({ title: `${score} against batch-8 latency (Pareto front marked)`, points, front: frontLatency, cost: 'latency_ms', costTitle: 'latency, batch 8 (ms)', scoreTitle })),
   ]);
 }
 
@@ -117,8 +121,11 @@ function pointTable(points: ReportPoint[]): string {
     b ? `<p>Baselines on the same test examples: majority class ${num(100 * b.majority)}%; bag of words (TF-IDF + logistic regression) ${num(100 * b.bag_of_words)}% (${percentRange(b.bag_of_words_95)}).</p>` : '',
     collapsed.length > 0 ? `<p class="warn">Warning: ${esc(collapsed.map((p) => `${p.id} predicts ${p.predicted_classes} of ${p.classes} classes`).join('; '))}: too few to have learned the task.</p>` : '',
   ];
-  const rows = points.map((p) => [p.model, p.format, num(100 * p.accuracy, 2), percentRange(p.accuracy_95), p.predicted_classes ?? '–', num(100 * (p.accuracy - p.fp32_accuracy), 2), num(p.bytes / 1e6, 2), num(p.latency_batch1_ms, 1), num(p.latency_ms, 1), p.method]);
-  return `${notes.join('')}\n${table(['model', 'format', 'test accuracy', '95% interval', 'classes predicted', 'Δ vs fp32 (pt)', 'file MB', 'latency b1 (ms)', 'latency b8 (ms)', 'method'], rows)}`;
+  // Pearson's r is shown as r, its change in points of r x 100, as accuracy's is in points of %.
+  const pearson = points.some((p) => p.metric === 'pearson');
+  const range = (i?: [number, number]) => (pearson && i ? `${num(i[0], 3)}-${num(i[1], 3)}` : percentRange(i));
+  const rows = points.map((p) => [p.model, p.format, pearson ? num(p.accuracy, 3) : num(100 * p.accuracy, 2), range(p.accuracy_95), p.predicted_classes ?? '–', num(100 * (p.accuracy - p.fp32_accuracy), 2), num(p.bytes / 1e6, 2), num(p.latency_batch1_ms, 1), num(p.latency_ms, 1), p.method]);
+  return `${notes.join('')}\n${table(['model', 'format', pearson ? "test Pearson's r" : 'test accuracy', '95% interval', 'classes predicted', 'Δ vs fp32 (pt)', 'file MB', 'latency b1 (ms)', 'latency b8 (ms)', 'method'], rows)}`;
 }
 
 /** Per model, wall-clock to the target perplexity by batch size, and where a larger batch stops helping; empty without a batch-size study. */

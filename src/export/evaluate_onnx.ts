@@ -7,12 +7,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { sampleExamples } from '../data/tasks.ts';
 import { resolveTask, type AnyTask, type TaskColumns } from '../data/task_source.ts';
-import { ortTensor } from '../runtime/session.ts';
 import type { TextTokenizer } from '../tokenizer/tokenizer_json.ts';
-import { scoreRegression } from '../train/regression_scores.ts';
 import { encodeExamples } from '../train/classifier_data.ts';
 import { readExportFolder } from './export_folder.ts';
-import { scoreOnnx } from './measure.ts';
+import { scoreOnnx, scoreOnnxRegression } from './measure.ts';
 import { openOnnxFile } from './onnx_file.ts';
 
 export interface EvalOnnxOptions {
@@ -29,14 +27,7 @@ async function evaluateRegressionOnnx(file: string, task: AnyTask, seq: number, 
   const opened = await openOnnxFile(file, { threads: options.threads });
   try {
     const split = encodeExamples(tok, sampleExamples(task[options.split ?? 'test'], options.examples), seq, true);
-    const predicted = new Float32Array(split.count);
-    for (let start = 0; start < split.count; start += 8) {
-      const n = Math.min(8, split.count - start);
-      const rows = (a: BigInt64Array) => ortTensor('int64', a.subarray(start * seq, (start + n) * seq), [n, seq]);
-      const out = await opened.session.run({ input_ids: rows(split.ids), attention_mask: rows(split.mask) }, ['logits']);
-      predicted.set((out.logits.data as Float32Array).subarray(0, n), start);
-    }
-    return { file, task: task.name, split: options.split ?? 'test', ...scoreRegression(predicted, split.targets!), bytes: opened.bytes, checksum_verified: opened.verified };
+    return { file, task: task.name, split: options.split ?? 'test', ...(await scoreOnnxRegression(opened.session, split, seq)), bytes: opened.bytes, checksum_verified: opened.verified };
   } finally {
     await opened.session.release();
   }

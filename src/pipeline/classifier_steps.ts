@@ -84,6 +84,12 @@ export function taskBaselines(task: Task, splits: Record<string, readonly Exampl
   return b;
 }
 
+/** The mean squared error of predicting the training targets' mean on `split` (its correlation is 0): a regression task's baseline. */
+export function meanBaseline(train: readonly Example[], split: readonly Example[]): { mse: number } {
+  const mean = train.reduce((s, e) => s + e.label, 0) / Math.max(1, train.length);
+  return { mse: split.reduce((s, e) => s + (e.label - mean) ** 2, 0) / Math.max(1, split.length) };
+}
+
 export interface ClassifierRun {
   model: ModelConfig;
   labels: string[];

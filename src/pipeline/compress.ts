@@ -12,14 +12,14 @@ import { prunableWeights, type PruningPlan } from '../compress/constraints.ts';
 import { parseStructured, type StructuredPlan } from '../compress/structured.ts';
 import { sampleExamples, type Task } from '../data/tasks.ts';
 import { transformersJsMetadata } from '../export/transformersjs.ts';
-import { resolveClassificationTask, type TaskColumns } from '../data/task_source.ts';
+import { resolveClassificationTask, resolveRegressionTask, type TaskColumns } from '../data/task_source.ts';
 import { formatFile, parseWeightFormat, type WeightFormat } from '../export/weight_format.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { countParams, type Parameter } from '../nn/params.ts';
 import { defaultThreads } from '../runtime/session.ts';
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { linkFileAtomic, writeFileAtomic } from '../util/atomic.ts';
-import { classifierBudget, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { classifierBudget, freshOutDir, meanBaseline, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
 import { exportAndMeasure, writeClassifier, type Measured, type Measurement, type ReferenceMeasurement } from './compress_measure.ts';
 import { planStructure, recoveryConstraints, type Shaped } from './compress_steps.ts';
 import { compressionSummary } from './compress_summary.ts';
@@ -72,6 +72,8 @@ interface Plan {
   ck: Checkpoint;
   labels: string[];
   outDir: string;
+  /** A one-output head on a numeric target: trained on squared error, scored by Pearson's r. */
+  regression: boolean;
 }
 
 async function planCompression(options: CompressOptions): Promise<Plan> {
@@ -81,13 +83,14 @@ async function planCompression(options: CompressOptions): Promise<Plan> {
   const structured: StructuredPlan = options.structured ? parseStructured(options.structured) : { heads: 0, ffn: 0 };
   if (options.qat && format.kind === 'fp32') throw new Error('--qat needs a quantized --quant (int8, int4 or <bits>)');
   classifierBudget(options.budget ?? '2m', 1, 1);
-  const task = await resolveClassificationTask(options.task, options.columns ?? {}, 'tltc compress');
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-classifier');
+  const regression = ck.config.objective === 'regression';
+  const task = regression ? await resolveRegressionTask(options.task, options.columns ?? {}, ck.dir) : await resolveClassificationTask(options.task, options.columns ?? {}, 'tltc compress');
   const labels = ck.config.labels ?? [];
   if (labels.length !== task.labels.length) throw new Error(`${ck.dir} was fine-tuned with ${labels.length} labels, task ${task.name} has ${task.labels.length}`);
   const outDir = freshOutDir(options.outDir, 'compress.json', 'a compressed model');
   const pruning: PruningPlan | null = sparsity > 0 ? { sparsity, schedule: options.schedule ?? 'gradual', scope: options.scope ?? 'global', rampEnd: 0.75 } : null;
-  return { format, pruning, structured, task, ck, labels, outDir };
+  return { format, pruning, structured, task, ck, labels, outDir, regression };
 }
 
 export async function compress(options: CompressOptions): Promise<Record<string, unknown>> {
@@ -106,17 +109,18 @@ async function measureReference(file: string, plan: Plan, m: Measurement, known?
 }
 
 async function runCompression(options: CompressOptions, plan: Plan): Promise<Record<string, unknown>> {
-  const { format, pruning, task, ck, labels, outDir } = plan;
+  const { format, pruning, task, ck, labels, outDir, regression } = plan;
   const [threads, seed, batch, budget] = [options.threads ?? defaultThreads(), options.seed ?? 0, options.batchSize ?? 16, options.budget ?? '2m'];
-  const encode = splitEncoder(ck);
+  const encode = splitEncoder(ck, regression);
+  const objective = regression ? ('regression' as const) : undefined;
   const quantizeEmbeddings = !options.fp32Embeddings;
   const splitName = options.split ?? 'test';
   const evalExamples = sampleExamples(task[splitName], options.examples);
-  const m: Measurement = { split: encode(evalExamples), classes: labels.length, threads, quantizeEmbeddings };
+  const m: Measurement = { split: encode(evalExamples), classes: labels.length, threads, quantizeEmbeddings, regression };
   const baseline = await measureReference(path.join(outDir, 'reference', 'model.onnx'), plan, m, options.reference);
 
   const train = encode(task.train);
-  const shaped: Shaped = await planStructure(ck.config.model, new Map(ck.params), plan.structured, labels.length, train, { batch, threads });
+  const shaped: Shaped = await planStructure(ck.config.model, new Map(ck.params), plan.structured, labels.length, train, { batch, threads, objective });
   const model = shaped.model;
   const params: Parameter[] = classifierParamSpecs(model, labels.length).map((spec) => ({ spec, data: shaped.weights.get(spec.name)! }));
   const constraints = recoveryConstraints(model, params, pruning, options.qat ? { format, quantizeEmbeddings } : null);
@@ -124,7 +128,7 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
   let recovery: Record<string, unknown> | undefined;
   if (trains) {
     const record = { task: task.name, compress: { structured: plan.structured, prune: pruning, qat: options.qat === true } };
-    const run = { model, labels, params, train, batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, label: 'recover', constraints, outDir, from: ck, record, signal: options.signal, onStep: options.onStep };
+    const run = { model, labels, params, train, batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, label: 'recover', constraints, objective, outDir, from: ck, record, signal: options.signal, onStep: options.onStep };
     const trained = await trainClassifierCheckpoint({ ...run, afterTraining: () => constraints.finish(params) });
     recovery = { budget, steps: trained.steps, train_s: trained.trainS, lr: trained.opt.lr, batch_size: batch };
   }
@@ -139,10 +143,10 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
     ...{ task: task.name, split: splitName, examples: m.split.count, reference: ck.config.model, model, classes: labels.length, referenceParams: countParams(classifierParamSpecs(ck.config.model, labels.length)) },
     ...{ params, prunable: prunableWeights(model), format, quantizeEmbeddings, qat: options.qat === true, control, structured: shaped.report, pruning, maskUpdates: constraints.maskUpdates, recovery },
     ...{ baseline, fp32, quantized, threads, checkpoint: ck.dir, outDir },
-    baselines: taskBaselines(task, { [splitName]: evalExamples }, `${splitName}/${options.examples ?? 'all'}`)[splitName],
+    baselines: regression ? { mean: meanBaseline(task.train, evalExamples) } : taskBaselines(task, { [splitName]: evalExamples }, `${splitName}/${options.examples ?? 'all'}`)[splitName],
   });
   // The folder loads in transformers.js (and tltc predict --onnx) as it is, like tltc export's.
-  for (const [name, text] of transformersJsMetadata(model, 'classifier', labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`)) writeFileAtomic(path.join(outDir, name), text);
+  for (const [name, text] of transformersJsMetadata(model, 'classifier', labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`, objective)) writeFileAtomic(path.join(outDir, name), text);
   writeFileAtomic(path.join(outDir, 'compress.json'), `${JSON.stringify(result, null, 2)}\n`);
   for (const w of result.warnings as string[]) process.stderr.write(`warning: ${w}\n`);
   return result;

@@ -7,7 +7,7 @@ import { CompressionConstraints, prunableWeights, type PruningPlan } from '../co
 import type { QuantScheme } from '../compress/quantize.ts';
 import { removeStructures, selectKept, structureImportance, type StructuredPlan } from '../compress/structured.ts';
 import { formatSchemes, type WeightFormat } from '../export/weight_format.ts';
-import { classifierParamSpecs } from '../nn/classifier.ts';
+import { classifierParamSpecs, type Objective } from '../nn/classifier.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Parameter, ParamSpec } from '../nn/params.ts';
 import { POSITION_EMBEDDINGS, WORD_EMBEDDINGS } from '../nn/params.ts';
@@ -22,10 +22,10 @@ export interface Shaped {
 const total = (lists: readonly { length: number }[]) => lists.reduce((n, l) => n + l.length, 0);
 
 /** Structured pruning: first-order importance on 16 training batches, then the least important heads and neurons removed. */
-export async function planStructure(model: ModelConfig, weights: Map<string, Float32Array>, plan: StructuredPlan, classes: number, train: EncodedSplit, run: { batch: number; threads: number }): Promise<Shaped> {
+export async function planStructure(model: ModelConfig, weights: Map<string, Float32Array>, plan: StructuredPlan, classes: number, train: EncodedSplit, run: { batch: number; threads: number; objective?: Objective }): Promise<Shaped> {
   if (plan.heads <= 0 && plan.ffn <= 0) return { model, weights };
   const params = classifierParamSpecs(model, classes).map((spec) => ({ spec, data: weights.get(spec.name)! }));
-  const importance = await structureImportance(model, classes, params, train, { batch: run.batch, seq: model.max_len, batches: 16, threads: run.threads });
+  const importance = await structureImportance(model, classes, params, train, { batch: run.batch, seq: model.max_len, batches: 16, threads: run.threads, objective: run.objective });
   const keptHeads = selectKept(importance.heads, plan.heads);
   const keptNeurons = selectKept(importance.neurons, plan.ffn);
   const smaller = removeStructures(model, weights, keptHeads, keptNeurons);

@@ -57,7 +57,8 @@ export interface CompressionOutcome {
   threads: number;
   checkpoint: string;
   outDir: string;
-  baselines: Baselines;
+  /** Classes: majority class and bag of words; a numeric target: the training mean's squared error. */
+  baselines: Baselines | { mean: { mse: number } };
 }
 
 export function compressionSummary(o: CompressionOutcome): Record<string, unknown> {
@@ -80,6 +81,8 @@ export function compressionSummary(o: CompressionOutcome): Record<string, unknow
     split: o.split,
     examples: o.examples,
     model: modelName(o.reference),
+    metric: q.regression ? 'pearson' : 'accuracy',
+    ...(q.regression ? regressionFields(q, baseline) : {}),
     accuracy: q.accuracy,
     macro_f1: q.macro_f1,
     accuracy_95: q.accuracy_95,
@@ -112,4 +115,13 @@ export function compressionSummary(o: CompressionOutcome): Record<string, unknow
     // Checksums, so a file handed back later (tltc eval --onnx) is verified.
     onnx_files: [...new Set([baseline.file, o.fp32.file, q.file])].map((f) => onnxFileEntry(o.outDir, f, readFileSync(f))),
   };
+}
+
+/**
+ * A regression head's scores in full. Its `accuracy` fields hold Pearson's r (`metric` says so), as
+ * GLUE puts STS-B's correlation beside the other tasks' accuracies, so grids and reports read one number.
+ */
+function regressionFields(q: Measured, baseline: Measured): Record<string, unknown> {
+  const [r, r0] = [q.regression!, baseline.regression!];
+  return { pearson: r.pearson, spearman: r.spearman, mse: r.mse, fp32_pearson: r0.pearson, fp32_spearman: r0.spearman, fp32_mse: r0.mse };
 }

@@ -12,7 +12,7 @@ import { loadCheckpoint } from '../train/checkpoint.ts';
 import { classifierEvaluator, scoreRegressionSplit } from '../train/classifier_training.ts';
 import type { RegressionScores } from '../train/regression_scores.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { classifierBudget, freshOutDir, splitEncoder, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { classifierBudget, freshOutDir, meanBaseline, splitEncoder, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
 import { classifierFromEncoder, DEFAULT_POOLING, finetune, type FinetuneOptions, type FinetuneResult } from './finetune.ts';
 
 export interface RegressionFinetuneResult {
@@ -35,11 +35,6 @@ export async function finetuneAny(options: FinetuneOptions): Promise<FinetuneRes
   // Reads a file task's labels once more to learn its kind; the chosen path reads it again.
   const kind = (await resolveTask(options.task, options.columns)).kind;
   return kind === 'regression' ? finetuneRegression(options) : finetune(options);
-}
-
-function meanBaseline(train: readonly Example[], split: readonly Example[]): { mean: { mse: number } } {
-  const mean = train.reduce((s, e) => s + e.label, 0) / Math.max(1, train.length);
-  return { mean: { mse: split.reduce((s, e) => s + (e.label - mean) ** 2, 0) / Math.max(1, split.length) } };
 }
 
 export async function finetuneRegression(options: FinetuneOptions): Promise<RegressionFinetuneResult> {
@@ -66,7 +61,7 @@ export async function finetuneRegression(options: FinetuneOptions): Promise<Regr
     }
     const warnings = test.pearson_95[0] <= 0 && test.pearson_95[1] >= 0 ? [`the fine-tuned ${modelName(model)}'s test correlation ${test.pearson.toFixed(3)} is not measurably above 0 (95% interval ${test.pearson_95.map((x) => x.toFixed(3)).join(' to ')})`] : [];
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const baselines = { val: meanBaseline(task.train, splits.val), test: meanBaseline(task.train, splits.test) };
+    const baselines = { val: { mean: meanBaseline(task.train, splits.val) }, test: { mean: meanBaseline(task.train, splits.test) } };
     const result: RegressionFinetuneResult = { task: task.name, kind: 'regression', model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.opt.lr, val, test, baselines, warnings };
     writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
     return result;

@@ -120,9 +120,18 @@ describe('your own data: fine-tune on a CSV and a pair JSONL, predict, export, a
     const scores = JSON.parse(evaluated.stdout);
     assert.equal(scores.examples, 10);
     assert.ok(Math.abs(scores.pearson - ft.test.pearson) < 1e-4 && Math.abs(scores.mse - ft.test.mse) < 1e-3, `the exported file scores as the checkpoint did: ${JSON.stringify([scores, ft.test])}`);
-    const compress = runCli(['compress', '--checkpoint', ft.checkpoint, '--task', file, '--label-column', 'rating', '--out', path.join(dir, 'no')]);
-    assert.equal(compress.code, 1);
-    assert.match(compress.stderr, /^tltc: --task .*ratings\.jsonl: column "rating" is a numeric \(regression\) target, and tltc compress measures classes/);
+    // Compressed: squared-error recovery training under the masks, scored by Pearson's r against the same fp32 file.
+    const compress = runCli(['compress', '--checkpoint', ft.checkpoint, '--task', file, '--label-column', 'rating', '--quant', 'int4', '--prune', '0.3', '--structured', 'heads=0.5', '--budget', '3steps', '--threads', '1', '--quiet', '--out', path.join(models, 'ratings-int4')]);
+    assert.equal(compress.code, 0, compress.stderr);
+    const c = JSON.parse(readFileSync(path.join(models, 'ratings-int4', 'compress.json'), 'utf8'));
+    assert.equal(c.metric, 'pearson');
+    assert.ok(Math.abs(c.fp32_pearson - ft.test.pearson) < 1e-4 && Math.abs(c.fp32_mse - ft.test.mse) < 1e-3, JSON.stringify([c.fp32_pearson, ft.test.pearson]));
+    assert.ok(c.accuracy === c.pearson && Number.isFinite(c.spearman) && Number.isFinite(c.baselines.mean.mse) && c.structured.heads_removed > 0, JSON.stringify(c));
+    assert.equal(JSON.parse(readFileSync(path.join(models, 'ratings-int4', 'config.json'), 'utf8')).problem_type, 'regression');
+    const wrongTask = runCli(['compress', '--checkpoint', ft.checkpoint, '--task', path.join(dir, 'reviews.csv'), '--text-column', 'sentence', '--label-column', 'topic', '--out', path.join(dir, 'no')]);
+    assert.equal(wrongTask.code, 1);
+    // The checkpoint predicts a number, so the task is read as a numeric one: the first class name is the error.
+    assert.match(wrongTask.stderr, /^tltc: .*reviews\.csv:2: column "topic" is "sea", not a number; a regression label must be a number\n$/);
   });
 
   it('refuses a missing column and a missing file with one line naming them', () => {

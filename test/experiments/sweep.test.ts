@@ -107,6 +107,30 @@ describe('tltc sweep and plan', () => {
     assert.match(noSweep.stderr, /sweep.json does not exist: point --sweep at a tltc sweep output folder/);
   });
 
+  it('downstream takes the user\'s own file task: a numeric target is fine-tuned, compressed and scored by Pearson\'s r', () => {
+    const words = ['whale', 'ship', 'sea', 'barn', 'field', 'wheat'];
+    const rows = Array.from({ length: 90 }, (_, i) => ({ text: `The ${words[i % 6]} was near the ${words[(i * 5) % 6]}.`, score: (i % 6 < 3 ? 4 : 1) + (i % 4) / 10 }));
+    const file = path.join(dir, 'ratings.jsonl');
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const ds = path.join(dir, 'downstream-file');
+    const r = runCli(['downstream', '--sweep', out, '--out', ds, '--task', file, '--label-column', 'score', '--grid', 'fp32,4+p50', '--finetune-budget', '6steps', '--prune-budget', '3steps', '--threads', '1', '--quiet'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(readFileSync(path.join(ds, 'downstream.json'), 'utf8'));
+    assert.equal(summary.points.length, 6);
+    for (const p of summary.points) assert.ok(p.metric === 'pearson' && p.accuracy >= -1 && p.accuracy <= 1 && p.classes === undefined, JSON.stringify(p));
+    const c = JSON.parse(readFileSync(path.join(ds, 'compress', 'L1-H64-q4-p50', 'compress.json'), 'utf8'));
+    assert.equal(c.metric, 'pearson');
+    assert.equal(c.accuracy, c.pearson);
+    assert.ok(Number.isFinite(c.mse) && Number.isFinite(c.fp32_mse) && Number.isFinite(c.baselines.mean.mse), JSON.stringify(c));
+    const ft = JSON.parse(readFileSync(path.join(ds, 'finetune', 'L1-H64', 'finetune.json'), 'utf8'));
+    assert.ok(Math.abs(c.fp32_pearson - ft.test.pearson) < 1e-4, 'the reference file scores as the fine-tuned checkpoint did');
+    assert.match(r.stdout, /pearson r/);
+    const report = path.join(dir, 'downstream-file.html');
+    const planned = runCli(['plan', '--dir', ds, '--report', report, '--json'], env);
+    assert.equal(planned.code, 0, planned.stderr);
+    assert.match(readFileSync(report, 'utf8'), /Pearson&#39;s r against file size|Pearson's r against file size/);
+  });
+
   it('refuses bad sweep files with one line', () => {
     const cases: [unknown, RegExp][] = [
       [{ models: [] }, /models: Too small/i],
