@@ -72,21 +72,30 @@ export interface LayerSpec {
   names: LayerNames;
 }
 
+/** Where attention reads its keys and values from: another sequence's activations (cross-attention), in its own layout. */
+export interface AttentionMemory {
+  x: Tensor;
+  layout: TokenLayout;
+  /** Additive bias on the scores, broadcast to (B, H, Tq, Tk): padding of the memory, or a causal mask. */
+  bias?: Tensor;
+}
+
 /**
- * Multi-head self-attention before the residual. With contrib kernels the scale and the key's
- * transpose fold into FusedMatMul; with standard ones the query is scaled and the key transposed
- * straight to (B, H, hs, T), so the file holds one Transpose per key.
+ * Multi-head attention before the residual: queries from `x`, keys and values from `memory` (by
+ * default `x` itself with the context's bias: self-attention). With contrib kernels the scale and
+ * the key's transpose fold into FusedMatMul; with standard ones the query is scaled and the key
+ * transposed straight to (B, H, hs, T), so the file holds one Transpose per key.
  */
-export function selfAttention(x: Tensor, ctx: LayerContext, s: LayerSpec): Tensor {
+export function attention(x: Tensor, ctx: LayerContext, s: LayerSpec, memory: AttentionMemory = { x, layout: ctx.layout, bias: ctx.attentionBias }): Tensor {
   const { weights: w, layout } = ctx;
   const width = s.heads * s.headDim;
-  const project = (name: string) => ops.reshape(w.linear(x, name, width, s.dIn), perHeadShape(layout, s.heads, s.headDim)); // (.., T, h, hs)
+  const project = (name: string) => ops.reshape(w.linear(memory.x, name, width, s.dIn), perHeadShape(memory.layout, s.heads, s.headDim)); // (.., T, h, hs)
   const toHeads = (t: Tensor) => ops.transpose(t, [0, 2, 1, 3]); // (B, T, h, hs) -> (B, H, T, hs)
   const scale = 1 / Math.sqrt(s.headDim);
   let scores: Tensor;
   let v: Tensor;
   if (ctx.kernels === 'contrib') {
-    const q = toHeads(project(s.names.query));
+    const q = toHeads(ops.reshape(w.linear(x, s.names.query, width, s.dIn), perHeadShape(layout, s.heads, s.headDim)));
     const k = toHeads(project(s.names.key));
     v = toHeads(project(s.names.value));
     scores = ops.fusedMatMul(q, k, { transB: true, alpha: scale });
@@ -96,7 +105,7 @@ export function selfAttention(x: Tensor, ctx: LayerContext, s: LayerSpec): Tenso
     v = toHeads(project(s.names.value));
     scores = ops.matmul(q, kT);
   }
-  if (ctx.attentionBias) scores = ops.add(scores, ctx.attentionBias);
+  if (memory.bias) scores = ops.add(scores, memory.bias);
   const probs = maybeDropout(ops.softmax(scores, -1), ctx);
   const heads = ctx.kernels === 'contrib' ? ops.fusedMatMul(probs, v) : ops.matmul(probs, v); // (B, H, T, hs)
   const merged = ops.reshape(ops.transpose(heads, [0, 2, 1, 3]), activationShape(layout, width));
@@ -108,7 +117,7 @@ export function encoderLayer(x: Tensor, ctx: LayerContext, s: LayerSpec): Tensor
   const w = ctx.weights;
   const pre = s.norm === 'pre';
   return x.graph.scope(s.scope, () => {
-    const attn = maybeDropout(selfAttention(pre ? layerNorm(x, ctx, s.names.attentionNorm, s.dIn) : x, ctx, s), ctx);
+    const attn = maybeDropout(attention(pre ? layerNorm(x, ctx, s.names.attentionNorm, s.dIn) : x, ctx, s), ctx);
     const residual = s.names.residual ? w.linear(x, s.names.residual, s.dOut, s.dIn) : x;
     const sum1 = ops.add(residual, attn);
     const h = pre ? sum1 : layerNorm(sum1, ctx, s.names.attentionNorm, s.dOut);
