@@ -1,7 +1,6 @@
 /**
- * The pretraining loop, as one story: set up data and model, then step until the budget is
- * spent, evaluating and checkpointing at even shares of the budget (see evaluationDue) and at the end.
- * Evaluation and checkpoint time do not count against a wall-clock budget.
+ * Masked-LM pretraining, as one story: set up data and model, then run the shared loop
+ * (train_loop.ts) until the budget is spent.
  */
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -14,14 +13,15 @@ import { defaultThreads, type OptimizationLevel } from '../runtime/session.ts';
 import { tokenizerToJson } from '../tokenizer/tokenizer_json.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { machineInfo } from '../util/machine.ts';
-import { createProgress, type Progress } from '../util/progress.ts';
-import { budgetFraction, formatBudget, parseBudget, type Budget } from './budget.ts';
+import { createProgress } from '../util/progress.ts';
+import { formatBudget, parseBudget, type Budget } from './budget.ts';
 import { listCheckpoints, loadCheckpoint, type TrainState } from './checkpoint.ts';
 import { optimizerConfig, peakLearningRate, resolveModel, type TrainConfig } from './config.ts';
 import { acquireRunLock } from './lock.ts';
-import { MlmRunner, type StepResult } from './mlm_runner.ts';
+import { MlmRunner } from './mlm_runner.ts';
 import { maskedUnigramPerplexity, resolveStartScales, startAtUnigram } from './unigram_start.ts';
-import { RunLog, addStep, metricsRow, openWindow, type MetricsRow, type StepWindow } from './run_log.ts';
+import { RunLog, type MetricsRow } from './run_log.ts';
+import { spent, trainSteps, used, type TrainingJob } from './train_loop.ts';
 
 export type { MetricsRow } from './run_log.ts';
 
@@ -92,7 +92,7 @@ async function trainLocked(cfg: TrainConfig, model: ModelConfig, budget: Budget,
     initial: { step: run.state.step, loss: '-', ppl: '-', tps: '-' },
   });
   try {
-    const { final, state } = await trainSteps(run, log, bar, options);
+    const { final, state } = await trainSteps(mlmJob(run), run.state, log, bar, options);
     bar.stop();
     const { unigramValPpl } = run;
     if (!spent(run.budget, state)) {
@@ -196,67 +196,14 @@ function fromCheckpoint(dir: string, specs: ParamSpec[], model: ModelConfig): St
   };
 }
 
-const used = (budget: Budget, s: TrainState) => budgetFraction(budget, { step: s.step, tokens: s.tokens, trainSeconds: s.train_s });
-const spent = (budget: Budget, s: TrainState) => used(budget, s) >= 1;
-
-/** Steps until the budget is spent, evaluating when evaluationDue says and at the end; returns the final row and state. */
-async function trainSteps(run: Run, log: RunLog, bar: Progress, options: Pick<TrainOptions, 'signal' | 'onStep' | 'onEvaluation'>): Promise<{ final: MetricsRow; state: TrainState }> {
-  let state = run.state;
-  let window = openWindow(state.train_s);
-  const evaluate = async () => {
-    const row = await evaluateAndSave(run, log, bar, state, window);
-    options.onEvaluation?.(row);
-    return row;
+/** The masked LM as the shared loop trains it: step k draws batch k - 1 of the seeded batcher. */
+function mlmJob(run: Run): TrainingJob {
+  return {
+    budget: run.budget,
+    eval: run.cfg.eval,
+    perStep: run.perStep,
+    step: (step, progress) => run.runner.step(run.batcher.batch(step - 1), step, progress),
+    evaluate: async () => ({ loss: await run.runner.evaluate(run.valBatches) }),
+    weights: () => ({ params: run.runner.params, m: run.runner.m, v: run.runner.v }),
   };
-  while (!spent(run.budget, state) && !options.signal?.aborted) {
-    const t0 = performance.now();
-    const batch = run.batcher.batch(state.step);
-    const before = state;
-    const r = await run.runner.step(batch, state.step + 1, used(run.budget, state));
-    if (r.nonFinite) throw divergence(state.step + 1, r, log.checkpoint);
-    const dt = (performance.now() - t0) / 1000;
-    state = { step: state.step + 1, tokens: state.tokens + run.perStep.tokens, flops: state.flops + run.perStep.flops, train_s: state.train_s + dt };
-    window = addStep(window, r, dt, run.perStep.tokens);
-    const tps = Math.round(window.tokens / window.seconds);
-    bar.update(Math.round(used(run.budget, state) * 1000), { step: state.step, loss: fmt(r.loss), ppl: log.last ? fmt(log.last.val_ppl, 1) : '-', tps });
-    options.onStep?.({ step: state.step, fraction: used(run.budget, state), loss: r.loss, tokens_per_s: tps });
-    if (evaluationDue(run, before, state, window) && !spent(run.budget, state)) {
-      await evaluate();
-      window = openWindow(state.train_s);
-    }
-  }
-  const final = window.steps > 0 || !log.last ? await evaluate() : log.last;
-  return { final, state };
-}
-
-/**
- * Whether to evaluate after the step from `before` to `after`: every eval.interval_s training
- * seconds when the config fixes it; otherwise when the step crosses one of eval.evaluations even
- * shares of the budget (in the budget's own unit, so a resumed run evaluates where it would have),
- * or when max_interval_s training seconds have passed since the last evaluation.
- */
-function evaluationDue(run: Run, before: TrainState, after: TrainState, window: StepWindow): boolean {
-  const e = run.cfg.eval;
-  const since = after.train_s - window.since;
-  if (e.interval_s !== undefined) return since >= e.interval_s;
-  const share = (s: TrainState) => Math.floor(used(run.budget, s) * e.evaluations);
-  return share(after) > share(before) || since >= e.max_interval_s;
-}
-
-/** Validation loss at `state`, logged as a metrics row with a checkpoint beside it. */
-async function evaluateAndSave(run: Run, log: RunLog, bar: Progress, state: TrainState, window: StepWindow): Promise<MetricsRow> {
-  const t0 = performance.now();
-  const valLoss = await run.runner.evaluate(run.valBatches);
-  const evalS = (performance.now() - t0) / 1000;
-  const row = metricsRow(state, window, { loss: valLoss, seconds: evalS }, log.last);
-  log.record(row, { state, params: run.runner.params, m: run.runner.m, v: run.runner.v });
-  bar.log(`step ${row.step}: train loss ${fmt(row.train_loss)}, val loss ${fmt(row.val_loss)}, val ppl ${fmt(row.val_ppl, 1)} (eval ${fmt(evalS, 2)}s, not counted in the budget)`);
-  return row;
-}
-
-function divergence(step: number, r: StepResult, lastCheckpoint: string): Error {
-  return new Error(
-    `training diverged at step ${step}: ${r.nonFinite} is not finite (loss ${r.loss}, lr ${r.lr.toExponential(2)}); ` +
-      `lower optimizer.lr or keep clip_norm > 0. Last good checkpoint: ${lastCheckpoint || 'none'}`,
-  );
 }
