@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type StTensor } from '../io/safetensors.ts';
 import { validateModelConfig, type ModelConfig } from '../nn/config.ts';
+import { validateSeq2SeqConfig, type Seq2SeqConfig } from '../nn/seq2seq_config.ts';
 import type { Parameter } from '../nn/params.ts';
 import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
 import { readJsonFile } from '../util/json_file.ts';
@@ -20,11 +21,11 @@ export interface TrainState {
   train_s: number;
 }
 
-export interface CheckpointConfig {
+export interface CheckpointConfig<M = ModelConfig> {
   format: 'tltc-checkpoint';
   version: 1;
   model_type: ModelType;
-  model: ModelConfig;
+  model: M;
   /** Class names, for classifiers (a regression head's one name: its target column). */
   labels?: string[];
   /** 'regression' for a head trained on one number; absent for classes. */
@@ -36,12 +37,12 @@ export interface CheckpointConfig {
   checksum?: string;
 }
 
-export type ModelType = 'tltc-mlm' | 'tltc-classifier';
-const MODEL_TYPES: readonly string[] = ['tltc-mlm', 'tltc-classifier'];
+export type ModelType = 'tltc-mlm' | 'tltc-classifier' | 'tltc-seq2seq';
+const MODEL_TYPES: readonly string[] = ['tltc-mlm', 'tltc-classifier', 'tltc-seq2seq'];
 
-export interface Checkpoint {
+export interface Checkpoint<M = ModelConfig> {
   dir: string;
-  config: CheckpointConfig;
+  config: CheckpointConfig<M>;
   params: Map<string, Float32Array>;
   /** Adam moments by parameter name; absent when loading for inference only. */
   moments?: { m: Map<string, Float32Array>; v: Map<string, Float32Array> };
@@ -52,11 +53,11 @@ const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest
 export const checkpointName = (step: number) => `step-${String(step).padStart(8, '0')}`;
 const STEP_DIR = /^step-(\d{8,})$/;
 
-export interface SaveInput {
+export interface SaveInput<M = ModelConfig> {
   modelType?: ModelType;
   labels?: string[];
   objective?: 'regression';
-  model: ModelConfig;
+  model: M;
   train: unknown;
   state: TrainState;
   params: readonly Parameter[];
@@ -68,7 +69,7 @@ export interface SaveInput {
 const f32 = (data: Float32Array, shape: number[]): StTensor => ({ dtype: 'F32', shape, data });
 
 /** Writes checkpoints/step-N atomically and prunes all but the newest `keep`. Returns its path. */
-export function saveCheckpoint(runDir: string, input: SaveInput, keep: number): string {
+export function saveCheckpoint<M>(runDir: string, input: SaveInput<M>, keep: number): string {
   const root = path.join(runDir, 'checkpoints');
   mkdirSync(root, { recursive: true });
   const name = checkpointName(input.state.step);
@@ -87,7 +88,7 @@ export function saveCheckpoint(runDir: string, input: SaveInput, keep: number): 
       ),
     );
     const files = { 'model.safetensors': model, 'optimizer.safetensors': optimizer, 'tokenizer.json': new TextEncoder().encode(input.tokenizerJson) };
-    const config: CheckpointConfig = {
+    const config: CheckpointConfig<M> = {
       format: 'tltc-checkpoint',
       version: 1,
       model_type: input.modelType ?? 'tltc-mlm',
@@ -146,7 +147,7 @@ function readChecked(dir: string, file: string, expected: { sha256: string; byte
   return bytes;
 }
 
-export function configChecksum(config: Omit<CheckpointConfig, 'checksum'>): string {
+export function configChecksum(config: Omit<CheckpointConfig<unknown>, 'checksum'>): string {
   return sha256(JSON.stringify(config));
 }
 
@@ -156,15 +157,16 @@ function withLegacyDefaults(model: unknown): unknown {
   return model;
 }
 
-export function readCheckpointConfig(dir: string): CheckpointConfig {
+/** The config.json of a checkpoint folder, verified; its model is an encoder's or (tltc-seq2seq) an encoder-decoder's. */
+export function readCheckpointConfig(dir: string): CheckpointConfig<ModelConfig | Seq2SeqConfig> {
   const file = path.join(dir, 'config.json');
   const damaged = 'the checkpoint is damaged';
-  const raw = readJsonFile(file, { unreadable: damaged, invalid: damaged }) as CheckpointConfig;
+  const raw = readJsonFile(file, { unreadable: damaged, invalid: damaged }) as CheckpointConfig<ModelConfig | Seq2SeqConfig>;
   if (raw?.format !== 'tltc-checkpoint') throw new Error(`${file} is not a tltc checkpoint config`);
   const { checksum, ...rest } = raw;
   if (checksum !== configChecksum(rest)) throw new Error(`${file} is corrupt (checksum mismatch): the checkpoint is damaged`);
   if (!MODEL_TYPES.includes(raw.model_type)) throw new Error(`${file} holds an unknown model type ${String(raw.model_type)}`);
-  raw.model = validateModelConfig(withLegacyDefaults(raw.model), file);
+  raw.model = raw.model_type === 'tltc-seq2seq' ? validateSeq2SeqConfig(raw.model, file) : validateModelConfig(withLegacyDefaults(raw.model), file);
   return raw;
 }
 
@@ -178,14 +180,26 @@ function float32Map(tensors: Map<string, StTensor>, file: string): Map<string, F
 }
 
 /** Loads and verifies a checkpoint; `withOptimizer` also loads the Adam moments. */
-export function loadCheckpoint(dirOrRun: string, withOptimizer = false, expected: ModelType | 'any' = 'tltc-mlm'): Checkpoint {
+export function loadCheckpoint(dirOrRun: string, withOptimizer = false, expected: Exclude<ModelType, 'tltc-seq2seq'> | 'any' = 'tltc-mlm'): Checkpoint {
   const dir = resolveCheckpointDir(dirOrRun);
   const config = readCheckpointConfig(dir);
+  if (config.model_type === 'tltc-seq2seq') throw new Error(`${path.join(dir, 'config.json')} holds a translation (encoder-decoder) model: use it with tltc translate or tltc eval`);
   if (expected !== 'any' && config.model_type !== expected) {
     const hint = expected === 'tltc-mlm' ? 'pass a pretrained (tltc train) checkpoint' : 'pass a fine-tuned (tltc finetune) checkpoint';
     throw new Error(`${path.join(dir, 'config.json')} holds a ${config.model_type} model, expected ${expected}: ${hint}`);
   }
-  const modelFile = path.join(dir, 'model.safetensors');
+  return loadVerified(dir, config as CheckpointConfig, withOptimizer);
+}
+
+/** Loads and verifies an encoder-decoder (translation) checkpoint; `withOptimizer` also loads the Adam moments. */
+export function loadSeq2SeqCheckpoint(dirOrRun: string, withOptimizer = false): Checkpoint<Seq2SeqConfig> {
+  const dir = resolveCheckpointDir(dirOrRun);
+  const config = readCheckpointConfig(dir);
+  if (config.model_type !== 'tltc-seq2seq') throw new Error(`${path.join(dir, 'config.json')} holds a ${config.model_type} model, not a translation model: train one with tltc train --task translate-en-es`);
+  return loadVerified(dir, config as CheckpointConfig<Seq2SeqConfig>, withOptimizer);
+}
+
+function loadVerified<M>(dir: string, config: CheckpointConfig<M>, withOptimizer: boolean): Checkpoint<M> {  const modelFile = path.join(dir, 'model.safetensors');
   const params = float32Map(decodeSafetensors(readChecked(dir, 'model.safetensors', config.files['model.safetensors']), modelFile).tensors, modelFile);
   const tokenizerJson = new TextDecoder().decode(readChecked(dir, 'tokenizer.json', config.files['tokenizer.json']));
   let moments: Checkpoint['moments'];

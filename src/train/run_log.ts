@@ -56,10 +56,10 @@ export function metricsRow(state: TrainState, w: StepWindow, val: { loss: number
 }
 
 /** What every checkpoint of a run shares; the state and weights come with each save. */
-export type RunIdentity = Pick<SaveInput, 'model' | 'train' | 'tokenizerJson'>;
+export type RunIdentity = Pick<SaveInput<unknown>, 'model' | 'train' | 'tokenizerJson' | 'modelType'>;
 
 /** The weights and state saved with a metrics row. */
-export type Snapshot = Pick<SaveInput, 'state' | 'params' | 'm' | 'v'>;
+export type Snapshot = Pick<SaveInput<unknown>, 'state' | 'params' | 'm' | 'v'>;
 
 export class RunLog {
   private readonly metricsFile: string;
