@@ -11,6 +11,8 @@ interface TrainFlags {
   out?: string;
   resume?: boolean;
   corpus?: string;
+  task?: string;
+  seqLen?: number;
   seed?: number;
   threads?: number;
   batchSize?: number;
@@ -21,8 +23,10 @@ interface TrainFlags {
 }
 
 function buildConfig(flags: TrainFlags): TrainConfig {
-  if (!flags.config && !flags.model) throw new Error('train needs --config FILE or --model NAME (e.g. --model L4-H256)');
-  const base = flags.config ? readTrainConfig(flags.config) : parseTrainConfig({ model: flags.model }, '--model');
+  if (!flags.config && !flags.model) throw new Error('train needs --config FILE or --model NAME (e.g. --model L4-H256, or E3-D3-H256 with --task translate-en-es)');
+  // Translation pairs are verses of 30 tokens on average: 64 positions hold 98% of them whole.
+  const defaults = flags.task ? { task: flags.task, data: { seq_len: 64 } } : {};
+  const base = flags.config ? readTrainConfig(flags.config) : parseTrainConfig({ model: flags.model, ...defaults }, '--model');
   const merged = {
     ...base,
     ...(flags.model ? { model: flags.model } : {}),
@@ -30,7 +34,8 @@ function buildConfig(flags: TrainFlags): TrainConfig {
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
     ...(flags.threads ? { threads: flags.threads } : {}),
     ...(flags.batchSize ? { batch_size: flags.batchSize } : {}),
-    data: { ...base.data, ...(flags.corpus ? { corpus: flags.corpus } : {}) },
+    ...(flags.task ? { task: flags.task } : {}),
+    data: { ...base.data, ...(flags.corpus ? { corpus: flags.corpus } : {}), ...(flags.seqLen ? { seq_len: flags.seqLen } : {}) },
     optimizer: { ...base.optimizer, ...(flags.lr ? { lr: flags.lr } : {}) },
     eval: { ...base.eval, ...(flags.evalInterval ? { interval_s: flags.evalInterval } : {}) },
   };
@@ -40,13 +45,15 @@ function buildConfig(flags: TrainFlags): TrainConfig {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('pretrain a masked language model; writes metrics.jsonl, run.json, summary.json and checkpoints/ to --out')
+    .description('pretrain a masked language model, or with --task an encoder-decoder translation model; writes metrics.jsonl, run.json, summary.json and checkpoints/ to --out')
     .option('--config <file>', 'training config (JSON)')
     .option('--model <name>', 'model shorthand L{layers}-H{width}, e.g. L4-H256 (default data and hyperparameters)')
     .option('--budget <budget>', 'training budget: 90s, 10m, 2000steps or 5e6tokens')
     .option('--out <dir>', 'run folder (default runs/<model>)')
     .option('--resume', 'continue the run in --out from its newest complete checkpoint')
     .option('--corpus <path>', '"default", a .txt file or a folder of .txt files')
+    .option('--task <name>', 'translate-en-es or translate-es-en: train an encoder-decoder (--model E3-D3-H256) on the KJV / Reina-Valera verse pairs')
+    .option('--seq-len <n>', 'tokens per sequence (translation: per side; default 128, with --task 64)', positiveInt('--seq-len'))
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))
     .option('--threads <n>', 'intra-op threads (default: all cores)', positiveInt('--threads'))
     .option('--batch-size <n>', 'sequences per step', positiveInt('--batch-size'))

@@ -131,7 +131,7 @@ export function countNonEmbeddingParams(c: ModelConfig): number {
 }
 
 /** Fresh parameters: N(0, init_std) matrices, zero biases, unit norm scales. */
-export function initParams(specs: readonly ParamSpec[], c: ModelConfig, seed: number): Parameter[] {
+export function initParams(specs: readonly ParamSpec[], c: Pick<ModelConfig, 'init_std'>, seed: number): Parameter[] {
   const rng = new Random(seed, 0x1417);
   return specs.map((spec) => {
     const data = new Float32Array(numel(spec.shape));

@@ -1,6 +1,8 @@
 /** The training configuration file (JSON), validated with zod; every field has a commented default. */
 import { z } from 'zod';
 import { defaultHeads, parseModelName, validateModelConfig, type ModelConfig } from '../nn/config.ts';
+import { isSeq2SeqName, parseSeq2SeqName, type Seq2SeqConfig } from '../nn/seq2seq_config.ts';
+import { TRANSLATION_TASKS, translationTaskModules } from '../data/translation_corpus.ts';
 import { readJsonFile } from '../util/json_file.ts';
 import { formatZodError } from '../util/zod_error.ts';
 import { parseBudget } from './budget.ts';
@@ -22,8 +24,11 @@ const ModelSection = z
 
 export const TrainConfigSchema = z
   .object({
-    /** "L4-H256" or the fields of nn/config.ts (vocab_size and max_len come from `data`). */
+    /** "L4-H256" or the fields of nn/config.ts (vocab_size and max_len come from `data`); "E3-D3-H256" with a translation task. */
     model: z.union([z.string(), ModelSection]),
+    // A translation task ("translate-en-es", "translate-es-en") trains an encoder-decoder on its
+    // sentence pairs, data.seq_len tokens per side at most; absent: masked-LM pretraining on data.corpus.
+    task: z.string().optional(),
     data: z
       .object({
         corpus: z.string().min(1).default('default'), // "default" or a .txt file / folder of .txt files
@@ -91,7 +96,8 @@ export function parseTrainConfig(raw: unknown, where: string): TrainConfig {
     parseBudget(r.data.budget); // a bad budget, warm-up or model shape fails here, not after data preparation
     const warmup = resolveWarmup(r.data.optimizer);
     if ('fraction' in warmup && warmup.fraction >= 1) throw new Error(`optimizer.warmup ${r.data.optimizer.warmup} must be under 100% of the budget`);
-    resolveModel(r.data);
+    if (r.data.task === undefined) resolveModel(r.data);
+    else resolveSeq2SeqModel(r.data);
   } catch (err) {
     throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
   }
@@ -104,12 +110,20 @@ export function readTrainConfig(file: string): TrainConfig {
 
 export function resolveModel(cfg: TrainConfig): ModelConfig {
   const base = { vocab_size: cfg.data.vocab_size, max_len: cfg.data.seq_len, dropout: 0 };
+  if (typeof cfg.model === 'string' && isSeq2SeqName(cfg.model)) throw new Error(`model ${cfg.model} is an encoder-decoder: train it on a translation task (--task ${Object.keys(TRANSLATION_TASKS)[0]})`);
   if (typeof cfg.model === 'string') return parseModelName(cfg.model, base);
   const m = cfg.model;
   return validateModelConfig(
     { ...base, ...m, n_heads: m.n_heads ?? defaultHeads(m.d_model), d_ff: m.d_ff ?? 4 * m.d_model, dropout: m.dropout ?? 0 },
     'model',
   );
+}
+
+/** The encoder-decoder of a translation config, its task checked; positions for data.seq_len tokens per side. */
+export function resolveSeq2SeqModel(cfg: TrainConfig): Seq2SeqConfig {
+  translationTaskModules(cfg.task ?? '');
+  if (typeof cfg.model !== 'string') throw new Error('a translation model is named E{encoder layers}-D{decoder layers}-H{width}, e.g. "model": "E3-D3-H256"');
+  return parseSeq2SeqName(cfg.model, { vocab_size: cfg.data.vocab_size, max_len: cfg.data.seq_len });
 }
 
 /** The warm-up a config asks for: a share of the budget, or a step count. */
@@ -128,7 +142,8 @@ export const WIDTH_RULE = { lr: 1e-3, d_model: 128 };
 /** The peak learning rate of a run and where it came from: the config, or the width rule. */
 export function peakLearningRate(cfg: TrainConfig): { lr: number; source: 'config' | 'width rule' } {
   if (cfg.optimizer.lr !== undefined) return { lr: cfg.optimizer.lr, source: 'config' };
-  return { lr: (WIDTH_RULE.lr * WIDTH_RULE.d_model) / resolveModel(cfg).d_model, source: 'width rule' };
+  const width = cfg.task === undefined ? resolveModel(cfg).d_model : resolveSeq2SeqModel(cfg).d_model;
+  return { lr: (WIDTH_RULE.lr * WIDTH_RULE.d_model) / width, source: 'width rule' };
 }
 
 export function optimizerConfig(cfg: TrainConfig): OptimizerConfig {

@@ -4,10 +4,13 @@
  * checkpoint time do not count against a wall-clock budget. A family supplies a `TrainingJob`:
  * how one step trains, how the model is evaluated, and the weights to save.
  */
-import type { Progress } from '../util/progress.ts';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { createProgress, type Progress } from '../util/progress.ts';
 import { budgetFraction, type Budget } from './budget.ts';
 import type { TrainState } from './checkpoint.ts';
 import type { TrainConfig } from './config.ts';
+import { acquireRunLock } from './lock.ts';
 import { RunLog, addStep, metricsRow, openWindow, type MetricsRow, type Snapshot, type StepWindow } from './run_log.ts';
 import type { StepResult } from './step_runner.ts';
 
@@ -31,6 +34,60 @@ export interface LoopCallbacks {
 }
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+
+/**
+ * Runs `work` holding the run folder's lock. `runDir` may hold a run only when resuming; a run
+ * that fails before writing run.json leaves no folder that looks like a run.
+ */
+export async function inRunFolder<T>(runDir: string, resume: boolean | undefined, work: (hasRun: boolean) => Promise<T>): Promise<T> {
+  const hasRun = existsSync(path.join(runDir, 'run.json'));
+  if (hasRun && !resume) throw new Error(`${runDir} already holds a run: add --resume to continue it, or choose another --out`);
+  const createdDir = !existsSync(runDir);
+  const release = acquireRunLock(runDir);
+  try {
+    return await work(hasRun);
+  } catch (err) {
+    release();
+    if (createdDir && !existsSync(path.join(runDir, 'run.json'))) rmSync(runDir, { recursive: true, force: true });
+    throw err;
+  } finally {
+    release();
+  }
+}
+
+export interface JobOutcome {
+  final: MetricsRow;
+  checkpoint: string;
+  /** What summary.json holds; empty when the run was stopped before its budget was spent. */
+  summary: Record<string, unknown>;
+  stopped?: boolean;
+}
+
+/**
+ * The job trained from `start` to the end of its budget under a progress bar, then summary.json
+ * (or, stopped by the signal, a note on how to resume). `baseline` is the unigram perplexity the
+ * summary records beside the model's.
+ */
+export async function runToEnd(job: TrainingJob, start: TrainState, log: RunLog, o: LoopCallbacks & { quiet?: boolean; name: string; baseline: number }): Promise<JobOutcome> {
+  const say = (line: string) => void (o.quiet || process.stderr.write(`${line}\n`));
+  const bar = createProgress('train', 1000, {
+    quiet: o.quiet,
+    format: 'train {bar} {percentage}% | step {step} | loss {loss} | val ppl {ppl} | {tps} tok/s | ETA {eta_formatted}',
+    initial: { step: start.step, loss: '-', ppl: '-', tps: '-' },
+  });
+  try {
+    const { final, state } = await trainSteps(job, start, log, bar, o);
+    bar.stop();
+    if (!spent(job.budget, state)) {
+      say(`stopped at step ${state.step} (${fmt(100 * used(job.budget, state), 1)}% of the budget); checkpoint ${log.checkpoint}; continue with --resume`);
+      return { final, checkpoint: log.checkpoint, summary: {}, stopped: true };
+    }
+    say(`done: ${state.step} steps, ${fmt(state.train_s, 1)}s training, val ppl ${fmt(final.val_ppl, 1)} (unigram ppl ${fmt(o.baseline, 1)}); checkpoint ${log.checkpoint}`);
+    return { final, checkpoint: log.checkpoint, summary: log.writeSummary(o.name, o.baseline) };
+  } finally {
+    bar.stop();
+  }
+}
 
 export const used = (budget: Budget, s: TrainState) => budgetFraction(budget, { step: s.step, tokens: s.tokens, trainSeconds: s.train_s });
 export const spent = (budget: Budget, s: TrainState) => used(budget, s) >= 1;

@@ -2,26 +2,25 @@
  * Masked-LM pretraining, as one story: set up data and model, then run the shared loop
  * (train_loop.ts) until the budget is spent.
  */
-import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MlmBatcher, maskedPerSequence, validationBatches, VALIDATION_MASK_PROB, type MlmBatch } from '../data/mlm_batches.ts';
 import { prepareCorpus, type CorpusMeta, type PreparedCorpus } from '../data/prepare.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
+import type { Seq2SeqConfig } from '../nn/seq2seq_config.ts';
 import { mlmForwardFlops, type MlmShape } from '../nn/mlm.ts';
 import { countParams, initParams, mlmParamSpecs, type Parameter, type ParamSpec } from '../nn/params.ts';
 import { defaultThreads, type OptimizationLevel } from '../runtime/session.ts';
 import { tokenizerToJson } from '../tokenizer/tokenizer_json.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { machineInfo } from '../util/machine.ts';
-import { createProgress } from '../util/progress.ts';
 import { formatBudget, parseBudget, type Budget } from './budget.ts';
 import { listCheckpoints, loadCheckpoint, type TrainState } from './checkpoint.ts';
 import { optimizerConfig, peakLearningRate, resolveModel, type TrainConfig } from './config.ts';
-import { acquireRunLock } from './lock.ts';
 import { MlmRunner } from './mlm_runner.ts';
 import { maskedUnigramPerplexity, resolveStartScales, startAtUnigram } from './unigram_start.ts';
 import { RunLog, type MetricsRow } from './run_log.ts';
-import { spent, trainSteps, used, type TrainingJob } from './train_loop.ts';
+import { trainTranslation } from './seq2seq_trainer.ts';
+import { inRunFolder, runToEnd, type TrainingJob } from './train_loop.ts';
 
 export type { MetricsRow } from './run_log.ts';
 
@@ -48,7 +47,8 @@ export interface TrainProgress {
 
 export interface TrainResult {
   runDir: string;
-  model: ModelConfig;
+  /** An encoder's config, or an encoder-decoder's for a translation task. */
+  model: ModelConfig | Seq2SeqConfig;
   final: MetricsRow;
   checkpoint: string;
   unigramValPpl: number;
@@ -63,47 +63,21 @@ const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x)
 type Say = (line: string) => void;
 
 export async function train(cfg: TrainConfig, options: TrainOptions): Promise<TrainResult> {
+  if (cfg.task !== undefined) return trainTranslation(cfg, options);
   const runDir = path.resolve(options.outDir);
   const model = resolveModel(cfg);
   const budget = parseBudget(cfg.budget);
-  const hasRun = existsSync(path.join(runDir, 'run.json'));
-  if (hasRun && !options.resume) throw new Error(`${runDir} already holds a run: add --resume to continue it, or choose another --out`);
-  const createdDir = !existsSync(runDir);
-  const release = acquireRunLock(runDir);
-  try {
-    return await trainLocked(cfg, model, budget, runDir, options, hasRun);
-  } catch (err) {
-    // A run that failed before writing anything leaves no folder that looks like a run.
-    release();
-    if (createdDir && !existsSync(path.join(runDir, 'run.json'))) rmSync(runDir, { recursive: true, force: true });
-    throw err;
-  } finally {
-    release();
-  }
+  return inRunFolder(runDir, options.resume, (hasRun) => trainLocked(cfg, model, budget, runDir, options, hasRun));
 }
 
 async function trainLocked(cfg: TrainConfig, model: ModelConfig, budget: Budget, runDir: string, options: TrainOptions, hasRun: boolean): Promise<TrainResult> {
   const say: Say = (line) => void (options.quiet || process.stderr.write(`${line}\n`));
   const run = await setUpRun(cfg, model, budget, runDir, options, hasRun, say);
   const log = new RunLog(runDir, { model, train: cfg, tokenizerJson: run.tokenizerJson }, cfg.keep_checkpoints, run.resumedFrom);
-  const bar = createProgress('train', 1000, {
-    quiet: options.quiet,
-    format: 'train {bar} {percentage}% | step {step} | loss {loss} | val ppl {ppl} | {tps} tok/s | ETA {eta_formatted}',
-    initial: { step: run.state.step, loss: '-', ppl: '-', tps: '-' },
-  });
   try {
-    const { final, state } = await trainSteps(mlmJob(run), run.state, log, bar, options);
-    bar.stop();
-    const { unigramValPpl } = run;
-    if (!spent(run.budget, state)) {
-      say(`stopped at step ${state.step} (${fmt(100 * used(run.budget, state), 1)}% of the budget); checkpoint ${log.checkpoint}; continue with --resume`);
-      return { runDir, model, final, checkpoint: log.checkpoint, unigramValPpl, summary: {}, stopped: true };
-    }
-    say(`done: ${state.step} steps, ${fmt(state.train_s, 1)}s training, val ppl ${fmt(final.val_ppl, 1)} (unigram ppl ${fmt(unigramValPpl, 1)}); checkpoint ${log.checkpoint}`);
-    const summary = log.writeSummary(modelName(model), unigramValPpl);
-    return { runDir, model, final, checkpoint: log.checkpoint, unigramValPpl, summary };
+    const outcome = await runToEnd(mlmJob(run), run.state, log, { ...options, name: modelName(model), baseline: run.unigramValPpl });
+    return { runDir, model, unigramValPpl: run.unigramValPpl, ...outcome };
   } finally {
-    bar.stop();
     await run.runner.release();
   }
 }
