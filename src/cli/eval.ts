@@ -1,24 +1,32 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { evaluateOnnx } from '../export/evaluate_onnx.ts';
+import { evaluateTranslation } from '../pipeline/translate.ts';
+import { readCheckpointConfig, resolveCheckpointDir } from '../train/checkpoint.ts';
 import { evaluateCheckpoint } from '../train/evaluate.ts';
 import { positiveInt } from './errors.ts';
 import { TASK_HELP, taskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
+/** A translation checkpoint's BLEU and chrF on its test pairs, or an encoder's validation perplexity. */
+async function evaluateAnyCheckpoint(checkpoint: string, flags: { examples?: number; threads?: number; corpus?: string; sequences?: number }): Promise<object> {
+  const translation = readCheckpointConfig(resolveCheckpointDir(checkpoint)).model_type === 'tltc-seq2seq';
+  return translation ? evaluateTranslation(checkpoint, { examples: flags.examples, threads: flags.threads }) : evaluateCheckpoint(checkpoint, flags);
+}
+
 export function registerEval(program: Command): void {
   withTaskColumnFlags(program.command('eval'))
-    .description('validation loss and perplexity of a checkpoint (or a run folder\'s newest checkpoint), or the accuracy of an exported classifier; prints JSON')
+    .description('validation loss and perplexity of a checkpoint (or a run folder\'s newest checkpoint), a translation checkpoint\'s BLEU and chrF on its test pairs, or the accuracy of an exported classifier; prints JSON')
     .option('--checkpoint <dir>', 'checkpoint folder or run folder')
     .option('--onnx <file>', 'instead: an exported classifier (onnx/*.onnx in a tltc export folder), scored on --task')
     .option('--task <name>', `with --onnx: the task to score on, ${TASK_HELP}`, 'genre')
-    .option('--examples <n>', 'with --onnx: a fixed random subset of this many test examples', positiveInt('--examples'))
+    .option('--examples <n>', 'with --onnx or a translation checkpoint: a fixed random subset of this many test examples', positiveInt('--examples'))
     .option('--corpus <path>', 'evaluate on this corpus\'s validation split instead of the training corpus')
     .option('--sequences <n>', 'validation sequences', positiveInt('--sequences'))
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--out <file>', 'also write the result to this JSON file')
     .action(async (flags: { checkpoint?: string; onnx?: string; task: string; examples?: number; corpus?: string; sequences?: number; threads?: number; out?: string } & TaskColumnFlags) => {
       if ((flags.checkpoint === undefined) === (flags.onnx === undefined)) throw new Error('pass either --checkpoint (a checkpoint\'s perplexity) or --onnx (an exported classifier\'s accuracy)');
-      const r = flags.onnx ? await evaluateOnnx({ file: flags.onnx, task: flags.task, columns: taskColumns(flags), examples: flags.examples, threads: flags.threads }) : await evaluateCheckpoint(flags.checkpoint!, flags);
+      const r = flags.onnx ? await evaluateOnnx({ file: flags.onnx, task: flags.task, columns: taskColumns(flags), examples: flags.examples, threads: flags.threads }) : await evaluateAnyCheckpoint(flags.checkpoint!, flags);
       if (flags.out) writeFileAtomic(flags.out, `${JSON.stringify(r, null, 2)}\n`);
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });

@@ -10,6 +10,7 @@ import { registerFinetune } from './finetune.ts';
 import { registerImport } from './import.ts';
 import { registerPredict } from './predict.ts';
 import { registerTrain } from './train.ts';
+import { registerTranslate } from './translate.ts';
 
 const program = new Command();
 program
@@ -25,6 +26,7 @@ registerTrain(program);
 registerEval(program);
 registerFinetune(program);
 registerPredict(program);
+registerTranslate(program);
 registerCompress(program);
 registerExport(program);
 registerImport(program);

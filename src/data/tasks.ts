@@ -90,7 +90,7 @@ export function loadTask(name: string, maxWords = 80): Task {
 }
 
 /** A fixed random subset of `n` examples (all of them when n is absent or not smaller), for quicker measurement. */
-export function sampleExamples(examples: readonly Example[], n?: number): readonly Example[] {
+export function sampleExamples<T = Example>(examples: readonly T[], n?: number): readonly T[] {
   if (n === undefined || n >= examples.length) return examples;
   const order = new Random(0x5eed).shuffle(Int32Array.from(examples.keys()));
   return Array.from(order.subarray(0, n), (i) => examples[i]);

@@ -33,6 +33,20 @@ describe('tltc train --task translate-en-es', () => {
     assert.ok(run.evaluation.copy_source_bleu >= 0 && run.training_pairs.used > 1000, JSON.stringify(run.training_pairs));
     const ck = JSON.parse(readFileSync(path.join(out, 'checkpoints', 'step-00000012', 'config.json'), 'utf8'));
     assert.equal(ck.model_type, 'tltc-seq2seq');
+    // Translate and evaluate it.
+    const translated = runCli(['translate', '--checkpoint', out, '--text', 'In the beginning God created the heaven and the earth.', 'And God saw the light.', '--threads', '1'], env);
+    assert.equal(translated.code, 0, translated.stderr);
+    assert.equal(translated.stdout.split('\n').length, 3, translated.stdout);
+    const lines = path.join(dir, 'lines.txt');
+    writeFileSync(lines, 'And God said.\n\nLet there be light.\n');
+    const blank = runCli(['translate', '--checkpoint', out, '--input', lines], env);
+    assert.equal(blank.code, 1);
+    assert.match(blank.stderr, /^tltc: --input .*lines\.txt:2: the line is empty/);
+    const evaluated = runCli(['eval', '--checkpoint', out, '--examples', '6', '--threads', '1'], env);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    const scores = JSON.parse(evaluated.stdout);
+    assert.deepEqual([scores.task, scores.split, scores.pairs, scores.decoding], ['translate-en-es', 'test', 6, 'greedy']);
+    assert.ok(scores.bleu >= 0 && scores.chrf >= 0 && scores.copy_source_bleu > 0 && /^BLEU\|nrefs:1/.test(scores.bleu_line), JSON.stringify(scores));
     // A translation checkpoint is refused where an encoder is expected, with one line.
     const finetune = runCli(['finetune', '--checkpoint', out, '--task', 'genre', '--out', path.join(dir, 'ft')], env);
     assert.equal(finetune.code, 1);
