@@ -4,13 +4,13 @@ import { evaluateOnnx } from '../export/evaluate_onnx.ts';
 import { evaluateTranslation } from '../pipeline/translate.ts';
 import { readCheckpointConfig, resolveCheckpointDir } from '../train/checkpoint.ts';
 import { evaluateCheckpoint } from '../train/evaluate.ts';
-import { positiveInt } from './errors.ts';
+import { positiveInt, positiveNumber } from './errors.ts';
 import { TASK_HELP, taskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
 /** A translation checkpoint's BLEU and chrF on its test pairs, or an encoder's validation perplexity. */
-async function evaluateAnyCheckpoint(checkpoint: string, flags: { examples?: number; threads?: number; corpus?: string; sequences?: number }): Promise<object> {
+async function evaluateAnyCheckpoint(checkpoint: string, flags: { examples?: number; threads?: number; corpus?: string; sequences?: number; beam?: number; lengthPenalty?: number }): Promise<object> {
   const translation = readCheckpointConfig(resolveCheckpointDir(checkpoint)).model_type === 'tltc-seq2seq';
-  return translation ? evaluateTranslation(checkpoint, { examples: flags.examples, threads: flags.threads }) : evaluateCheckpoint(checkpoint, flags);
+  return translation ? evaluateTranslation(checkpoint, { examples: flags.examples, threads: flags.threads, beam: flags.beam, lengthPenalty: flags.lengthPenalty }) : evaluateCheckpoint(checkpoint, flags);
 }
 
 export function registerEval(program: Command): void {
@@ -20,11 +20,13 @@ export function registerEval(program: Command): void {
     .option('--onnx <file>', 'instead: an exported classifier (onnx/*.onnx in a tltc export folder), scored on --task')
     .option('--task <name>', `with --onnx: the task to score on, ${TASK_HELP}`, 'genre')
     .option('--examples <n>', 'with --onnx or a translation checkpoint: a fixed random subset of this many test examples', positiveInt('--examples'))
+    .option('--beam <n>', 'a translation checkpoint: beam size (default 1, greedy)', positiveInt('--beam'))
+    .option('--length-penalty <x>', 'a translation checkpoint: beam search length exponent (default 1)', positiveNumber('--length-penalty'))
     .option('--corpus <path>', 'evaluate on this corpus\'s validation split instead of the training corpus')
     .option('--sequences <n>', 'validation sequences', positiveInt('--sequences'))
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--out <file>', 'also write the result to this JSON file')
-    .action(async (flags: { checkpoint?: string; onnx?: string; task: string; examples?: number; corpus?: string; sequences?: number; threads?: number; out?: string } & TaskColumnFlags) => {
+    .action(async (flags: { checkpoint?: string; onnx?: string; task: string; examples?: number; corpus?: string; sequences?: number; threads?: number; out?: string; beam?: number; lengthPenalty?: number } & TaskColumnFlags) => {
       if ((flags.checkpoint === undefined) === (flags.onnx === undefined)) throw new Error('pass either --checkpoint (a checkpoint\'s perplexity) or --onnx (an exported classifier\'s accuracy)');
       const r = flags.onnx ? await evaluateOnnx({ file: flags.onnx, task: flags.task, columns: taskColumns(flags), examples: flags.examples, threads: flags.threads }) : await evaluateAnyCheckpoint(flags.checkpoint!, flags);
       if (flags.out) writeFileAtomic(flags.out, `${JSON.stringify(r, null, 2)}\n`);

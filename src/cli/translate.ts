@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { openTranslator, readSentences } from '../pipeline/translate.ts';
 import { createProgress } from '../util/progress.ts';
-import { positiveInt } from './errors.ts';
+import { positiveInt, positiveNumber } from './errors.ts';
 
 interface TranslateFlags {
   checkpoint: string;
   text?: string[];
   input?: string;
   batch: number;
+  beam: number;
+  lengthPenalty: number;
   threads?: number;
   quiet?: boolean;
 }
@@ -28,12 +30,14 @@ export function registerTranslate(program: Command): void {
     .requiredOption('--checkpoint <dir>', 'checkpoint folder or run folder of a translation model')
     .option('--text <sentence...>', 'sentences to translate')
     .option('--input <file>', 'a text file, one sentence per line')
+    .option('--beam <n>', 'beam size (1: greedy)', positiveInt('--beam'), 1)
+    .option('--length-penalty <x>', 'beam search: a finished translation scores log-probability / length^x', positiveNumber('--length-penalty'), 1)
     .option('--batch <n>', 'sentences decoded together', positiveInt('--batch'), 16)
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--quiet', 'no progress bar')
     .action(async (flags: TranslateFlags) => {
       const sentences = sentencesOf(flags);
-      const translator = await openTranslator(flags.checkpoint, { threads: flags.threads, batch: flags.batch });
+      const translator = await openTranslator(flags.checkpoint, { threads: flags.threads, batch: flags.batch, beam: flags.beam, lengthPenalty: flags.lengthPenalty });
       const bar = createProgress('translate', sentences.length, { quiet: flags.quiet || sentences.length <= flags.batch });
       try {
         for (let i = 0; i < sentences.length; i += flags.batch) {

@@ -1,7 +1,7 @@
 /**
- * `tltc translate` and `tltc eval` on a translation checkpoint: sentences decoded greedily a batch
- * at a time, and the test split's BLEU and chrF (sacreBLEU's definitions) beside the
- * copy-the-source baseline.
+ * `tltc translate` and `tltc eval` on a translation checkpoint: sentences decoded (greedy or beam
+ * search) a batch at a time, and the test split's BLEU and chrF (sacreBLEU's definitions) beside
+ * the copy-the-source baseline.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { sourceIds, DECODER_START } from '../data/translation_batches.ts';
@@ -28,8 +28,15 @@ export interface Translator {
   release(): Promise<void>;
 }
 
-/** A translation checkpoint (or run folder) ready to translate, `batch` sentences per decoder run. */
-export async function openTranslator(checkpoint: string, options: { threads?: number; batch?: number } = {}): Promise<Translator> {
+/** A translation checkpoint (or run folder) ready to translate, `batch` sentences per decoder run (times the beam). */
+export interface DecodingOptions {
+  /** Beam size; 1 (the default) decodes greedily. */
+  beam?: number;
+  /** Exponent of the length dividing a finished hypothesis's log-probability (default 1). */
+  lengthPenalty?: number;
+}
+
+export async function openTranslator(checkpoint: string, options: DecodingOptions & { threads?: number; batch?: number } = {}): Promise<Translator> {
   const ck: Checkpoint<Seq2SeqConfig> = loadSeq2SeqCheckpoint(checkpoint);
   const model = ck.config.model;
   const params: Parameter[] = seq2seqParamSpecs(model).map((spec) => ({ spec, data: ck.params.get(spec.name)! }));
@@ -40,7 +47,7 @@ export async function openTranslator(checkpoint: string, options: { threads?: nu
     const out: string[] = [];
     for (let i = 0; i < texts.length; i += batch) {
       const sources = texts.slice(i, i + batch).map((t) => sourceIds(tokenizer.encode(t), model.max_len));
-      const ids = await decoder.greedy(sources, { maxTokens: model.max_len, start: DECODER_START });
+      const ids = await decoder.translate(sources, { maxTokens: model.max_len, start: DECODER_START, beam: options.beam, lengthPenalty: options.lengthPenalty });
       out.push(...ids.map((y) => tokenizer.decode(y)));
     }
     return out;
@@ -58,8 +65,8 @@ export function readSentences(file: string): string[] {
 }
 
 /** BLEU and chrF of the checkpoint's greedy translations of its task's test (or validation) pairs. */
-export async function evaluateTranslation(checkpoint: string, options: { split?: 'val' | 'test'; examples?: number; threads?: number } = {}): Promise<Record<string, unknown>> {
-  const translator = await openTranslator(checkpoint, { threads: options.threads });
+export async function evaluateTranslation(checkpoint: string, options: DecodingOptions & { split?: 'val' | 'test'; examples?: number; threads?: number } = {}): Promise<Record<string, unknown>> {
+  const translator = await openTranslator(checkpoint, options);
   try {
     const data = prepareTranslation(translator.task, translator.model.vocab_size, { quiet: true });
     const split = options.split ?? 'test';
@@ -74,7 +81,7 @@ export async function evaluateTranslation(checkpoint: string, options: { split?:
       task: translator.task,
       split,
       pairs: pairs.length,
-      decoding: 'greedy',
+      decoding: (options.beam ?? 1) > 1 ? { beam: options.beam, length_penalty: options.lengthPenalty ?? 1 } : 'greedy',
       bleu: bleu.score,
       chrf: corpusChrf(hypotheses, references).score,
       bleu_line: formatBleu(bleu, { signature: true }),

@@ -42,6 +42,9 @@ describe('tltc train --task translate-en-es', () => {
     const blank = runCli(['translate', '--checkpoint', out, '--input', lines], env);
     assert.equal(blank.code, 1);
     assert.match(blank.stderr, /^tltc: --input .*lines\.txt:2: the line is empty/);
+    const beamed = runCli(['translate', '--checkpoint', out, '--beam', '3', '--text', 'And God saw the light.', '--threads', '1'], env);
+    assert.equal(beamed.code, 0, beamed.stderr);
+    assert.equal(beamed.stdout.split('\n').length, 2, beamed.stdout);
     const evaluated = runCli(['eval', '--checkpoint', out, '--examples', '6', '--threads', '1'], env);
     assert.equal(evaluated.code, 0, evaluated.stderr);
     const scores = JSON.parse(evaluated.stdout);
