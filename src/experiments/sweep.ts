@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { mlmParamSpecs, countParams } from '../nn/params.ts';
-import { resolveModel } from '../train/config.ts';
+import { resolveModel, resolveSeq2SeqModel } from '../train/config.ts';
+import { seq2seqParamSpecs } from '../nn/seq2seq_params.ts';
 import { train, type MetricsRow } from '../train/trainer.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { expandSweep, type SweepConfig } from './sweep_config.ts';
@@ -37,7 +38,7 @@ export async function runSweep(sweep: SweepConfig, outDir: string, options: { qu
   for (const [i, run] of runs.entries()) {
     const dir = runDirOf(outDir, run.id);
     const summaryFile = path.join(dir, 'summary.json');
-    const params = countParams(mlmParamSpecs(resolveModel(run.config)));
+    const params = countParams(run.config.task === undefined ? mlmParamSpecs(resolveModel(run.config)) : seq2seqParamSpecs(resolveSeq2SeqModel(run.config)));
     let status: SweepRunResult['status'] = 'skipped';
     if (!existsSync(summaryFile)) {
       const resume = existsSync(path.join(dir, 'run.json'));
