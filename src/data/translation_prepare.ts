@@ -16,7 +16,7 @@ import type { EncodedPairs } from './translation_batches.ts';
 import { loadParallelCorpus, translationTaskModules, type TranslationPair } from './translation_corpus.ts';
 
 /** Bumped whenever the corpus reading or the tokenizer training changes, so stale caches are not reused. */
-const PIPELINE_VERSION = 1;
+const PIPELINE_VERSION = 2;
 
 export interface TranslationSplit {
   pairs: readonly TranslationPair[];
