@@ -37,4 +37,18 @@ describe('graph builder shape inference', () => {
     const y = await s.run({ x: ortTensor('float32', new Float32Array([1, 2, 3, 4, 5, 6]), [3, 2]) });
     assert.deepEqual(Array.from(y.y.data as Float32Array), [4, 6, 8, 10, 12, 14]);
   });
+
+  it('reads dynamic dimensions at run time, a zero-length one included', async () => {
+    const h = new Graph();
+    const past = h.input('past', 'float32', ['batch', 2, 'past', 4]);
+    h.output(ops.shapeOf(past, 2, 3), 'length');
+    h.output(ops.shapeOf(past), 'all');
+    assert.throws(() => ops.shapeOf(past, 3, 2), /Shape: dimensions \[3:2\] .* are empty or out of range/);
+    const s = await createSession(serializeGraph(h), { threads: 1 });
+    for (const p of [0, 5]) {
+      const out = await s.run({ past: ortTensor('float32', new Float32Array(3 * 2 * p * 4), [3, 2, p, 4]) });
+      assert.deepEqual(Array.from(out.length.data as BigInt64Array), [BigInt(p)]);
+      assert.deepEqual(Array.from(out.all.data as BigInt64Array), [3n, 2n, BigInt(p), 4n]);
+    }
+  });
 });

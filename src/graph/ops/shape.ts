@@ -168,6 +168,13 @@ export function arange(g: import('../graph.ts').Graph, n: number): Tensor {
   return g.constant(BigInt64Array.from({ length: n }, (_, i) => BigInt(i)), 'int64', [n], 'arange');
 }
 
+/** Shape-15: x's dimensions start..end (negative counts from the end) as an int64 vector, read at run time (for dynamic axes). */
+export function shapeOf(x: Tensor, start = 0, end = x.rank): Tensor {
+  const [s, e] = [start < 0 ? start + x.rank : start, end < 0 ? end + x.rank : end];
+  if (!(s >= 0 && e <= x.rank && s < e)) throw new Error(`Shape: dimensions [${start}:${end}] of ${formatShape(x.shape)} are empty or out of range`);
+  return x.graph.addNode('Shape', [x], { start: s, end: e }, [{ dtype: 'int64', shape: [e - s] }])[0];
+}
+
 /** CumSum-14 along a constant `axis` (int64 or float). */
 export function cumsum(x: Tensor, axis: number): Tensor {
   const ax = normalizeAxis(axis, x.rank, 'CumSum', x.shape);
