@@ -29,7 +29,13 @@ function attend(ctx: LayerContext, s: LayerSpec, q: Tensor, k: Tensor, v: Tensor
   return ctx.weights.linear(mergeHeads(ops.matmul(ops.softmax(scores, -1), v), s), s.names.attentionOut, s.dOut, s.heads * s.headDim);
 }
 
-const context = (c: Seq2SeqConfig, weights: WeightProvider): LayerContext => ({ weights, layout: { kind: 'dynamic' }, kernels: 'standard', eps: c.layer_norm_eps, dropout: 0 });
+export const context = (c: Seq2SeqConfig, weights: WeightProvider): LayerContext => ({ weights, layout: { kind: 'dynamic' }, kernels: 'standard', eps: c.layer_norm_eps, dropout: 0 });
+
+/** Layer i's cross-attention keys and values (B, h, S, hs) of the encoder output `memory`. */
+export function crossKeysValues(memory: Tensor, w: WeightProvider, c: Seq2SeqConfig, i: number): [Tensor, Tensor] {
+  const s = seq2seqLayer(c, 'decoder', i, true);
+  return [toHeads(w.linear(memory, s.names.key, c.d_model, c.d_model), s), toHeads(w.linear(memory, s.names.value, c.d_model, c.d_model), s)];
+}
 
 /** Inputs `encoder_hidden_states` (B, S, d); outputs every decoder layer's cross-attention keys and values (B, h, S, hs). */
 export function buildCrossCacheGraph(c: Seq2SeqConfig, weightsFor: (g: Graph) => WeightProvider): Graph {
@@ -37,22 +43,43 @@ export function buildCrossCacheGraph(c: Seq2SeqConfig, weightsFor: (g: Graph) =>
   const w = weightsFor(g);
   const memory = g.input('encoder_hidden_states', 'float32', ['batch', 'source', c.d_model]);
   for (let i = 0; i < c.decoder_layers; i++) {
-    const s = seq2seqLayer(c, 'decoder', i, true);
-    g.output(toHeads(w.linear(memory, s.names.key, c.d_model, c.d_model), s), crossName(i, 'key'));
-    g.output(toHeads(w.linear(memory, s.names.value, c.d_model, c.d_model), s), crossName(i, 'value'));
+    const [key, value] = crossKeysValues(memory, w, c, i);
+    g.output(key, crossName(i, 'key'));
+    g.output(value, crossName(i, 'value'));
   }
   return g;
 }
 
-/** One decoder layer for the newest token `x` (B, 1, d): its keys and values join the cached ones. */
-function decoderStepLayer(x: Tensor, ctx: LayerContext, c: Seq2SeqConfig, i: number, cache: { past: [Tensor, Tensor]; cross: [Tensor, Tensor]; memoryBias: Tensor }): { y: Tensor; present: [Tensor, Tensor] } {
+/** The decoder's token + position embeddings, normalized: `position` (B, T) counts from 0 at the start token. */
+export function embedTargetTokens(ids: Tensor, position: Tensor, c: Seq2SeqConfig, ctx: LayerContext): Tensor {
+  const g = ids.graph;
+  const words = ctx.weights.embedding(SHARED_EMBEDDINGS, c.vocab_size, c.d_model, ids);
+  const positions = ctx.weights.embedding(positionTable('decoder'), c.max_len + POSITION_OFFSET, c.d_model, ops.add(position, ops.scalar(g, POSITION_OFFSET, 'int64')));
+  return layerNorm(ops.add(words, positions), ctx, embeddingNorm('decoder'), c.d_model);
+}
+
+/** The decoder's last norm and the tied output projection: logits (B, T, V). */
+export function targetLogits(x: Tensor, c: Seq2SeqConfig, ctx: LayerContext): Tensor {
+  return ctx.weights.tiedDecoder(layerNorm(x, ctx, stackNorm('decoder'), c.d_model), SHARED_EMBEDDINGS, FINAL_LOGITS_BIAS, c.vocab_size, c.d_model);
+}
+
+/** Keys and values a decoder step reads: the cached self-attention ones, the encoder's, and the biases on each. */
+export interface StepCache {
+  past: [Tensor, Tensor];
+  cross: [Tensor, Tensor];
+  memoryBias: Tensor;
+  /** Causal bias (B, 1, T, P + T) when a step feeds T > 1 tokens; none for one token, which may see everything before it. */
+  selfBias?: Tensor;
+}
+
+/** One decoder layer for the newest tokens `x` (B, T, d): their keys and values join the cached ones. */
+export function decoderStepLayer(x: Tensor, ctx: LayerContext, c: Seq2SeqConfig, i: number, cache: StepCache): { y: Tensor; present: [Tensor, Tensor] } {
   const [self, cross] = [seq2seqLayer(c, 'decoder', i), seq2seqLayer(c, 'decoder', i, true)];
   const d = c.d_model;
   const h = layerNorm(x, ctx, self.names.attentionNorm, d);
   const key = ops.concat([cache.past[0], toHeads(ctx.weights.linear(h, self.names.key, d, d), self)], 2);
   const value = ops.concat([cache.past[1], toHeads(ctx.weights.linear(h, self.names.value, d, d), self)], 2);
-  // The newest token may see every earlier one: no causal mask within a step.
-  const x1 = ops.add(x, attend(ctx, self, toHeads(ctx.weights.linear(h, self.names.query, d, d), self), key, value));
+  const x1 = ops.add(x, attend(ctx, self, toHeads(ctx.weights.linear(h, self.names.query, d, d), self), key, value, cache.selfBias));
   const q2 = toHeads(ctx.weights.linear(layerNorm(x1, ctx, cross.names.attentionNorm, d), cross.names.query, d, d), cross);
   const x2 = ops.add(x1, attend(ctx, cross, q2, cache.cross[0], cache.cross[1], cache.memoryBias));
   const inner = activation(ctx.weights.linear(layerNorm(x2, ctx, self.names.ffnNorm, d), self.names.ffnIn, self.ffn, d), self.activation, ctx.kernels);
@@ -68,13 +95,11 @@ export function buildDecoderStepGraph(c: Seq2SeqConfig, weightsFor: (g: Graph) =
   const g = new Graph('tltc-seq2seq-decoder-step');
   const w = weightsFor(g);
   const ctx = context(c, w);
-  const [hs, heads, d] = [c.d_model / c.n_heads, c.n_heads, c.d_model];
+  const [hs, heads] = [c.d_model / c.n_heads, c.n_heads];
   const ids = g.input('input_ids', 'int64', ['batch', 1]);
   const position = g.input('position_ids', 'int64', ['batch', 1]);
   const memoryBias = attentionBias(g.input('encoder_attention_mask', 'int64', ['batch', 'source']));
-  const words = w.embedding(SHARED_EMBEDDINGS, c.vocab_size, d, ids);
-  const positions = w.embedding(positionTable('decoder'), c.max_len + POSITION_OFFSET, d, ops.add(position, ops.scalar(g, POSITION_OFFSET, 'int64')));
-  let x = layerNorm(ops.add(words, positions), ctx, embeddingNorm('decoder'), d);
+  let x = embedTargetTokens(ids, position, c, ctx);
   for (let i = 0; i < c.decoder_layers; i++) {
     const cache = {
       past: [g.input(pastName(i, 'key'), 'float32', ['batch', heads, 'past', hs]), g.input(pastName(i, 'value'), 'float32', ['batch', heads, 'past', hs])] as [Tensor, Tensor],
@@ -86,6 +111,6 @@ export function buildDecoderStepGraph(c: Seq2SeqConfig, weightsFor: (g: Graph) =
     g.output(layer.present[0], presentName(i, 'key'));
     g.output(layer.present[1], presentName(i, 'value'));
   }
-  g.output(w.tiedDecoder(layerNorm(x, ctx, stackNorm('decoder'), d), SHARED_EMBEDDINGS, FINAL_LOGITS_BIAS, c.vocab_size, d), 'logits');
+  g.output(targetLogits(x, c, ctx), 'logits');
   return g;
 }
