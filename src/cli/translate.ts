@@ -43,7 +43,8 @@ export function registerTranslate(program: Command): void {
         for (let i = 0; i < sentences.length; i += flags.batch) {
           const out = await translator.translate(sentences.slice(i, i + flags.batch));
           bar.update(Math.min(sentences.length, i + flags.batch));
-          process.stdout.write(out.map((t) => `${t}\n`).join(''));
+          // One line per sentence: a line break the model emits inside a translation becomes a space.
+          process.stdout.write(out.map((t) => `${t.replace(/\r?\n/g, ' ')}\n`).join(''));
         }
       } finally {
         bar.stop();

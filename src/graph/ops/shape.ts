@@ -55,7 +55,8 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   const g = requireSameGraph('Concat', ...xs);
   const first = xs[0];
   const ax = normalizeAxis(axis, first.rank, 'Concat', first.shape);
-  let total: Dim = 0;
+  let fixed = 0;
+  const symbolic: string[] = [];
   for (const x of xs) {
     requireSameDtype('Concat', first, x);
     const mismatch = x.rank !== first.rank || x.shape.some((d, i) => i !== ax && d !== first.shape[i]);
@@ -63,8 +64,11 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
       throw new Error(`Concat: ${formatShape(x.shape)} does not match ${formatShape(first.shape)} outside axis ${ax}`);
     }
     const d = x.shape[ax];
-    total = typeof total === 'number' && typeof d === 'number' ? total + d : `concat_${ax}`;
+    if (typeof d === 'number') fixed += d;
+    else symbolic.push(d);
   }
+  // A symbolic length is named by its parts, so two concatenations of the same lengths agree (past + new keys, in a mask and in the scores).
+  const total: Dim = symbolic.length === 0 ? fixed : [...symbolic, ...(fixed > 0 ? [String(fixed)] : [])].join('+');
   const shape = first.shape.map((d, i) => (i === ax ? total : d));
   return g.addNode('Concat', xs, { axis: ax }, [{ dtype: first.dtype, shape }])[0];
 }
