@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { exportHuggingFace } from '../export/hf_export.ts';
 import { exportTransformersJs } from '../export/transformersjs.ts';
 import { exportTranslation } from '../export/translation_export.ts';
+import { parseWeightFormat } from '../export/weight_format.ts';
 import { readCheckpointConfig, resolveCheckpointDir } from '../train/checkpoint.ts';
 
 const FORMATS = ['transformersjs', 'hf'] as const;
@@ -22,6 +23,7 @@ export function registerExport(program: Command): void {
       }
       const formats = flags.quant.split(',').map((s) => s.trim()).filter(Boolean);
       if (formats.length === 0) throw new Error('--quant lists no format: use e.g. fp32,int8,int4');
+      formats.forEach(parseWeightFormat); // a bad format fails before the checkpoint is read
       const translation = readCheckpointConfig(resolveCheckpointDir(flags.checkpoint)).model_type === 'tltc-seq2seq';
       const r = translation ? await exportTranslation({ checkpoint: flags.checkpoint, outDir: flags.out, formats }) : await exportTransformersJs({ checkpoint: flags.checkpoint, outDir: flags.out, formats });
       process.stdout.write(`${JSON.stringify(r)}\n`);
