@@ -12,6 +12,7 @@ import { encodeExamples } from '../train/classifier_data.ts';
 import { readExportFolder } from './export_folder.ts';
 import { scoreOnnx, scoreOnnxRegression } from './measure.ts';
 import { openOnnxFile } from './onnx_file.ts';
+import { evaluateTranslationOnnx, translationFileOf } from './translation_onnx.ts';
 
 export interface EvalOnnxOptions {
   file: string;
@@ -36,6 +37,7 @@ async function evaluateRegressionOnnx(file: string, task: AnyTask, seq: number, 
 export async function evaluateOnnx(options: EvalOnnxOptions): Promise<Record<string, unknown>> {
   const file = path.resolve(options.file);
   if (!existsSync(file)) throw new Error(`${file} does not exist: pass an .onnx file inside a folder written by tltc export`);
+  if (translationFileOf(file)) return evaluateTranslationOnnx(file, { examples: options.examples, threads: options.threads });
   const task = await resolveTask(options.task, options.columns ?? {});
   const { root, labels, tokenizer: tok, seq, regression } = readExportFolder(file);
   if (regression !== (task.kind === 'regression')) {

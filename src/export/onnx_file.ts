@@ -50,8 +50,8 @@ export interface OpenedOnnx {
   verified: boolean;
 }
 
-/** Opens an exported text model (inputs input_ids and attention_mask, output `output`). */
-export async function openOnnxFile(file: string, options: RuntimeOptions & { output?: string } = {}): Promise<OpenedOnnx> {
+/** Opens an exported text model (inputs input_ids and attention_mask, or `inputs`; output `output`, default logits). */
+export async function openOnnxFile(file: string, options: RuntimeOptions & { output?: string; inputs?: readonly string[] } = {}): Promise<OpenedOnnx> {
   if (!existsSync(file)) throw new Error(`${file} does not exist: pass an .onnx file written by tltc export or tltc compress`);
   if (!statSync(file).isFile()) throw new Error(`${file} is not a file: pass an .onnx file`);
   const data = readFileSync(file);
@@ -70,7 +70,7 @@ export async function openOnnxFile(file: string, options: RuntimeOptions & { out
     throw new Error(`${file} is not a valid ONNX model (${(err as Error).message.replace(/^onnxruntime rejected the graph: /, '').split('\n')[0].slice(0, 200)})`, { cause: err });
   }
   const output = options.output ?? 'logits';
-  const missing = [...['input_ids', 'attention_mask'].filter((n) => !session.inputNames.includes(n)), ...(session.outputNames.includes(output) ? [] : [output])];
+  const missing = [...(options.inputs ?? ['input_ids', 'attention_mask']).filter((n) => !session.inputNames.includes(n)), ...(session.outputNames.includes(output) ? [] : [output])];
   if (missing.length > 0) {
     await session.release();
     throw new Error(`${file} has no ${missing.join(', ')} (inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')}): pass a text model exported by tltc`);

@@ -82,7 +82,8 @@ export async function exportTranslation(options: { checkpoint: string; outDir: s
     );
     const result: TranslationExportResult = { dir: out, model_type: 'mbart', architecture: 'MBartForConditionalGeneration', task: 'translation', files };
     const { dir: _dir, ...manifest } = result;
-    write('export.json', `${JSON.stringify({ ...manifest, model: seq2seqName(c), checkpoint: ck.dir }, null, 2)}\n`);
+    const translationTask = (ck.config.train as { task?: string }).task;
+    write('export.json', `${JSON.stringify({ ...manifest, model: seq2seqName(c), ...(translationTask ? { translation_task: translationTask } : {}), checkpoint: ck.dir }, null, 2)}\n`);
     return result;
   });
 }

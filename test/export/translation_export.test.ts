@@ -6,10 +6,15 @@ import { env, pipeline } from '@huggingface/transformers';
 import { initParams } from '../../src/nn/params.ts';
 import { validateSeq2SeqConfig } from '../../src/nn/seq2seq_config.ts';
 import { seq2seqParamSpecs } from '../../src/nn/seq2seq_params.ts';
+import { openOnnxTranslator } from '../../src/export/translation_onnx.ts';
 import { openTranslator } from '../../src/pipeline/translate.ts';
 import { tokenizerToJson } from '../../src/tokenizer/tokenizer_json.ts';
 import { saveCheckpoint } from '../../src/train/checkpoint.ts';
+import { existsSync } from 'node:fs';
+import { swordRoot } from '../../src/data/sword.ts';
 import { mobyTokenizer } from '../helpers/checkpoints.ts';
+
+const missingCorpus = () => (['engKJV2006eb', 'spaRV1909eb'].every((id) => existsSync(path.join(swordRoot(), 'mods.d', `${id}.conf`))) ? false : 'needs Debian sword-text-kjv and sword-text-sparv');
 import { runCli, tmpDir } from '../helpers/cli.ts';
 
 // Twenty short sentences (King James Version, public domain) to translate.
@@ -60,11 +65,32 @@ describe('a translation checkpoint exported for transformers.js', () => {
       const [out] = (await fp32(s, { max_new_tokens: 40 })) as { translation_text: string }[];
       assert.equal(out.translation_text, expected[i], `sentence ${i + 1}: ${s}`);
     }
+    // tltc's own runner of the exported files (tltc eval --onnx) decodes them as the checkpoint does, a batch at once.
+    const runner = await openOnnxTranslator(path.join(models, 'mt'), '', 1);
+    assert.deepEqual(await runner.translate(SENTENCES), expected);
+    await runner.release();
     const q8 = await pipeline('translation', 'mt', { dtype: 'q8' });
     const [quantized] = (await q8(SENTENCES[0], { max_new_tokens: 40 })) as { translation_text: string }[];
     assert.equal(typeof quantized.translation_text, 'string');
     const size = (f: string) => statSync(path.join(models, 'mt', 'onnx', f)).size;
     // int8 matrices; at this tiny width the fp32 biases, norms and position table are a large share of the rest.
     for (const graph of ['encoder_model', 'decoder_model_merged']) assert.ok(size(`${graph}_quantized.onnx`) < 0.6 * size(`${graph}.onnx`), graph);
+  });
+});
+
+describe('tltc eval --onnx on an exported translation file', () => {
+  it('scores a weight format on the test books: BLEU, chrF, bytes, per-sentence latency', { skip: missingCorpus() }, () => {
+    const dir = tmpDir();
+    const tokenizer = mobyTokenizer();
+    const model = validateSeq2SeqConfig({ vocab_size: tokenizer.vocabSize, max_len: 24, d_model: 32, encoder_layers: 1, decoder_layers: 1, n_heads: 2, d_ff: 64, dropout: 0 }, 'test');
+    const params = initParams(seq2seqParamSpecs(model), model, 1);
+    const zeros = params.map((p) => new Float32Array(p.data.length));
+    saveCheckpoint(path.join(dir, 'mt'), { modelType: 'tltc-seq2seq', model, train: { task: 'translate-en-es' }, state: { step: 1, tokens: 0, flops: 0, train_s: 0 }, params, m: zeros, v: zeros, tokenizerJson: JSON.stringify(tokenizerToJson(tokenizer)) }, 1);
+    assert.equal(runCli(['export', '--checkpoint', path.join(dir, 'mt'), '--out', path.join(dir, 'out'), '--quant', 'fp32,int8']).code, 0);
+    const r = runCli(['eval', '--onnx', path.join(dir, 'out', 'onnx', 'decoder_model_merged_quantized.onnx'), '--examples', '6', '--threads', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    const scores = JSON.parse(r.stdout);
+    assert.deepEqual([scores.format, scores.task, scores.split, scores.pairs, scores.latency_sentences], ['_quantized', 'translate-en-es', 'test', 6, 6]);
+    assert.ok(scores.bleu >= 0 && scores.chrf >= 0 && scores.bytes > 0 && scores.latency_ms_per_sentence > 0, JSON.stringify(scores));
   });
 });
