@@ -86,11 +86,16 @@ describe('tltc eval --onnx on an exported translation file', () => {
     const params = initParams(seq2seqParamSpecs(model), model, 1);
     const zeros = params.map((p) => new Float32Array(p.data.length));
     saveCheckpoint(path.join(dir, 'mt'), { modelType: 'tltc-seq2seq', model, train: { task: 'translate-en-es' }, state: { step: 1, tokens: 0, flops: 0, train_s: 0 }, params, m: zeros, v: zeros, tokenizerJson: JSON.stringify(tokenizerToJson(tokenizer)) }, 1);
-    assert.equal(runCli(['export', '--checkpoint', path.join(dir, 'mt'), '--out', path.join(dir, 'out'), '--quant', 'fp32,int8']).code, 0);
-    const r = runCli(['eval', '--onnx', path.join(dir, 'out', 'onnx', 'decoder_model_merged_quantized.onnx'), '--examples', '6', '--threads', '1']);
-    assert.equal(r.code, 0, r.stderr);
-    const scores = JSON.parse(r.stdout);
-    assert.deepEqual([scores.format, scores.task, scores.split, scores.pairs, scores.latency_sentences], ['_quantized', 'translate-en-es', 'test', 6, 6]);
-    assert.ok(scores.bleu >= 0 && scores.chrf >= 0 && scores.bytes > 0 && scores.latency_ms_per_sentence > 0, JSON.stringify(scores));
+    assert.equal(runCli(['export', '--checkpoint', path.join(dir, 'mt'), '--out', path.join(dir, 'out')]).code, 0);
+    const bytes: number[] = [];
+    for (const [file, format] of [['decoder_model_merged.onnx', 'fp32'], ['encoder_model_quantized.onnx', '_quantized'], ['decoder_model_merged_q4.onnx', '_q4']]) {
+      const r = runCli(['eval', '--onnx', path.join(dir, 'out', 'onnx', file), '--examples', '6', '--threads', '1']);
+      assert.equal(r.code, 0, r.stderr);
+      const scores = JSON.parse(r.stdout);
+      assert.deepEqual([scores.format, scores.task, scores.split, scores.pairs, scores.latency_sentences], [format, 'translate-en-es', 'test', 6, 6]);
+      assert.ok(scores.bleu >= 0 && scores.chrf >= 0 && scores.bytes > 0 && scores.latency_ms_per_sentence > 0, JSON.stringify(scores));
+      bytes.push(scores.bytes);
+    }
+    assert.ok(bytes[0] > bytes[1] && bytes[1] > bytes[2], `fp32, int8 and 4-bit files shrink in that order: ${bytes.join(', ')}`);
   });
 });
