@@ -1,8 +1,8 @@
 /**
  * `tltc report --markdown DIR` on translation runs: one row per run, read from its run.json,
  * summary.json and (when `tltc eval --checkpoint RUN --out RUN/eval.json` scored it) eval.json:
- * the size, the training it got, the validation scores at the end, and the test books' BLEU and
- * chrF beside the copy-the-source baseline.
+ * the size, the training it got, the validation scores at the end, and the test books' BLEU (with
+ * its bootstrap interval over sentences) and chrF beside the copy-the-source baseline.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { completedRuns, fixed } from './run_table.ts';
 interface TranslationRunFiles {
   run: { model: Seq2SeqConfig; config: { budget: string; task: string }; optimizer?: { lr: number }; evaluation?: { copy_source_bleu: number } };
   summary: { step: number; wall_s: number; tokens_per_s: number; val_ppl: number; val_bleu: number; val_chrf: number };
-  test?: { bleu: number; chrf: number; copy_source_bleu: number; pairs: number; decoding: unknown };
+  test?: { bleu: number; bleu_95?: [number, number]; chrf: number; copy_source_bleu: number; pairs: number; decoding: unknown };
 }
 
 /** True when the runs under `root` are translation runs (their run.json names a task). */
@@ -31,7 +31,7 @@ const decodingOf = (d: unknown) => (typeof d === 'string' ? d : d && typeof d ==
 
 export function translationTable(root: string): string {
   const dirs = completedRuns(root);
-  const header = ['run', 'model', 'params', 'task', 'budget', 'steps', 'train s', 'tokens/s', 'val ppl', 'val BLEU', 'val chrF', 'test BLEU', 'test chrF', 'decoding', 'copy-source test BLEU'];
+  const header = ['run', 'model', 'params', 'task', 'budget', 'steps', 'train s', 'tokens/s', 'val ppl', 'val BLEU', 'val chrF', 'test BLEU (95% bootstrap)', 'test chrF', 'decoding', 'copy-source test BLEU'];
   const rows = dirs.map((dir) => {
     const { run, summary: s, test } = readTranslationRun(dir);
     return [
@@ -46,7 +46,7 @@ export function translationTable(root: string): string {
       fixed(s.val_ppl, 1),
       fixed(s.val_bleu, 2),
       fixed(s.val_chrf, 1),
-      test ? fixed(test.bleu, 2) : '-',
+      test ? `${fixed(test.bleu, 2)}${test.bleu_95 ? ` (${fixed(test.bleu_95[0], 2)}-${fixed(test.bleu_95[1], 2)})` : ''}` : '-',
       test ? fixed(test.chrf, 1) : '-',
       test ? decodingOf(test.decoding) : '-',
       test ? fixed(test.copy_source_bleu, 2) : '-',

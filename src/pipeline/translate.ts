@@ -12,6 +12,7 @@ import { defaultThreads } from '../runtime/session.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { bpeTokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
 import { corpusBleu, formatBleu } from '../train/bleu.ts';
+import { bleuInterval } from '../train/bleu_interval.ts';
 import { corpusChrf } from '../train/chrf.ts';
 import { loadSeq2SeqCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import type { TrainConfig } from '../train/config.ts';
@@ -83,6 +84,7 @@ export async function evaluateTranslation(checkpoint: string, options: DecodingO
       pairs: pairs.length,
       decoding: (options.beam ?? 1) > 1 ? { beam: options.beam, length_penalty: options.lengthPenalty ?? 1 } : 'greedy',
       bleu: bleu.score,
+      bleu_95: bleuInterval(hypotheses, references[0]),
       chrf: corpusChrf(hypotheses, references).score,
       bleu_line: formatBleu(bleu, { signature: true }),
       copy_source_bleu: copy.score,

@@ -50,12 +50,13 @@ describe('tltc train --task translate-en-es', () => {
     const scores = JSON.parse(evaluated.stdout);
     assert.deepEqual([scores.task, scores.split, scores.pairs, scores.decoding], ['translate-en-es', 'test', 6, 'greedy']);
     assert.ok(scores.bleu >= 0 && scores.chrf >= 0 && scores.copy_source_bleu > 0 && /^BLEU\|nrefs:1/.test(scores.bleu_line), JSON.stringify(scores));
+    assert.ok(scores.bleu_95[0] <= scores.bleu && scores.bleu <= scores.bleu_95[1], JSON.stringify(scores.bleu_95));
     const written = runCli(['eval', '--checkpoint', out, '--examples', '6', '--threads', '1', '--out', path.join(out, 'eval.json')], env);
     assert.equal(written.code, 0, written.stderr);
     const table = runCli(['report', '--markdown', out], env);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^\| run \| model \| params \| task \| budget \| steps \| train s \| tokens\/s \| val ppl \| val BLEU \| val chrF \| test BLEU \| test chrF \| decoding \| copy-source test BLEU \|/);
-    assert.match(table.stdout, new RegExp(`\\| \\. \\| E1-D1-H32 \\| [0-9.]+M \\| translate-en-es \\| 12steps \\| 12 \\| .* \\| ${scores.bleu.toFixed(2)} \\| [0-9.]+ \\| greedy \\| ${scores.copy_source_bleu.toFixed(2)} \\|`));
+    assert.match(table.stdout, /^\| run \| model \| params \| task \| budget \| steps \| train s \| tokens\/s \| val ppl \| val BLEU \| val chrF \| test BLEU \(95% bootstrap\) \| test chrF \| decoding \| copy-source test BLEU \|/);
+    assert.match(table.stdout, new RegExp(`\\| \\. \\| E1-D1-H32 \\| [0-9.]+M \\| translate-en-es \\| 12steps \\| 12 \\| .* \\| ${scores.bleu.toFixed(2)} \\([0-9.]+-[0-9.]+\\) \\| [0-9.]+ \\| greedy \\| ${scores.copy_source_bleu.toFixed(2)} \\|`));
     // A translation checkpoint is refused where an encoder is expected, with one line.
     const finetune = runCli(['finetune', '--checkpoint', out, '--task', 'genre', '--out', path.join(dir, 'ft')], env);
     assert.equal(finetune.code, 1);
