@@ -29,7 +29,8 @@ function attend(ctx: LayerContext, s: LayerSpec, q: Tensor, k: Tensor, v: Tensor
   return ctx.weights.linear(mergeHeads(ops.matmul(ops.softmax(scores, -1), v), s), s.names.attentionOut, s.dOut, s.heads * s.headDim);
 }
 
-export const context = (c: Seq2SeqConfig, weights: WeightProvider): LayerContext => ({ weights, layout: { kind: 'dynamic' }, kernels: 'standard', eps: c.layer_norm_eps, dropout: 0 });
+/** The layer context of every inference graph of the encoder-decoder: dynamic axes, standard kernels, no dropout. */
+export const inferenceContext = (c: Seq2SeqConfig, weights: WeightProvider): LayerContext => ({ weights, layout: { kind: 'dynamic' }, kernels: 'standard', eps: c.layer_norm_eps, dropout: 0 });
 
 /** Layer i's cross-attention keys and values (B, h, S, hs) of the encoder output `memory`. */
 export function crossKeysValues(memory: Tensor, w: WeightProvider, c: Seq2SeqConfig, i: number): [Tensor, Tensor] {
@@ -94,7 +95,7 @@ export function decoderStepLayer(x: Tensor, ctx: LayerContext, c: Seq2SeqConfig,
 export function buildDecoderStepGraph(c: Seq2SeqConfig, weightsFor: (g: Graph) => WeightProvider): Graph {
   const g = new Graph('tltc-seq2seq-decoder-step');
   const w = weightsFor(g);
-  const ctx = context(c, w);
+  const ctx = inferenceContext(c, w);
   const [hs, heads] = [c.d_model / c.n_heads, c.n_heads];
   const ids = g.input('input_ids', 'int64', ['batch', 1]);
   const position = g.input('position_ids', 'int64', ['batch', 1]);

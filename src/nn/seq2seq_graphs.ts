@@ -11,6 +11,7 @@ import { maskedPositions } from './encoder.ts';
 import { attentionBias, DYNAMIC } from './layout.ts';
 import type { LayerContext } from './layers.ts';
 import { decodeTarget, encodeSource, outputLogits } from './seq2seq.ts';
+import { inferenceContext } from './seq2seq_cache.ts';
 import type { Seq2SeqConfig } from './seq2seq_config.ts';
 import { seq2seqParamSpecs } from './seq2seq_params.ts';
 import { ParameterInputs, type WeightProvider } from './weights.ts';
@@ -34,7 +35,7 @@ export const parameterInputs =
   (g) =>
     new SequenceParameterInputs(g, seq2seqParamSpecs(c));
 
-const context = (c: Seq2SeqConfig, weights: WeightProvider, bias: Tensor): LayerContext => ({ weights, layout: DYNAMIC, kernels: 'standard', eps: c.layer_norm_eps, dropout: 0, attentionBias: bias });
+const context = (c: Seq2SeqConfig, weights: WeightProvider, bias: Tensor): LayerContext => ({ ...inferenceContext(c, weights), attentionBias: bias });
 
 export function buildEncoderGraph(c: Seq2SeqConfig, weightsFor: WeightsFor): Graph {
   const g = new Graph('tltc-seq2seq-encoder');

@@ -9,7 +9,7 @@
  */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
 import { attentionBias } from './layout.ts';
-import { context, crossKeysValues, decoderStepLayer, embedTargetTokens, targetLogits } from './seq2seq_cache.ts';
+import { inferenceContext, crossKeysValues, decoderStepLayer, embedTargetTokens, targetLogits } from './seq2seq_cache.ts';
 import type { Seq2SeqConfig } from './seq2seq_config.ts';
 import type { WeightProvider } from './weights.ts';
 
@@ -34,7 +34,7 @@ function positionsAfter(ids: Tensor, pastKey: Tensor): { position: Tensor; causa
 export function buildHfDecoderGraph(c: Seq2SeqConfig, weightsFor: (g: Graph) => WeightProvider): Graph {
   const g = new Graph('tltc-seq2seq-decoder-merged');
   const w = weightsFor(g);
-  const ctx = context(c, w);
+  const ctx = inferenceContext(c, w);
   const [heads, hs] = [c.n_heads, c.d_model / c.n_heads];
   const ids = g.input('input_ids', 'int64', ['batch_size', 'decoder_sequence_length']);
   const memoryMask = g.input('encoder_attention_mask', 'int64', ['batch_size', 'encoder_sequence_length']);

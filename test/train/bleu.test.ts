@@ -4,16 +4,7 @@ import { bleuFromStatistics, closestRefLength, corpusBleu, formatBleu, type Bleu
 import { splitWhitespace, tokenize13a } from '../../src/train/tokenize_13a.ts';
 import { nltkSkip, runNltk } from '../helpers/nltk.ts';
 import { seededRandom } from '../helpers/rng.ts';
-
-const close = (actual: number, expected: number, tol: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) < tol, `${what}: got ${actual}, expected ${expected} (tolerance ${tol})`);
-
-// The README example of mjpost/sacrebleu, also used by its test/test_bleu.py (`_hyps`, `_refs`).
-const HYPS = ['The dog bit the man.', "It wasn't surprising.", 'The man had just bitten him.'];
-const REFS = [
-  ['The dog bit the man.', 'It was not unexpected.', 'The man bit him first.'],
-  ['The dog had bit the man.', 'No one was surprised.', 'The man had bitten the dog.'],
-];
+import { close, HYPS, REFS } from '../helpers/sacrebleu_example.ts';
 
 // sacreBLEU's `raw_corpus_bleu`: no tokenization, floor smoothing (0.01 in its tests), effective order.
 const RAW: BleuOptions = { tokenize: 'none', smooth: 'floor', smoothValue: 0.01, effectiveOrder: true };

@@ -3,16 +3,7 @@ import { describe, it } from 'node:test';
 import { chrfFromStatistics, corpusChrf, formatChrf, type ChrfOptions } from '../../src/train/chrf.ts';
 import { nltkSkip, runNltk } from '../helpers/nltk.ts';
 import { seededRandom } from '../helpers/rng.ts';
-
-const close = (actual: number, expected: number, tol: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) < tol, `${what}: got ${actual}, expected ${expected} (tolerance ${tol})`);
-
-// The README example of mjpost/sacrebleu (also `_hyps`, `_refs` in its test/test_bleu.py).
-const HYPS = ['The dog bit the man.', "It wasn't surprising.", 'The man had just bitten him.'];
-const REFS = [
-  ['The dog bit the man.', 'It was not unexpected.', 'The man bit him first.'],
-  ['The dog had bit the man.', 'No one was surprised.', 'The man had bitten the dog.'],
-];
+import { close, HYPS, REFS } from '../helpers/sacrebleu_example.ts';
 
 /** Runs [hypotheses, references, expected] rows of one reference stream at sacreBLEU's test tolerance (1e-4). */
 function checkRows(rows: [string[], string[], number][], options: ChrfOptions): void {
