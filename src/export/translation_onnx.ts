@@ -17,6 +17,7 @@ import { EOS, PAD } from '../tokenizer/tokenizer.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { bpeTokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
 import { corpusBleu } from '../train/bleu.ts';
+import { bleuInterval, pairedBleuDifference } from '../train/bleu_interval.ts';
 import { corpusChrf } from '../train/chrf.ts';
 import { openOnnxFile } from './onnx_file.ts';
 
@@ -87,25 +88,56 @@ export async function openOnnxTranslator(root: string, suffix: string, threads?:
 /** The median of `xs`. */
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** BLEU, chrF, bytes and per-sentence latency of an exported translation file pair on the test books. */
+/** Translations of `sources`, 16 sentences per decoder run. */
+async function translateAll(translator: OnnxTranslator, sources: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < sources.length; i += 16) out.push(...(await translator.translate(sources.slice(i, i + 16))));
+  return out;
+}
+
+/** Median milliseconds to translate one sentence alone, over the first `n` sources. */
+async function latencyPerSentence(translator: OnnxTranslator, sources: readonly string[], n: number): Promise<{ latency_ms_per_sentence: number; latency_sentences: number }> {
+  const times: number[] = [];
+  for (const source of sources.slice(0, n)) {
+    const t0 = performance.now();
+    await translator.translate([source]);
+    times.push(performance.now() - t0);
+  }
+  return { latency_ms_per_sentence: median(times), latency_sentences: times.length };
+}
+
+/** The fp32 files' BLEU on the same sentences and the compressed format's change from it (paired bootstrap 95%). */
+async function againstFp32(root: string, hypotheses: string[], sources: string[], references: string[], threads?: number): Promise<Record<string, unknown>> {
+  if (!existsSync(path.join(root, 'onnx', 'encoder_model.onnx'))) return {};
+  const fp32 = await openOnnxTranslator(root, '', threads);
+  try {
+    const reference = await translateAll(fp32, sources);
+    const change = pairedBleuDifference(hypotheses, reference, references);
+    return { fp32_bleu: corpusBleu(reference, [references]).score, fp32_bytes: fp32.bytes, bleu_change: change.difference, bleu_change_95: change.interval95 };
+  } finally {
+    await fp32.release();
+  }
+}
+
+/**
+ * BLEU, chrF, bytes and per-sentence latency of an exported translation file pair on the test
+ * books; for int8 and 4-bit files also the fp32 files' BLEU on the same sentences and the change.
+ */
 export async function evaluateTranslationOnnx(file: string, options: { examples?: number; threads?: number; latencySentences?: number } = {}): Promise<Record<string, unknown>> {
   const found = translationFileOf(file);
   if (!found) throw new Error(`${file} is not an exported translation file: pass onnx/encoder_model*.onnx or onnx/decoder_model_merged*.onnx of a tltc export folder`);
+  const task = (JSON.parse(readFileSync(path.join(found.root, 'export.json'), 'utf8')) as { translation_task?: string }).translation_task ?? 'translate-en-es';
+  const pairs = sampleExamples(loadParallelCorpus(translationTaskModules(task)).test, options.examples);
+  const [sources, references] = [pairs.map((p) => p.source), pairs.map((p) => p.target)];
   const translator = await openOnnxTranslator(found.root, found.suffix, options.threads);
+  let measured: Record<string, unknown>;
+  let hypotheses: string[];
   try {
-    const task = (JSON.parse(readFileSync(path.join(found.root, 'export.json'), 'utf8')) as { translation_task?: string }).translation_task ?? 'translate-en-es';
-    const pairs = sampleExamples(loadParallelCorpus(translationTaskModules(task)).test, options.examples);
-    const hypotheses: string[] = [];
-    for (let i = 0; i < pairs.length; i += 16) hypotheses.push(...(await translator.translate(pairs.slice(i, i + 16).map((p) => p.source))));
-    const references = [pairs.map((p) => p.target)];
-    const times: number[] = [];
-    for (const p of pairs.slice(0, options.latencySentences ?? 20)) {
-      const t0 = performance.now();
-      await translator.translate([p.source]);
-      times.push(performance.now() - t0);
-    }
-    return { file, format: found.suffix || 'fp32', task, split: 'test', pairs: pairs.length, decoding: 'greedy', bleu: corpusBleu(hypotheses, references).score, chrf: corpusChrf(hypotheses, references).score, bytes: translator.bytes, latency_ms_per_sentence: median(times), latency_sentences: times.length };
+    hypotheses = await translateAll(translator, sources);
+    const latency = await latencyPerSentence(translator, sources, options.latencySentences ?? 20);
+    measured = { file, format: found.suffix || 'fp32', task, split: 'test', pairs: pairs.length, decoding: 'greedy', bleu: corpusBleu(hypotheses, [references]).score, bleu_95: bleuInterval(hypotheses, references), chrf: corpusChrf(hypotheses, [references]).score, bytes: translator.bytes, ...latency };
   } finally {
     await translator.release();
   }
+  return found.suffix === '' ? measured : { ...measured, ...(await againstFp32(found.root, hypotheses, sources, references, options.threads)) };
 }

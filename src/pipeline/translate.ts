@@ -12,7 +12,7 @@ import { defaultThreads } from '../runtime/session.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { bpeTokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
 import { corpusBleu, formatBleu } from '../train/bleu.ts';
-import { bleuInterval } from '../train/bleu_interval.ts';
+import { bleuInterval, pairedBleuDifference } from '../train/bleu_interval.ts';
 import { corpusChrf } from '../train/chrf.ts';
 import { loadSeq2SeqCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import type { TrainConfig } from '../train/config.ts';
@@ -65,18 +65,39 @@ export function readSentences(file: string): string[] {
   return lines;
 }
 
-/** BLEU and chrF of the checkpoint's greedy translations of its task's test (or validation) pairs. */
-export async function evaluateTranslation(checkpoint: string, options: DecodingOptions & { split?: 'val' | 'test'; examples?: number; threads?: number } = {}): Promise<Record<string, unknown>> {
+/** Which pairs `tltc eval` scores: the test books (default) or the validation books. */
+export type TranslationSplit = 'validation' | 'test';
+
+/** How beam search compares with greedy decoding on the same pairs: BLEU(beam) - BLEU(greedy), paired bootstrap 95%. */
+async function beamAgainstGreedy(checkpoint: string, beamHypotheses: string[], sources: string[], references: string[], threads?: number): Promise<Record<string, unknown>> {
+  const greedy = await openTranslator(checkpoint, { threads });
+  try {
+    const hypotheses = await greedy.translate(sources);
+    const d = pairedBleuDifference(beamHypotheses, hypotheses, references);
+    return { greedy_bleu: corpusBleu(hypotheses, [references]).score, greedy_chrf: corpusChrf(hypotheses, [references]).score, beam_minus_greedy_bleu: d.difference, beam_minus_greedy_bleu_95: d.interval95 };
+  } finally {
+    await greedy.release();
+  }
+}
+
+interface ScoredTranslations {
+  scores: Record<string, unknown>;
+  sources: string[];
+  hypotheses: string[];
+  references: string[];
+}
+
+/** The checkpoint's translations of a split's pairs (a fixed sample of `examples`), scored. */
+async function scoreTranslations(checkpoint: string, options: DecodingOptions & { split?: TranslationSplit; examples?: number; threads?: number }): Promise<ScoredTranslations> {
   const translator = await openTranslator(checkpoint, options);
   try {
     const data = prepareTranslation(translator.task, translator.model.vocab_size, { quiet: true });
     const split = options.split ?? 'test';
     const pairs = sampleExamples((split === 'test' ? data.test : data.val).pairs, options.examples);
-    const hypotheses = await translator.translate(pairs.map((p) => p.source));
-    const references = [pairs.map((p) => p.target)];
-    const bleu = corpusBleu(hypotheses, references);
-    const copy = corpusBleu(pairs.map((p) => p.source), references);
-    return {
+    const [sources, references] = [pairs.map((p) => p.source), pairs.map((p) => p.target)];
+    const hypotheses = await translator.translate(sources);
+    const bleu = corpusBleu(hypotheses, [references]);
+    const scores = {
       checkpoint,
       model: seq2seqName(translator.model),
       task: translator.task,
@@ -84,12 +105,23 @@ export async function evaluateTranslation(checkpoint: string, options: DecodingO
       pairs: pairs.length,
       decoding: (options.beam ?? 1) > 1 ? { beam: options.beam, length_penalty: options.lengthPenalty ?? 1 } : 'greedy',
       bleu: bleu.score,
-      bleu_95: bleuInterval(hypotheses, references[0]),
-      chrf: corpusChrf(hypotheses, references).score,
+      bleu_95: bleuInterval(hypotheses, references),
+      chrf: corpusChrf(hypotheses, [references]).score,
       bleu_line: formatBleu(bleu, { signature: true }),
-      copy_source_bleu: copy.score,
+      copy_source_bleu: corpusBleu(sources, [references]).score,
     };
+    return { scores, sources, hypotheses, references };
   } finally {
     await translator.release();
   }
+}
+
+/**
+ * BLEU and chrF of the checkpoint's translations of its task's test (or validation) pairs; with a
+ * beam above 1, also greedy decoding's scores on the same pairs and the paired difference.
+ */
+export async function evaluateTranslation(checkpoint: string, options: DecodingOptions & { split?: TranslationSplit; examples?: number; threads?: number } = {}): Promise<Record<string, unknown>> {
+  const run = await scoreTranslations(checkpoint, options);
+  if ((options.beam ?? 1) <= 1) return run.scores;
+  return { ...run.scores, ...(await beamAgainstGreedy(checkpoint, run.hypotheses, run.sources, run.references, options.threads)) };
 }

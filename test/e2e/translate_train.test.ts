@@ -51,6 +51,10 @@ describe('tltc train --task translate-en-es', () => {
     assert.deepEqual([scores.task, scores.split, scores.pairs, scores.decoding], ['translate-en-es', 'test', 6, 'greedy']);
     assert.ok(scores.bleu >= 0 && scores.chrf >= 0 && scores.copy_source_bleu > 0 && /^BLEU\|nrefs:1/.test(scores.bleu_line), JSON.stringify(scores));
     assert.ok(scores.bleu_95[0] <= scores.bleu && scores.bleu <= scores.bleu_95[1], JSON.stringify(scores.bleu_95));
+    const beamEval = JSON.parse(runCli(['eval', '--checkpoint', out, '--split', 'validation', '--beam', '2', '--examples', '6', '--threads', '1'], env).stdout);
+    assert.deepEqual([beamEval.split, beamEval.pairs, beamEval.decoding], ['validation', 6, { beam: 2, length_penalty: 1 }]);
+    assert.ok(Math.abs(beamEval.beam_minus_greedy_bleu - (beamEval.bleu - beamEval.greedy_bleu)) < 1e-9, JSON.stringify(beamEval));
+    assert.ok(beamEval.beam_minus_greedy_bleu_95[0] <= beamEval.beam_minus_greedy_bleu_95[1] && beamEval.greedy_chrf >= 0);
     const written = runCli(['eval', '--checkpoint', out, '--examples', '6', '--threads', '1', '--out', path.join(out, 'eval.json')], env);
     assert.equal(written.code, 0, written.stderr);
     const table = runCli(['report', '--markdown', out], env);

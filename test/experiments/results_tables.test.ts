@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { recipeTable } from '../../src/experiments/recipe_table.ts';
 import { markdownTable } from '../../src/experiments/markdown_report.ts';
 import { tmpDir } from '../helpers/cli.ts';
+import { validateSeq2SeqConfig } from '../../src/nn/seq2seq_config.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 /** docs/RESULTS.md's generated tables: `<!-- tltc report --markdown DIR [--by-recipe] -->`, the table, `<!-- end of generated table -->`. */
@@ -59,5 +60,29 @@ describe('docs/RESULTS.md', () => {
     assert.equal(table[2], '| L2-H64-first | spam | L2-H64 | 50 | 70.0% [65.0, 75.0] | 0.600 | 2 | 100 | 60.0% | 90.0% |');
     assert.equal(table[3], '| L2-H64-mean | spam | L2-H64 | 50 | 82.0% ± 2.8 (2 seeds) | 0.720 | 2 | 100 | 60.0% | 90.0% |');
     assert.equal(table.length, 4);
+  });
+
+  it('translation runs get a compression table and a beam table from their eval files, with paired intervals and verdicts', () => {
+    const root = tmpDir();
+    const dir = path.join(root, 'E1-D1-H32-s0');
+    mkdirSync(dir, { recursive: true });
+    const model = validateSeq2SeqConfig({ vocab_size: 100, max_len: 16, d_model: 32, encoder_layers: 1, decoder_layers: 1, n_heads: 2, d_ff: 64 }, 'test');
+    writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ model, config: { budget: '10m', task: 'translate-en-es' } }));
+    writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ step: 100, wall_s: 600, tokens_per_s: 5000, val_ppl: 50, val_bleu: 5, val_chrf: 20 }));
+    const onnx = (name: string, format: string, bleu: number, change?: [number, number, number]) =>
+      writeFileSync(path.join(dir, `onnx-eval-${name}.json`), JSON.stringify({ format, pairs: 500, bytes: 2.5e6, bleu, bleu_95: [bleu - 1, bleu + 1], chrf: 25, latency_ms_per_sentence: 12.34, ...(change ? { bleu_change: change[0], bleu_change_95: [change[1], change[2]] } : {}) }));
+    onnx('fp32', 'fp32', 8);
+    onnx('int8', '_quantized', 7.9, [-0.1, -0.4, 0.2]);
+    onnx('q4', '_q4', 6, [-2, -2.6, -1.4]);
+    writeFileSync(path.join(dir, 'eval-validation-beam4.json'), JSON.stringify({ model: 'E1-D1-H32', pairs: 500, decoding: { beam: 4, length_penalty: 1 }, bleu: 9, greedy_bleu: 8, beam_minus_greedy_bleu: 1, beam_minus_greedy_bleu_95: [0.3, 1.7] }));
+    const tables = markdownTable(root).split('\n\n').map((t) => t.split('\n'));
+    assert.equal(tables.length, 3);
+    assert.equal(tables[1][0], '| run | weights | MB | test BLEU (95% bootstrap) | change from fp32 (paired 95%) | test chrF | ms per sentence | pairs |');
+    assert.deepEqual(tables[1].slice(2), [
+      '| E1-D1-H32-s0 | fp32 | 2.50 | 8.00 (7.00 to 9.00) | (reference) | 25.0 | 12.3 | 500 |',
+      '| E1-D1-H32-s0 | int8 | 2.50 | 7.90 (6.90 to 8.90) | -0.10 (-0.40 to 0.20): no difference | 25.0 | 12.3 | 500 |',
+      '| E1-D1-H32-s0 | 4-bit | 2.50 | 6.00 (5.00 to 7.00) | -2.00 (-2.60 to -1.40): lower | 25.0 | 12.3 | 500 |',
+    ]);
+    assert.deepEqual(tables[2].slice(2), ['| E1-D1-H32-s0 | E1-D1-H32 | 4 (length exponent 1) | 8.00 | 9.00 | 1.00 (0.30 to 1.70): higher | 500 |']);
   });
 });

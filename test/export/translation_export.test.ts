@@ -79,7 +79,7 @@ describe('a translation checkpoint exported for transformers.js', () => {
 });
 
 describe('tltc eval --onnx on an exported translation file', () => {
-  it('scores a weight format on the test books: BLEU, chrF, bytes, per-sentence latency', { skip: missingCorpus() }, () => {
+  it('scores a weight format on the test books: BLEU, chrF, bytes, per-sentence latency, and the change from fp32', { skip: missingCorpus() }, () => {
     const dir = tmpDir();
     const tokenizer = mobyTokenizer();
     const model = validateSeq2SeqConfig({ vocab_size: tokenizer.vocabSize, max_len: 24, d_model: 32, encoder_layers: 1, decoder_layers: 1, n_heads: 2, d_ff: 64, dropout: 0 }, 'test');
@@ -88,6 +88,7 @@ describe('tltc eval --onnx on an exported translation file', () => {
     saveCheckpoint(path.join(dir, 'mt'), { modelType: 'tltc-seq2seq', model, train: { task: 'translate-en-es' }, state: { step: 1, tokens: 0, flops: 0, train_s: 0 }, params, m: zeros, v: zeros, tokenizerJson: JSON.stringify(tokenizerToJson(tokenizer)) }, 1);
     assert.equal(runCli(['export', '--checkpoint', path.join(dir, 'mt'), '--out', path.join(dir, 'out')]).code, 0);
     const bytes: number[] = [];
+    let fp32Bleu = NaN;
     for (const [file, format] of [['decoder_model_merged.onnx', 'fp32'], ['encoder_model_quantized.onnx', '_quantized'], ['decoder_model_merged_q4.onnx', '_q4']]) {
       const r = runCli(['eval', '--onnx', path.join(dir, 'out', 'onnx', file), '--examples', '6', '--threads', '1']);
       assert.equal(r.code, 0, r.stderr);
@@ -95,6 +96,12 @@ describe('tltc eval --onnx on an exported translation file', () => {
       assert.deepEqual([scores.format, scores.task, scores.split, scores.pairs, scores.latency_sentences], [format, 'translate-en-es', 'test', 6, 6]);
       assert.ok(scores.bleu >= 0 && scores.chrf >= 0 && scores.bytes > 0 && scores.latency_ms_per_sentence > 0, JSON.stringify(scores));
       bytes.push(scores.bytes);
+      if (format === 'fp32') fp32Bleu = scores.bleu;
+      else {
+        // The fp32 files decoded on the same sentences, and the change with its paired interval.
+        assert.deepEqual([scores.fp32_bleu, scores.fp32_bytes], [fp32Bleu, bytes[0]]);
+        assert.ok(Math.abs(scores.bleu_change - (scores.bleu - fp32Bleu)) < 1e-9 && scores.bleu_change_95[0] <= scores.bleu_change_95[1], JSON.stringify(scores));
+      }
     }
     assert.ok(bytes[0] > bytes[1] && bytes[1] > bytes[2], `fp32, int8 and 4-bit files shrink in that order: ${bytes.join(', ')}`);
   });
