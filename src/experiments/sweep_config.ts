@@ -15,6 +15,8 @@ export const SweepConfigSchema = z
     /** Batch sizes to study; the learning rate follows `lr_scaling` from `base.batch_size`. */
     batch_sizes: z.array(z.number().int().min(1).max(4096)).min(1).max(16).optional(),
     lr_scaling: z.enum(['sqrt', 'linear', 'none']).default('sqrt'),
+    /** Peak learning rate per model shorthand (a learning-rate grid's pick), in place of the config's or the width rule's; sizes left out keep theirs. */
+    learning_rates: z.record(z.string(), z.number().positive()).optional(),
     /** Validation perplexity whose time-to-reach the analysis reports; default: the smallest model's final mean. */
     target_ppl: z.number().gt(1).optional(),
     /** Everything else of a training config (data, optimizer, eval, threads, batch_size), shared by all runs. */
@@ -37,6 +39,8 @@ export function parseSweepConfig(raw: unknown, where: string): SweepConfig {
   if (!r.success) throw new Error(`${where}: ${formatZodError(r.error)}`);
   const forbidden = ['model', 'budget', 'seed'].filter((k) => k in r.data.base);
   if (forbidden.length > 0) throw new Error(`${where}: base.${forbidden[0]} is set by the sweep itself: use models, budget and seeds`);
+  const stray = Object.keys(r.data.learning_rates ?? {}).find((m) => !r.data.models.includes(m));
+  if (stray) throw new Error(`${where}: learning_rates names ${stray}, which is not in models: give rates only for the sizes the sweep trains`);
   try {
     parseBudget(r.data.budget);
   } catch (err) {
@@ -61,8 +65,9 @@ export function expandSweep(s: SweepConfig, where = 'sweep'): SweepRunSpec[] {
       // Batch sizes other than the base one scale the model's own rate (the config's, or the width rule's).
       const ratio = batchSize / base.batch_size;
       const factor = s.lr_scaling === 'linear' ? ratio : s.lr_scaling === 'sqrt' ? Math.sqrt(ratio) : 1;
-      const modelLr = peakLearningRate(parseTrainConfig({ ...s.base, model }, `${where}: model ${model}`)).lr;
-      const optimizer = factor === 1 ? base.optimizer : { ...base.optimizer, lr: modelLr * factor };
+      const tuned = s.learning_rates?.[model];
+      const modelLr = tuned ?? peakLearningRate(parseTrainConfig({ ...s.base, model }, `${where}: model ${model}`)).lr;
+      const optimizer = factor === 1 && tuned === undefined ? base.optimizer : { ...base.optimizer, lr: modelLr * factor };
       for (const seed of s.seeds) {
         const raw = { ...s.base, model, budget: s.budget, seed, batch_size: batchSize, optimizer };
         const id = `${model}-b${batchSize}-s${seed}`;

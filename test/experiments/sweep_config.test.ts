@@ -15,4 +15,13 @@ describe('sweep files', () => {
     assert.throws(() => parseSweepConfig({ models: ['D2-H128'] }, 'test'), /must be L\{layers\}-H\{width\}, e\.g\. L4-H256, or with a translation task E\{encoder layers\}/);
     assert.throws(() => parseSweepConfig({ models: ['L2-H128'], base: { task: 'translate-en-es' } }, 'test'), /needs a decoder/);
   });
+
+  it('give each size the learning rate a grid chose, scaled with the batch like the width rule\'s', () => {
+    const sweep = parseSweepConfig({ models: ['L2-H128', 'L4-H256'], budget: '100steps', batch_sizes: [32, 128], learning_rates: { 'L4-H256': 3e-4 } }, 'test');
+    const lr = Object.fromEntries(expandSweep(sweep).filter((r) => r.seed === 0).map((r) => [r.id, r.config.optimizer.lr]));
+    // L2-H128 keeps the width rule (1e-3 at width 128) at the base batch; four times the batch doubles it (sqrt scaling).
+    assert.deepEqual(lr, { 'L2-H128-b32-s0': undefined, 'L2-H128-b128-s0': 2e-3, 'L4-H256-b32-s0': 3e-4, 'L4-H256-b128-s0': 6e-4 });
+    assert.throws(() => parseSweepConfig({ models: ['L2-H128'], learning_rates: { 'L4-H256': 1e-3 } }, 'test'), /learning_rates names L4-H256, which is not in models/);
+    assert.throws(() => parseSweepConfig({ models: ['L2-H128'], learning_rates: { 'L2-H128': -1 } }, 'test'), /learning_rates/);
+  });
 });
