@@ -1,13 +1,14 @@
 /**
  * `tltc report --markdown DIR [--by-recipe]`: the table of whatever runs DIR holds, training runs
  * (run_table.ts, or recipe_table.ts by recipe), translation runs (translation_table.ts, then
- * translation_compression_table.ts's tables where their files exist) or
+ * translation_sizes_table.ts's and translation_compression_table.ts's where they apply) or
  * fine-tuning runs (finetune_table.ts).
  */
 import { finetuneTable, findFinetunes } from './finetune_table.ts';
 import { recipeTable } from './recipe_table.ts';
 import { findRuns, runTable } from './run_table.ts';
 import { beamSearchTable, translationCompressionTable } from './translation_compression_table.ts';
+import { translationSizesTable } from './translation_sizes_table.ts';
 import { isTranslationRun, translationTable } from './translation_table.ts';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -19,6 +20,6 @@ export function markdownTable(root: string, options: { byRecipe?: boolean } = {}
     if (findFinetunes(resolved).length > 0) return finetuneTable(root);
     throw new Error(`${root} holds no completed run: neither a training run (run.json and summary.json) nor a fine-tuning run (finetune.json)`);
   }
-  if (isTranslationRun(findRuns(resolved)[0])) return [translationTable(root), translationCompressionTable(root), beamSearchTable(root)].filter((t) => t !== null).join('\n\n');
+  if (isTranslationRun(findRuns(resolved)[0])) return [translationTable(root), translationSizesTable(root), translationCompressionTable(root), beamSearchTable(root)].filter((t) => t !== null).join('\n\n');
   return options.byRecipe ? recipeTable(root) : runTable(root);
 }

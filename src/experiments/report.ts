@@ -66,11 +66,13 @@ ${paretoSvgs.length > 0 ? `<h2>Compression: ${r.points.some((p) => p.metric === 
 `;
 }
 
-/** Perplexity against wall-clock (per size, mean ± std over seeds), against steps and against FLOPs (per run). */
+/** Perplexity against wall-clock (per size, mean ± std over seeds), against steps and against FLOPs (per run); translation runs add BLEU against wall-clock. */
 function trainingPlots(analysis: SweepAnalysis, curves: RunCurve[]): Promise<string[]> {
   const runRows = curves.flatMap((c) => c.rows.map((x) => ({ run: c.id, model: c.model, step: x.step, wall_s: x.wall_s, flops: x.flops, val_ppl: x.val_ppl })));
   const sizeRows = analysis.sizes.flatMap((s) => s.curve.map((p) => ({ model: s.model, wall_s: p.wall_s, ppl: p.ppl, lo: Math.max(1, p.ppl - p.std), hi: p.ppl + p.std })));
+  const bleuRows = curves.flatMap((c) => c.rows.flatMap((x) => (x.val_bleu === undefined ? [] : [{ run: c.id, wall_s: x.wall_s, val_bleu: x.val_bleu }])));
   return Promise.all([
+    ...(bleuRows.length > 0 ? [renderSvg(lineChart({ title: 'Validation BLEU against wall-clock (greedy, per run)', rows: bleuRows, x: 'wall_s', xTitle: 'training seconds', y: 'val_bleu', yTitle: 'validation BLEU', series: 'run' }))] : []),
     renderSvg(lineChart({ title: 'Validation perplexity against wall-clock (mean ± std over seeds)', rows: sizeRows, x: 'wall_s', xTitle: 'training seconds', y: 'ppl', yTitle: 'validation perplexity', series: 'model', band: { lo: 'lo', hi: 'hi' } })),
     renderSvg(lineChart({ title: 'Validation perplexity against steps', rows: runRows, x: 'step', xTitle: 'step', y: 'val_ppl', yTitle: 'validation perplexity', series: 'run' })),
     renderSvg(lineChart({ title: 'Validation perplexity against training FLOPs', rows: runRows.filter((x) => x.flops > 0), x: 'flops', xTitle: 'training FLOPs', y: 'val_ppl', yTitle: 'validation perplexity', series: 'run', logX: true })),

@@ -31,7 +31,7 @@ const decodingOf = (d: unknown) => (typeof d === 'string' ? d : d && typeof d ==
 
 export function translationTable(root: string): string {
   const dirs = completedRuns(root);
-  const header = ['run', 'model', 'params', 'task', 'budget', 'steps', 'train s', 'tokens/s', 'val ppl', 'val BLEU', 'val chrF', 'test BLEU (95% bootstrap)', 'test chrF', 'decoding', 'copy-source test BLEU'];
+  const header = ['run', 'model', 'params', 'task', 'budget', 'peak lr', 'steps', 'train s', 'tokens/s', 'val ppl', 'val BLEU', 'val chrF', 'test BLEU (95% bootstrap)', 'test chrF', 'decoding', 'copy-source test BLEU'];
   const rows = dirs.map((dir) => {
     const { run, summary: s, test } = readTranslationRun(dir);
     return [
@@ -40,6 +40,7 @@ export function translationTable(root: string): string {
       `${fixed(countParams(seq2seqParamSpecs(run.model)) / 1e6, 2)}M`,
       run.config.task,
       run.config.budget,
+      run.optimizer ? run.optimizer.lr.toExponential(1) : '-',
       fixed(s.step, 0),
       fixed(s.wall_s, 0),
       fixed(s.tokens_per_s, 0),

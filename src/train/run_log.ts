@@ -18,6 +18,9 @@ export interface MetricsRow {
   lr: number;
   tokens_per_s: number;
   eval_s: number;
+  /** Translation runs: greedy BLEU and chrF on the fixed validation pairs at this evaluation. */
+  val_bleu?: number;
+  val_chrf?: number;
 }
 
 /** The training steps since the last evaluation, which a metrics row averages over. */

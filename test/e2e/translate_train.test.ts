@@ -51,7 +51,7 @@ describe('tltc train --task translate-en-es', () => {
     assert.deepEqual([scores.task, scores.split, scores.pairs, scores.decoding], ['translate-en-es', 'test', 6, 'greedy']);
     assert.ok(scores.bleu >= 0 && scores.chrf >= 0 && scores.copy_source_bleu > 0 && /^BLEU\|nrefs:1/.test(scores.bleu_line), JSON.stringify(scores));
     assert.ok(scores.bleu_95[0] <= scores.bleu && scores.bleu <= scores.bleu_95[1], JSON.stringify(scores.bleu_95));
-    const beamEval = JSON.parse(runCli(['eval', '--checkpoint', out, '--split', 'validation', '--beam', '2', '--examples', '6', '--threads', '1'], env).stdout);
+    const beamEval = JSON.parse(runCli(['eval', '--checkpoint', out, '--split', 'validation', '--beam', '2', '--examples', '6', '--threads', '1', '--out', path.join(out, 'eval-validation-beam2.json')], env).stdout);
     assert.deepEqual([beamEval.split, beamEval.pairs, beamEval.decoding], ['validation', 6, { beam: 2, length_penalty: 1 }]);
     assert.ok(Math.abs(beamEval.beam_minus_greedy_bleu - (beamEval.bleu - beamEval.greedy_bleu)) < 1e-9, JSON.stringify(beamEval));
     assert.ok(beamEval.beam_minus_greedy_bleu_95[0] <= beamEval.beam_minus_greedy_bleu_95[1] && beamEval.greedy_chrf >= 0);
@@ -59,8 +59,9 @@ describe('tltc train --task translate-en-es', () => {
     assert.equal(written.code, 0, written.stderr);
     const table = runCli(['report', '--markdown', out], env);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^\| run \| model \| params \| task \| budget \| steps \| train s \| tokens\/s \| val ppl \| val BLEU \| val chrF \| test BLEU \(95% bootstrap\) \| test chrF \| decoding \| copy-source test BLEU \|/);
-    assert.match(table.stdout, new RegExp(`\\| \\. \\| E1-D1-H32 \\| [0-9.]+M \\| translate-en-es \\| 12steps \\| 12 \\| .* \\| ${scores.bleu.toFixed(2)} \\([0-9.]+-[0-9.]+\\) \\| [0-9.]+ \\| greedy \\| ${scores.copy_source_bleu.toFixed(2)} \\|`));
+    assert.match(table.stdout, /^\| run \| model \| params \| task \| budget \| peak lr \| steps \| train s \| tokens\/s \| val ppl \| val BLEU \| val chrF \| test BLEU \(95% bootstrap\) \| test chrF \| decoding \| copy-source test BLEU \|/);
+    assert.match(table.stdout, new RegExp(`\\| \\. \\| E1-D1-H32 \\| [0-9.]+M \\| translate-en-es \\| 12steps \\| [0-9.]+e-[0-9] \\| 12 \\| .* \\| ${scores.bleu.toFixed(2)} \\([0-9.]+-[0-9.]+\\) \\| [0-9.]+ \\| greedy \\| ${scores.copy_source_bleu.toFixed(2)} \\|`));
+    assert.match(table.stdout, new RegExp(`\\n\\n\\| run \\| model \\| beam \\|.*\\n.*\\n\\| \\. \\| E1-D1-H32 \\| 2 \\(length exponent 1\\) \\| ${beamEval.greedy_bleu.toFixed(2)} \\| ${beamEval.bleu.toFixed(2)} \\|`), 'the beam table follows');
     // A translation checkpoint is refused where an encoder is expected, with one line.
     const finetune = runCli(['finetune', '--checkpoint', out, '--task', 'genre', '--out', path.join(dir, 'ft')], env);
     assert.equal(finetune.code, 1);

@@ -58,3 +58,16 @@ describe('report.html in headless Chromium', () => {
     assert.ok(statSync(png).size > 40_000, `screenshot of ${statSync(png).size} bytes`);
   });
 });
+
+describe('report.html of translation runs', () => {
+  it('adds validation BLEU against wall-clock when the runs logged it, and only then', async () => {
+    const plain = curves();
+    const translated = plain.map((c) => ({ ...c, rows: c.rows.map((r, i) => ({ ...r, val_bleu: 2 * i + c.seed })) }));
+    const render = (c: RunCurve[]) => renderReport({ title: 't', analysis: analyzeSweep(c), curves: c, points: [], recommendation: [], machine: {}, generated: 'now' });
+    const [withBleu, without] = await Promise.all([render(translated), render(plain)]);
+    const count = (html: string) => (html.match(/<svg/g) ?? []).length;
+    assert.ok(withBleu.includes('Validation BLEU against wall-clock'));
+    assert.ok(!without.includes('Validation BLEU'));
+    assert.equal(count(withBleu), count(without) + 1);
+  });
+});

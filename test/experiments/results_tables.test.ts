@@ -85,4 +85,29 @@ describe('docs/RESULTS.md', () => {
     ]);
     assert.deepEqual(tables[2].slice(2), ['| E1-D1-H32-s0 | E1-D1-H32 | 4 (length exponent 1) | 8.00 | 9.00 | 1.00 (0.30 to 1.70): higher | 500 |']);
   });
+
+  it('translation runs of several seeds get a sizes table: BLEU against wall-clock and each size against the best', () => {
+    const root = tmpDir();
+    const write = (d: number, seed: number, lr: number, bleus: number[], test: number) => {
+      const dir = path.join(root, `E1-D1-H${d}-s${seed}`);
+      mkdirSync(dir, { recursive: true });
+      const model = validateSeq2SeqConfig({ vocab_size: 100, max_len: 16, d_model: d, encoder_layers: 1, decoder_layers: 1, n_heads: 2, d_ff: 2 * d }, 'test');
+      writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ model, config: { budget: '4m', task: 'translate-en-es' }, optimizer: { lr } }));
+      writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ step: 100, wall_s: 240, tokens_per_s: 5000, val_ppl: 50, val_bleu: bleus.at(-1), val_chrf: 20 }));
+      const rows = bleus.map((val_bleu, i) => ({ step: (i + 1) * 25, wall_s: (i + 1) * 60, val_bleu }));
+      writeFileSync(path.join(dir, 'metrics.jsonl'), `${[{ step: 1, wall_s: 1, loss: 9 }, ...rows].map((r) => JSON.stringify(r)).join('\n')}\n`);
+      writeFileSync(path.join(dir, 'eval.json'), JSON.stringify({ bleu: test, chrf: 30, copy_source_bleu: 0.1, pairs: 500, decoding: 'greedy' }));
+    };
+    write(32, 0, 2e-3, [1, 2, 3, 4], 4);
+    write(32, 1, 2e-3, [1, 2, 3, 6], 6);
+    write(64, 0, 1e-3, [2, 4, 6, 8], 8);
+    write(64, 1, 1e-3, [2, 4, 6, 8.2], 8.2);
+    const tables = markdownTable(root).split('\n\n').map((t) => t.split('\n'));
+    assert.equal(tables.length, 2);
+    assert.equal(tables[1][0], '| model | seeds | peak lr | val BLEU at 1.0 min | val BLEU at 2.0 min | val BLEU at 3.0 min | val BLEU at 4.0 min | test BLEU | test BLEU against the best size |');
+    assert.deepEqual(tables[1].slice(2), [
+      '| E1-D1-H32 | 2 | 2.0e-3 | 1.00 ± 0.00 | 2.00 ± 0.00 | 3.00 ± 0.00 | 5.00 ± 1.41 | 5.00 ± 1.41 | -3.10 (threshold 2.01): lower |',
+      '| E1-D1-H64 | 2 | 1.0e-3 | 2.00 ± 0.00 | 4.00 ± 0.00 | 6.00 ± 0.00 | 8.10 ± 0.14 | 8.10 ± 0.14 | (best) |',
+    ]);
+  });
 });

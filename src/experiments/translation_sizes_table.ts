@@ -1,0 +1,65 @@
+/**
+ * The paper's MT question as a table (`tltc report --markdown` on translation runs of several
+ * seeds): per size, validation BLEU against wall-clock (mean ± std over seeds, interpolated at
+ * quarters of the shortest run) and the test books' BLEU, each size set beside the best one. A
+ * difference counts only beyond 2 sqrt(sd1^2/n1 + sd2^2/n2), twice the standard error of the
+ * difference of the means; inside it the table says "no difference".
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { seq2seqName, type Seq2SeqConfig } from '../nn/seq2seq_config.ts';
+import { interpolate, meanStd } from './analysis.ts';
+import { completedRuns, fixed } from './run_table.ts';
+
+interface SizeRuns {
+  model: string;
+  lr: number[];
+  /** Per seed: (wall_s, val_bleu) at each evaluation. */
+  curves: { wall_s: number[]; bleu: number[] }[];
+  test: number[];
+}
+
+function bySize(root: string): SizeRuns[] {
+  const sizes = new Map<string, SizeRuns>();
+  for (const dir of completedRuns(root)) {
+    const json = (f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+    const run = json('run.json') as { model: Seq2SeqConfig; optimizer?: { lr: number } };
+    const metrics = path.join(dir, 'metrics.jsonl');
+    const lines = existsSync(metrics) ? readFileSync(metrics, 'utf8').split('\n').filter(Boolean) : [];
+    const rows = lines.map((l) => JSON.parse(l) as { wall_s: number; val_bleu?: number });
+    const model = seq2seqName(run.model);
+    const size = sizes.get(model) ?? { model, lr: [], curves: [], test: [] };
+    const scored = rows.filter((r) => r.val_bleu !== undefined);
+    size.curves.push({ wall_s: scored.map((r) => r.wall_s), bleu: scored.map((r) => r.val_bleu!) });
+    if (run.optimizer) size.lr.push(run.optimizer.lr);
+    if (existsSync(path.join(dir, 'eval.json'))) size.test.push(json('eval.json').bleu);
+    sizes.set(model, size);
+  }
+  return [...sizes.values()];
+}
+
+const spread = (xs: number[]) => (xs.length === 0 ? '-' : xs.length === 1 ? fixed(xs[0], 2) : `${fixed(meanStd(xs).mean, 2)} ± ${fixed(meanStd(xs).std, 2)}`);
+
+/** This size's mean against the best size's: the difference and whether it exceeds twice its standard error. */
+function againstBest(xs: number[], best: number[]): string {
+  if (xs === best) return '(best)';
+  if (xs.length < 2 || best.length < 2) return '-';
+  const [a, b] = [meanStd(xs), meanStd(best)];
+  const threshold = 2 * Math.sqrt(a.std ** 2 / a.n + b.std ** 2 / b.n);
+  const d = a.mean - b.mean;
+  return `${fixed(d, 2)} (threshold ${fixed(threshold, 2)}): ${Math.abs(d) > threshold ? 'lower' : 'no difference'}`;
+}
+
+/** Null unless some size has two or more seeds. */
+export function translationSizesTable(root: string): string | null {
+  const sizes = bySize(root);
+  if (!sizes.some((s) => s.curves.length >= 2)) return null;
+  const end = Math.min(...sizes.flatMap((s) => s.curves.map((c) => c.wall_s.at(-1) ?? 0)));
+  const times = [0.25, 0.5, 0.75, 1].map((f) => f * end);
+  const at = (s: SizeRuns, t: number) => s.curves.map((c) => interpolate(c.wall_s, c.bleu, t)).filter((v): v is number => v !== undefined);
+  const withTest = sizes.filter((s) => s.test.length > 0);
+  const best = withTest.length > 0 ? withTest.reduce((a, b) => (meanStd(b.test).mean > meanStd(a.test).mean ? b : a)).test : [];
+  const header = ['model', 'seeds', 'peak lr', ...times.map((t) => `val BLEU at ${fixed(t / 60, 1)} min`), 'test BLEU', 'test BLEU against the best size'];
+  const rows = sizes.map((s) => [s.model, String(s.curves.length), [...new Set(s.lr.map((x) => x.toExponential(1)))].join(', ') || '-', ...times.map((t) => spread(at(s, t))), spread(s.test), s.test.length > 0 ? againstBest(s.test, best) : '-']);
+  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
