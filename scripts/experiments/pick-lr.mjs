@@ -5,6 +5,7 @@
 // Usage: node scripts/experiments/pick-lr.mjs GRID_DIR
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 
 const root = process.argv[2];
 if (!root || !existsSync(root)) {

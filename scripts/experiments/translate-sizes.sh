@@ -36,4 +36,4 @@ for dir in "$out"/sizes/runs/*/; do
   dir="${dir%/}"
   [ -f "$dir/eval.json" ] || node "$cli" eval --checkpoint "$dir" --examples 500 --threads 2 --out "$dir/eval.json" > /dev/null
 done
-echo "done: tltc report --markdown $out/sizes/runs; tltc report --dir $out/sizes"
+echo "done: tltc report --markdown $out/sizes/runs; tltc plan --dir $out/sizes --report $out/sizes/report.html"

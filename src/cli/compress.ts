@@ -12,6 +12,14 @@ function sparsity(value: string): number {
   return n;
 }
 
+function fraction(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n > 0 && n < 1)) throw new Error(`${flag} must be in (0, 1), e.g. 0.2, got "${value}"`);
+    return n;
+  };
+}
+
 export function registerCompress(program: Command): void {
   withTaskColumnFlags(program.command('compress'))
     .description('compress a fine-tuned classifier (structured and magnitude pruning, QAT, k-bit weights), export it and measure accuracy, bytes and latency through onnxruntime; writes compress.json')
@@ -19,6 +27,10 @@ export function registerCompress(program: Command): void {
     .option('--task <name>', `the task the classifier was fine-tuned on: ${TASK_HELP}`, 'genre')
     .option('--quant <format>', 'fp32 | int8 | int4 | <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8', 'int8')
     .option('--prune <sparsity>', 'magnitude-prune the encoder weights to this sparsity, in [0, 1)', sparsity)
+    .addOption(new Option('--method <kind>', 'choose the pruned weights by magnitude during recovery training, as a lottery ticket (iterative magnitude pruning with rewinding) or as a random ticket').choices(['magnitude', 'imp', 'random']).default('magnitude'))
+    .option('--rounds <n>', 'imp: rounds of pruning, each removing --prune-per-round of the surviving weights (instead of --prune)', positiveInt('--rounds'))
+    .option('--prune-per-round <p>', 'imp: fraction of the surviving weights each round removes (default 0.2)', fraction('--prune-per-round'))
+    .option('--rewind-to <point>', 'imp and random: reset the surviving weights to "pretrained" (default) or to fine-tuning step STEP before each round trains them')
     .addOption(new Option('--schedule <kind>', 'reach --prune at once or on the cubic schedule over the budget').choices(['oneshot', 'gradual']).default('gradual'))
     .addOption(new Option('--scope <scope>', 'one magnitude threshold for all layers, or one per weight').choices(['global', 'layer']).default('global'))
     .option('--structured <spec>', 'remove attention heads and FFN neurons, e.g. heads=0.3,ffn=0.4')

@@ -19,6 +19,11 @@ export interface PruningPlan {
   scope: PruneScope;
   /** Fraction of the budget at which gradual pruning reaches `sparsity`; the rest trains at it. */
   rampEnd: number;
+  /**
+   * Keep-masks chosen before training (a lottery ticket's, or a random ticket's): applied from the
+   * first step and never recomputed from the weights being trained.
+   */
+  masks?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** The weights magnitude pruning applies to: every linear weight of the encoder layers. */
@@ -54,14 +59,14 @@ export class CompressionConstraints implements WeightConstraints {
 
   private targetSparsity(progress: number): number {
     const p = this.pruning!;
-    if (p.schedule === 'oneshot') return p.sparsity;
+    if (p.schedule === 'oneshot' || p.masks) return p.sparsity;
     return cubicSparsity(progress, { initial: 0, final: p.sparsity, start: 0, end: p.rampEnd });
   }
 
-  /** Recomputes the masks at `sparsity` from the current weights and zeroes what they prune. */
+  /** Recomputes the masks at `sparsity` from the current weights (or takes the given ones) and zeroes what they prune. */
   private prune(sparsity: number, byName: Map<string, Parameter>): void {
     const targets = this.pruned.map((name) => ({ name, data: byName.get(name)!.data }));
-    const masks = magnitudeMasks(targets, sparsity, this.pruning!.scope);
+    const masks = this.pruning!.masks ?? magnitudeMasks(targets, sparsity, this.pruning!.scope);
     for (const t of targets) {
       const keep = masks.get(t.name)!;
       const mask = this.masks.get(t.name) ?? new Float32Array(keep.length);

@@ -3,6 +3,7 @@
  * pruned tensors at once, and the cubic sparsity schedule of gradual pruning (Zhu & Gupta, 2017)
  * used for iterative magnitude pruning during fine-tuning.
  */
+import { Random } from '../util/random.ts';
 
 export interface PruneTarget {
   name: string;
@@ -61,6 +62,26 @@ export function magnitudeMasks(targets: readonly PruneTarget[], sparsity: number
     Math.floor(sparsity * total),
   );
   return new Map(targets.map((t, i) => [t.name, masks[i]]));
+}
+
+/**
+ * Keep-masks with exactly floor(sparsity * n) weights pruned, chosen uniformly at random across
+ * all targets: the random ticket a magnitude ticket of the same sparsity is compared with.
+ */
+export function randomMasks(targets: readonly PruneTarget[], sparsity: number, seed: number): Map<string, Uint8Array> {
+  checkSparsity(sparsity);
+  const total = targets.reduce((n, t) => n + t.data.length, 0);
+  const order = new Random(seed, 0x7469636b).shuffle(Int32Array.from({ length: total }, (_, i) => i));
+  const keep = new Uint8Array(total).fill(1);
+  for (let i = 0; i < Math.floor(sparsity * total); i++) keep[order[i]] = 0;
+  let off = 0;
+  return new Map(
+    targets.map((t) => {
+      const mask = keep.slice(off, off + t.data.length);
+      off += t.data.length;
+      return [t.name, mask];
+    }),
+  );
 }
 
 /** Zeroes the pruned weights in place. */

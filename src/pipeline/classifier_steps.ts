@@ -137,7 +137,7 @@ export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<Class
       labels: r.labels,
       ...(r.objective === 'regression' ? { objective: 'regression' as const } : {}),
       model: r.model,
-      train: { ...r.record, from: r.from.dir, batch_size: r.batch, optimizer: opt, seed: r.seed },
+      train: { ...r.record, from: path.resolve(r.from.dir), batch_size: r.batch, optimizer: opt, seed: r.seed },
       state: { step: trained.steps, tokens: trained.tokens, flops: 0, train_s: trained.trainS },
       params: r.params,
       m: trained.m,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { prunableWeights, type PruningPlan } from '../compress/constraints.ts';
 import { parseStructured, type StructuredPlan } from '../compress/structured.ts';
 import { sampleExamples, type Task } from '../data/tasks.ts';
+import type { EncodedSplit } from '../train/classifier_data.ts';
 import { transformersJsMetadata } from '../export/transformersjs.ts';
 import { resolveClassificationTask, resolveRegressionTask, type TaskColumns } from '../data/task_source.ts';
 import { formatFile, parseWeightFormat, type WeightFormat } from '../export/weight_format.ts';
@@ -23,6 +24,7 @@ import { classifierBudget, freshOutDir, meanBaseline, splitEncoder, taskBaseline
 import { exportAndMeasure, writeClassifier, type Measured, type Measurement, type ReferenceMeasurement } from './compress_measure.ts';
 import { planStructure, recoveryConstraints, type Shaped } from './compress_steps.ts';
 import { compressionSummary } from './compress_summary.ts';
+import { findTicket, parseRewind, pretrainedOf, rewindWeights, ticketSchedule, type TicketMethod, type TicketPlan } from './lottery.ts';
 
 export type { ReferenceMeasurement } from './compress_measure.ts';
 
@@ -35,6 +37,17 @@ export interface CompressOptions {
   outDir: string;
   /** Final unstructured sparsity of the encoder's linear weights, in [0, 1). */
   prune?: number;
+  /**
+   * How the weights to prune are chosen: by magnitude while recovery training runs (default), as
+   * a lottery ticket found by iterative magnitude pruning with rewinding ('imp'), or as a random
+   * ticket of the same sparsity ('random'); the tickets train from the rewind point (lottery.ts).
+   */
+  method?: 'magnitude' | TicketMethod;
+  /** imp: rounds of pruning (instead of `prune`), each removing `prunePerRound` of the surviving weights. */
+  rounds?: number;
+  prunePerRound?: number;
+  /** Tickets: 'pretrained' or a fine-tuning step. */
+  rewindTo?: string;
   schedule?: 'oneshot' | 'gradual';
   scope?: 'global' | 'layer';
   /** `heads=0.3,ffn=0.4`. */
@@ -74,11 +87,24 @@ interface Plan {
   outDir: string;
   /** A one-output head on a numeric target: trained on squared error, scored by Pearson's r. */
   regression: boolean;
+  ticket: TicketPlan | null;
+}
+
+/** A lottery or random ticket's plan, or null for magnitude pruning; checked before any work. */
+function planTicket(options: CompressOptions): TicketPlan | null {
+  const method = options.method ?? 'magnitude';
+  if (method === 'magnitude') {
+    if (options.rounds !== undefined || options.prunePerRound !== undefined || options.rewindTo !== undefined) throw new Error('--rounds, --prune-per-round and --rewind-to belong to --method imp or random');
+    return null;
+  }
+  if (options.structured) throw new Error(`--method ${method} prunes single weights of the full model: leave out --structured`);
+  return { method, schedule: ticketSchedule(method, { prune: options.prune, rounds: options.rounds, perRound: options.prunePerRound }), rewindTo: parseRewind(options.rewindTo ?? 'pretrained') };
 }
 
 async function planCompression(options: CompressOptions): Promise<Plan> {
   const format = parseWeightFormat(options.quant);
-  const sparsity = options.prune ?? 0;
+  const ticket = planTicket(options);
+  const sparsity = ticket ? ticket.schedule.at(-1)! : (options.prune ?? 0);
   if (!(sparsity >= 0 && sparsity < 1)) throw new Error(`--prune ${sparsity}: sparsity must be in [0, 1), e.g. 0.6`);
   const structured: StructuredPlan = options.structured ? parseStructured(options.structured) : { heads: 0, ffn: 0 };
   if (options.qat && format.kind === 'fp32') throw new Error('--qat needs a quantized --quant (int8, int4 or <bits>)');
@@ -88,9 +114,14 @@ async function planCompression(options: CompressOptions): Promise<Plan> {
   const task = regression ? await resolveRegressionTask(options.task, options.columns ?? {}, ck.dir) : await resolveClassificationTask(options.task, options.columns ?? {}, 'tltc compress');
   const labels = ck.config.labels ?? [];
   if (labels.length !== task.labels.length) throw new Error(`${ck.dir} was fine-tuned with ${labels.length} labels, task ${task.name} has ${task.labels.length}`);
+  if (ticket) {
+    pretrainedOf(ck);
+    const steps = ck.config.state.step;
+    if (typeof ticket.rewindTo === 'number' && ticket.rewindTo > steps) throw new Error(`--rewind-to ${ticket.rewindTo} is past the end of ${ck.dir}'s fine-tuning (${steps} steps): pick an earlier step`);
+  }
   const outDir = freshOutDir(options.outDir, 'compress.json', 'a compressed model');
-  const pruning: PruningPlan | null = sparsity > 0 ? { sparsity, schedule: options.schedule ?? 'gradual', scope: options.scope ?? 'global', rampEnd: 0.75 } : null;
-  return { format, pruning, structured, task, ck, labels, outDir, regression };
+  const pruning: PruningPlan | null = sparsity > 0 ? { sparsity, schedule: ticket ? 'oneshot' : (options.schedule ?? 'gradual'), scope: ticket ? 'global' : (options.scope ?? 'global'), rampEnd: 0.75 } : null;
+  return { format, pruning, structured, task, ck, labels, outDir, regression, ticket };
 }
 
 export async function compress(options: CompressOptions): Promise<Record<string, unknown>> {
@@ -108,6 +139,38 @@ async function measureReference(file: string, plan: Plan, m: Measurement, known?
   return { ...known, file };
 }
 
+interface TrainingSetup {
+  train: EncodedSplit;
+  batch: number;
+  budget: string;
+  seed: number;
+  threads: number;
+  objective?: 'regression';
+  quantizeEmbeddings: boolean;
+}
+
+/** Recovery training with masks and fake quantization, or a ticket's rounds; the weights come back trained. */
+async function trainCompressed(options: CompressOptions, plan: Plan, shaped: Shaped, t: TrainingSetup) {
+  const { format, pruning, task, ck, labels, outDir, ticket } = plan;
+  const model = shaped.model;
+  const params: Parameter[] = classifierParamSpecs(model, labels.length).map((spec) => ({ spec, data: shaped.weights.get(spec.name)! }));
+  const qat = options.qat ? { format, quantizeEmbeddings: t.quantizeEmbeddings } : null;
+  const trains = shaped.report !== undefined || pruning !== null || options.qat === true || options.recover === true;
+  if (!trains) return { params, maskUpdates: 0, trains };
+  const record = { task: task.name, compress: { structured: plan.structured, prune: pruning, qat: options.qat === true, ...(ticket ? { ticket: ticket.method } : {}) } };
+  const run = { model, labels, train: t.train, batch: t.batch, budget: t.budget, lr: options.lr, seed: t.seed, threads: t.threads, quiet: options.quiet, objective: t.objective, outDir, from: ck, record, signal: options.signal, onStep: options.onStep };
+  if (ticket) {
+    const rewind = await rewindWeights({ ck, model, classes: labels.length, train: t.train, threads: t.threads, objective: t.objective, quiet: options.quiet }, ticket.rewindTo);
+    const found = await findTicket(ticket, new Map(ck.params), rewind.weights, { ...run, finalConstraints: (p, ps) => recoveryConstraints(model, ps, p, qat) });
+    const steps = found.rounds.reduce((n, r) => n + (r.steps as number), 0);
+    return { params: found.params, maskUpdates: found.constraints.maskUpdates, trains, recovery: { budget: t.budget, steps, batch_size: t.batch, ticket: { method: ticket.method, rewind: rewind.record, rounds: found.rounds } } };
+  }
+  const constraints = recoveryConstraints(model, params, pruning, qat);
+  const trained = await trainClassifierCheckpoint({ ...run, params, label: 'recover', constraints, afterTraining: () => constraints.finish(params) });
+  const recovery = { budget: t.budget, steps: trained.steps, train_s: trained.trainS, lr: trained.opt.lr, batch_size: t.batch };
+  return { params, maskUpdates: constraints.maskUpdates, trains, recovery };
+}
+
 async function runCompression(options: CompressOptions, plan: Plan): Promise<Record<string, unknown>> {
   const { format, pruning, task, ck, labels, outDir, regression } = plan;
   const [threads, seed, batch, budget] = [options.threads ?? defaultThreads(), options.seed ?? 0, options.batchSize ?? 16, options.budget ?? '2m'];
@@ -122,17 +185,7 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
   const train = encode(task.train);
   const shaped: Shaped = await planStructure(ck.config.model, new Map(ck.params), plan.structured, labels.length, train, { batch, threads, objective });
   const model = shaped.model;
-  const params: Parameter[] = classifierParamSpecs(model, labels.length).map((spec) => ({ spec, data: shaped.weights.get(spec.name)! }));
-  const constraints = recoveryConstraints(model, params, pruning, options.qat ? { format, quantizeEmbeddings } : null);
-  const trains = shaped.report !== undefined || pruning !== null || options.qat === true || options.recover === true;
-  let recovery: Record<string, unknown> | undefined;
-  if (trains) {
-    const record = { task: task.name, compress: { structured: plan.structured, prune: pruning, qat: options.qat === true } };
-    const run = { model, labels, params, train, batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, label: 'recover', constraints, objective, outDir, from: ck, record, signal: options.signal, onStep: options.onStep };
-    const trained = await trainClassifierCheckpoint({ ...run, afterTraining: () => constraints.finish(params) });
-    recovery = { budget, steps: trained.steps, train_s: trained.trainS, lr: trained.opt.lr, batch_size: batch };
-  }
-
+  const { params, maskUpdates, recovery, trains } = await trainCompressed(options, plan, shaped, { train, batch, budget, seed, threads, objective, quantizeEmbeddings });
   const weights = new Map(params.map((p) => [p.spec.name, p.data]));
   const fp32File = path.join(outDir, 'onnx', 'model.onnx');
   // Nothing changed the weights: the deployable fp32 file is the reference itself.
@@ -141,7 +194,7 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
   const control = options.recover && !shaped.report && !pruning && !options.qat ? budget : undefined;
   const result = compressionSummary({
     ...{ task: task.name, split: splitName, examples: m.split.count, reference: ck.config.model, model, classes: labels.length, referenceParams: countParams(classifierParamSpecs(ck.config.model, labels.length)) },
-    ...{ params, prunable: prunableWeights(model), format, quantizeEmbeddings, qat: options.qat === true, control, structured: shaped.report, pruning, maskUpdates: constraints.maskUpdates, recovery },
+    ...{ params, prunable: prunableWeights(model), format, quantizeEmbeddings, qat: options.qat === true, control, structured: shaped.report, pruning, maskUpdates, recovery },
     ...{ baseline, fp32, quantized, threads, checkpoint: ck.dir, outDir },
     baselines: regression ? { mean: meanBaseline(task.train, evalExamples) } : taskBaselines(task, { [splitName]: evalExamples }, `${splitName}/${options.examples ?? 'all'}`)[splitName],
   });

@@ -70,7 +70,7 @@ export function compressionSummary(o: CompressionOutcome): Record<string, unknow
   const s = o.structured as { heads_removed: number; heads_total: number; neurons_removed: number; neurons_total: number } | undefined;
   const methods = [
     s ? `structured: ${s.heads_removed}/${s.heads_total} heads and ${s.neurons_removed}/${s.neurons_total} FFN neurons removed` : '',
-    o.pruning ? `magnitude pruning to ${o.pruning.sparsity} (${o.pruning.schedule}, ${o.pruning.scope}) of the encoder's linear weights` : '',
+    o.pruning ? pruningText(o.pruning, o.recovery?.ticket as TicketRecord | undefined) : '',
     o.qat ? 'quantization-aware training (fake quantization, straight-through gradient)' : '',
     o.control ? `further training for ${o.control} (control)` : '',
     describeFormat(format, !o.quantizeEmbeddings),
@@ -115,6 +115,20 @@ export function compressionSummary(o: CompressionOutcome): Record<string, unknow
     // Checksums, so a file handed back later (tltc eval --onnx) is verified.
     onnx_files: [...new Set([baseline.file, o.fp32.file, q.file])].map((f) => onnxFileEntry(o.outDir, f, readFileSync(f))),
   };
+}
+
+interface TicketRecord {
+  method: 'imp' | 'random';
+  rewind: { to: string; step?: number };
+  rounds: unknown[];
+}
+
+function pruningText(p: PruningPlan, ticket: TicketRecord | undefined): string {
+  const what = `of the encoder's linear weights`;
+  if (!ticket) return `magnitude pruning to ${p.sparsity} (${p.schedule}, ${p.scope}) ${what}`;
+  const rewind = ticket.rewind.to === 'step' ? `fine-tuning step ${ticket.rewind.step}` : 'the pretrained weights';
+  if (ticket.method === 'random') return `random ticket: ${p.sparsity} ${what} pruned at random, the rest rewound to ${rewind} and trained`;
+  return `lottery ticket: iterative magnitude pruning to ${p.sparsity} ${what} in ${ticket.rounds.length} rounds, each rewinding to ${rewind}`;
 }
 
 /**

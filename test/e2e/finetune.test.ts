@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadTask } from '../../src/data/tasks.ts';
@@ -23,10 +23,10 @@ describe('tltc finetune and compress end to end', () => {
     }),
   );
   const pre = path.join(dir, 'pre');
+  const out = path.join(dir, 'ft');
 
   it('fine-tunes a pretrained checkpoint on genre beyond the majority class, and reports val and test', () => {
     assert.equal(runCli(['train', '--config', cfg, '--out', pre, '--quiet'], env).code, 0);
-    const out = path.join(dir, 'ft');
     const r = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--out', out, '--budget', '800steps', '--lr', '3e-3', '--batch-size', '32', '--threads', '2', '--quiet'], env);
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout.trim());
@@ -121,5 +121,49 @@ describe('tltc finetune and compress end to end', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^tltc: unknown task "nli"/);
     assert.ok(!existsSync(path.join(dir, 'ft2')) && !existsSync(path.join(dir, 'ft3')));
+  });
+
+  it('finds lottery tickets by iterative magnitude pruning with rewinding, and random tickets of the same sparsity', () => {
+    const compress = (name: string, args: string[]) => {
+      const r = runCli(['compress', '--checkpoint', out, '--quant', 'fp32', '--examples', '100', '--lr', '1e-3', '--threads', '2', '--quiet', '--out', path.join(dir, name), ...args], env);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(readFileSync(path.join(dir, name, 'compress.json'), 'utf8'));
+    };
+    const imp = compress('imp', ['--method', 'imp', '--rounds', '2', '--budget', '15steps']);
+    assert.ok(Math.abs(imp.sparsity - 0.36) < 1e-4, `sparsity ${imp.sparsity}`);
+    assert.deepEqual(imp.recovery.ticket.rounds.map((r: { sparsity: number; steps: number }) => [Number(r.sparsity.toFixed(4)), r.steps]), [[0.2, 15], [0.36, 15]]);
+    assert.deepEqual(imp.recovery.ticket.rewind, { to: 'pretrained', from: pre, head_seed: 0 });
+    assert.match(imp.method, /^lottery ticket: iterative magnitude pruning to 0.36 .* in 2 rounds, each rewinding to the pretrained weights/);
+    const random = compress('random', ['--method', 'random', '--prune', '0.36', '--budget', '15steps']);
+    assert.ok(Math.abs(random.sparsity - 0.36) < 1e-4);
+    assert.match(random.method, /^random ticket/);
+    const late = compress('late', ['--method', 'imp', '--prune', '0.2', '--rewind-to', '10', '--budget', '10steps']);
+    assert.equal(late.recovery.ticket.rewind.step, 10);
+    assert.equal(late.recovery.ticket.rounds.length, 1);
+
+    for (const [args, message] of [
+      [['--rounds', '2'], /--rounds, --prune-per-round and --rewind-to belong to --method imp or random/],
+      [['--method', 'imp', '--prune', '0.5', '--structured', 'heads=0.5'], /leave out --structured/],
+      [['--method', 'imp', '--prune', '0.5', '--rewind-to', 'start'], /--rewind-to must be "pretrained" or a fine-tuning step/],
+      [['--method', 'imp', '--prune', '0.5', '--rounds', '2'], /not both/],
+      [['--method', 'random'], /--method random needs --prune/],
+      [['--method', 'imp', '--rounds', '2', '--prune-per-round', '1.5'], /--prune-per-round must be in \(0, 1\)/],
+      [['--method', 'imp', '--prune', '0.2', '--rewind-to', '100000', '--budget', '1steps'], /--rewind-to 100000 is past the end of .* fine-tuning \(800 steps\)/],
+    ] as const) {
+      const bad = runCli(['compress', '--checkpoint', out, ...args, '--quiet', '--out', path.join(dir, 'tbad')], env);
+      assert.equal(bad.code, 1, args.join(' '));
+      assert.match(bad.stderr, message);
+      assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    }
+    // A ticket rewinds to the pretrained checkpoint: moved away, it is named before any work.
+    renameSync(pre, `${pre}-moved`);
+    try {
+      const moved = runCli(['compress', '--checkpoint', out, '--method', 'imp', '--prune', '0.5', '--out', path.join(dir, 'tbad2')], env);
+      assert.equal(moved.code, 1);
+      assert.match(moved.stderr, /was fine-tuned from .*pre, which a ticket rewinds to, but it cannot be loaded .*: restore it, or compress with --method magnitude$/m);
+      assert.ok(!existsSync(path.join(dir, 'tbad2')));
+    } finally {
+      renameSync(`${pre}-moved`, pre);
+    }
   });
 });
