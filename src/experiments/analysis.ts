@@ -33,6 +33,17 @@ export function meanStd(values: readonly number[]): { mean: number; std: number;
   return { mean, std, n };
 }
 
+/**
+ * The difference of two means over seeds, and whether it exceeds 2 sqrt(sd1^2/n1 + sd2^2/n2),
+ * twice the standard error of the difference; within it, the two count as no different.
+ */
+export function seedDifference(a: readonly number[], b: readonly number[]): { difference: number; threshold: number; differs: boolean } {
+  const [x, y] = [meanStd(a), meanStd(b)];
+  const threshold = 2 * Math.sqrt(x.std ** 2 / x.n + y.std ** 2 / y.n);
+  const difference = x.mean - y.mean;
+  return { difference, threshold, differs: Math.abs(difference) > threshold };
+}
+
 /** First wall-clock second at which the run's validation perplexity reaches `target` (interpolated), if it does. */
 export function timeToTarget(rows: readonly MetricsRow[], target: number): number | undefined {
   for (let i = 0; i < rows.length; i++) {

@@ -1,14 +1,15 @@
 /**
  * `tltc report --markdown DIR [--by-recipe]`: the table of whatever runs DIR holds, training runs
  * (run_table.ts, or recipe_table.ts by recipe), translation runs (translation_table.ts, then
- * translation_sizes_table.ts's and translation_compression_table.ts's where they apply) or
- * fine-tuning runs (finetune_table.ts).
+ * translation_sizes_table.ts's and translation_compression_table.ts's where they apply),
+ * lottery tickets beside their controls (ticket_table.ts) or fine-tuning runs (finetune_table.ts).
  */
 import { finetuneTable, findFinetunes } from './finetune_table.ts';
 import { recipeTable } from './recipe_table.ts';
 import { findRuns, runTable } from './run_table.ts';
 import { beamSearchTable, translationCompressionTable } from './translation_compression_table.ts';
 import { translationSizesTable } from './translation_sizes_table.ts';
+import { hasTickets, ticketTable } from './ticket_table.ts';
 import { isTranslationRun, translationTable } from './translation_table.ts';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -17,6 +18,7 @@ export function markdownTable(root: string, options: { byRecipe?: boolean } = {}
   if (!existsSync(root)) throw new Error(`${root} does not exist: pass a folder of training or fine-tuning runs`);
   const resolved = path.resolve(root);
   if (findRuns(resolved).length === 0) {
+    if (hasTickets(resolved)) return ticketTable(root);
     if (findFinetunes(resolved).length > 0) return finetuneTable(root);
     throw new Error(`${root} holds no completed run: neither a training run (run.json and summary.json) nor a fine-tuning run (finetune.json)`);
   }

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { seq2seqName, type Seq2SeqConfig } from '../nn/seq2seq_config.ts';
-import { interpolate, meanStd } from './analysis.ts';
+import { interpolate, meanStd, seedDifference } from './analysis.ts';
 import { completedRuns, fixed } from './run_table.ts';
 
 interface SizeRuns {
@@ -44,10 +44,8 @@ const spread = (xs: number[]) => (xs.length === 0 ? '-' : xs.length === 1 ? fixe
 function againstBest(xs: number[], best: number[]): string {
   if (xs === best) return '(best)';
   if (xs.length < 2 || best.length < 2) return '-';
-  const [a, b] = [meanStd(xs), meanStd(best)];
-  const threshold = 2 * Math.sqrt(a.std ** 2 / a.n + b.std ** 2 / b.n);
-  const d = a.mean - b.mean;
-  return `${fixed(d, 2)} (threshold ${fixed(threshold, 2)}): ${Math.abs(d) > threshold ? 'lower' : 'no difference'}`;
+  const { difference, threshold, differs } = seedDifference(xs, best);
+  return `${fixed(difference, 2)} (threshold ${fixed(threshold, 2)}): ${differs ? 'lower' : 'no difference'}`;
 }
 
 /** Null unless some size has two or more seeds. */

@@ -110,4 +110,25 @@ describe('docs/RESULTS.md', () => {
       '| E1-D1-H64 | 2 | 1.0e-3 | 2.00 ± 0.00 | 4.00 ± 0.00 | 6.00 ± 0.00 | 8.10 ± 0.14 | 8.10 ± 0.14 | (best) |',
     ]);
   });
+
+  it('lottery tickets get a table by sparsity: each method over seeds, and the ticket against the random ticket and one-shot pruning', () => {
+    const root = tmpDir();
+    const write = (name: string, accuracy: number, kind: 'imp' | 'random' | 'oneshot' | 'dense', sparsity = 0) => {
+      mkdirSync(path.join(root, name), { recursive: true });
+      const ticket = kind === 'imp' || kind === 'random' ? { method: kind, rounds: kind === 'imp' ? [1, 2, 3, 4] : [1] } : undefined;
+      const file = { task: 'spam', model: 'L2-H128', accuracy, fp32_accuracy: 0.9, examples: 604, sparsity, ...(kind === 'dense' ? {} : { prune: { sparsity } }), recovery: { steps: 300, ...(ticket ? { ticket } : {}) }, baselines: { majority: { accuracy: 0.669 }, bag_of_words: { accuracy: 0.983 } } };
+      writeFileSync(path.join(root, name, 'compress.json'), JSON.stringify(file));
+    };
+    mkdirSync(path.join(root, 'finetuned'));
+    writeFileSync(path.join(root, 'finetuned', 'finetune.json'), '{}');
+    [0.91, 0.92].forEach((a, s) => write(`dense-s${s}`, a, 'dense'));
+    [0.9, 0.92].forEach((a, s) => write(`imp-0.5-s${s}`, a, 'imp', 0.5));
+    [0.8, 0.81].forEach((a, s) => write(`random-0.5-s${s}`, a, 'random', 0.5));
+    [0.9, 0.93].forEach((a, s) => write(`oneshot-0.5-s${s}`, a, 'oneshot', 0.5));
+    const table = markdownTable(root).split('\n');
+    assert.equal(table[0], '| sparsity | imp rounds | lottery ticket (imp) | one-shot magnitude | random ticket | ticket − random (points) | ticket − one-shot (points) |');
+    assert.equal(table[2], '| 0 (dense, trained as long as one round) | - | 91.5% ± 0.7 (2) | - | - | - | - |');
+    assert.equal(table[3], '| 0.50 | 4 | 91.0% ± 1.4 (2) | 91.5% ± 2.1 (2) | 80.5% ± 0.7 (2) | 10.5 (threshold 2.2): higher | -0.5 (threshold 3.6): no difference |');
+    assert.match(table.at(-1)!, /^L2-H128 on spam, 604 test examples; accuracy of the fine-tuned model before compression 90.0%, majority class 66.9%, bag of words 98.3%.$/);
+  });
 });
