@@ -33,11 +33,20 @@ export function gradients(loss: Tensor, wrt: readonly Tensor[], options: Gradien
     pending.delete(name);
     return parts.length === 1 ? parts[0] : g.scope(`${name}_grad`, () => ops.sum(parts));
   };
+  // A wrt tensor that a node computes (a masked weight, say) keeps its gradient for the caller
+  // while the walk carries it on to the node's inputs.
+  const wrtNames = new Set(wrt.map((t) => t.name));
+  const read = (name: string): Tensor | null => {
+    if (!wrtNames.has(name)) return take(name);
+    const total = take(name);
+    if (total) pending.set(name, [total]);
+    return total;
+  };
 
   for (let i = lossIndex ?? -1; i >= 0; i--) {
     const node = nodes[i];
     if (!node.outputs.some(relevant)) continue;
-    const dys = node.outputs.map(take);
+    const dys = node.outputs.map(read);
     const needs = node.inputs.map(relevant);
     if (dys.every((d) => d === null) || !needs.some(Boolean)) continue;
     const rule = RULES.get(ruleKey(node));

@@ -1,8 +1,14 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import path from 'node:path';
 import { parseTrainConfig, readTrainConfig, type TrainConfig } from '../train/config.ts';
 import { train } from '../train/trainer.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
+
+function sparsityValue(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new Error(`--sparsity must be in [0, 1), e.g. 0.8, got "${value}"`);
+  return n;
+}
 
 interface TrainFlags {
   config?: string;
@@ -18,6 +24,8 @@ interface TrainFlags {
   batchSize?: number;
   lr?: number;
   evalInterval?: number;
+  method?: 'dense' | 'rigl' | 'static';
+  sparsity?: number;
   quiet?: boolean;
   json?: boolean;
 }
@@ -38,8 +46,19 @@ function buildConfig(flags: TrainFlags): TrainConfig {
     data: { ...base.data, ...(flags.corpus ? { corpus: flags.corpus } : {}), ...(flags.seqLen ? { seq_len: flags.seqLen } : {}) },
     optimizer: { ...base.optimizer, ...(flags.lr ? { lr: flags.lr } : {}) },
     eval: { ...base.eval, ...(flags.evalInterval ? { interval_s: flags.evalInterval } : {}) },
+    ...sparseSection(base, flags),
   };
   return parseTrainConfig(merged, flags.config ? `config ${flags.config}` : 'arguments');
+}
+
+/** `--method rigl|static --sparsity S` over the config's `sparse` section; `--method dense` drops it. */
+function sparseSection(base: TrainConfig, flags: TrainFlags): { sparse?: unknown } {
+  if (flags.sparsity !== undefined && (flags.method ?? base.sparse?.method ?? 'dense') === 'dense') throw new Error('--sparsity needs --method rigl or static');
+  if (flags.method === 'dense') return { sparse: undefined };
+  if (!flags.method && flags.sparsity === undefined) return {};
+  const sparsity = flags.sparsity ?? base.sparse?.sparsity;
+  if (sparsity === undefined) throw new Error(`--method ${flags.method} needs --sparsity S, the share of the encoder's linear weights pruned (e.g. 0.8)`);
+  return { sparse: { ...base.sparse, method: flags.method ?? base.sparse?.method, sparsity } };
 }
 
 export function registerTrain(program: Command): void {
@@ -59,6 +78,8 @@ export function registerTrain(program: Command): void {
     .option('--batch-size <n>', 'sequences per step', positiveInt('--batch-size'))
     .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'))
     .option('--eval-interval <seconds>', 'training seconds between evaluations and checkpoints', positiveNumber('--eval-interval'))
+    .addOption(new Option('--method <kind>', 'dense, or sparse from step 0: rigl (drop and grow, Evci et al. 2020) or static (fixed random masks)').choices(['dense', 'rigl', 'static']))
+    .option('--sparsity <s>', 'with --method rigl|static: share of the encoder\'s linear weights pruned, in [0, 1)', sparsityValue)
     .option('--quiet', 'no progress output')
     .option('--json', 'print the final metrics as one JSON line')
     .action(async (flags: TrainFlags) => {

@@ -9,6 +9,7 @@ import { encode, mlmHead, modelContext, staticPositions } from './encoder.ts';
 import { rowsLayout } from './layout.ts';
 import { dropoutMaskInputs } from './layers.ts';
 import { mlmParamSpecs } from './params.ts';
+import { MaskedWeights } from './masked_weights.ts';
 import { ParameterInputs } from './weights.ts';
 
 export interface MlmShape {
@@ -27,12 +28,21 @@ export interface MlmGraph {
   maskedPositions: Tensor;
   labels: Tensor;
   loss: Tensor;
+  /** Keep-mask inputs of the sparse weights (`options.pruned`), by parameter name. */
+  pruneMasks: Map<string, Tensor>;
+  /** The weights the layers compute with (weight x mask), by parameter name, for the sparse ones. */
+  effective: Map<string, Tensor>;
 }
 
-/** The forward graph to the mean masked-LM loss; parameters and dropout masks are graph inputs. */
-export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout: number }): MlmGraph {
+/**
+ * The forward graph to the mean masked-LM loss; parameters and dropout masks are graph inputs,
+ * and so are keep-masks of the weights named in `pruned` (sparse training).
+ */
+export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout: number; pruned?: readonly string[] }): MlmGraph {
   const g = new Graph('mlm');
-  const weights = new ParameterInputs(g, mlmParamSpecs(c));
+  const params = new ParameterInputs(g, mlmParamSpecs(c));
+  const masked = options.pruned?.length ? new MaskedWeights(params, options.pruned) : null;
+  const weights = masked ?? params;
   const inputIds = g.input('input_ids', 'int64', [shape.batch, shape.seq]);
   const maskedPositions = g.input('masked_positions', 'int64', [shape.masked]);
   const labels = g.input('labels', 'int64', [shape.masked]);
@@ -41,7 +51,8 @@ export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout
   const hidden = encode(inputIds, staticPositions(inputIds, shape.seq), c, ctx);
   const logits = mlmHead(ops.gather(hidden, maskedPositions), c, ctx); // (M, D) -> (M, V)
   const { loss } = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 });
-  return { graph: g, dropoutMasks: maskInputs.masks, params: weights.inputs, inputIds, maskedPositions, labels, loss };
+  const effective = new Map((options.pruned ?? []).map((name) => [name, weights.weight(name)]));
+  return { graph: g, dropoutMasks: maskInputs.masks, params: params.inputs, inputIds, maskedPositions, labels, loss, pruneMasks: masked?.inputs ?? new Map(), effective };
 }
 
 /** Matmul FLOPs of one forward pass: 2 m n k per GEMM (DESIGN §6). */

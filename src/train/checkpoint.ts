@@ -46,6 +46,8 @@ export interface Checkpoint<M = ModelConfig> {
   params: Map<string, Float32Array>;
   /** Adam moments by parameter name; absent when loading for inference only. */
   moments?: { m: Map<string, Float32Array>; v: Map<string, Float32Array> };
+  /** Sparse training's keep-masks by parameter name, loaded with the moments when the run saved them. */
+  masks?: Map<string, Float32Array>;
   tokenizerJson: string;
 }
 
@@ -63,6 +65,8 @@ export interface SaveInput<M = ModelConfig> {
   params: readonly Parameter[];
   m: readonly Float32Array[];
   v: readonly Float32Array[];
+  /** Keep-masks of sparse training (train/rigl.ts), saved beside the moments. */
+  masks?: ReadonlyMap<string, Float32Array>;
   tokenizerJson: string;
 }
 
@@ -84,6 +88,7 @@ export function saveCheckpoint<M>(runDir: string, input: SaveInput<M>, keep: num
         input.params.flatMap((p, i) => [
           [`m/${p.spec.name}`, f32(input.m[i], p.spec.shape)],
           [`v/${p.spec.name}`, f32(input.v[i], p.spec.shape)],
+          ...(input.masks?.has(p.spec.name) ? [[`mask/${p.spec.name}`, f32(input.masks.get(p.spec.name)!, p.spec.shape)] as const] : []),
         ]),
       ),
     );
@@ -203,13 +208,17 @@ function loadVerified<M>(dir: string, config: CheckpointConfig<M>, withOptimizer
   const params = float32Map(decodeSafetensors(readChecked(dir, 'model.safetensors', config.files['model.safetensors']), modelFile).tensors, modelFile);
   const tokenizerJson = new TextDecoder().decode(readChecked(dir, 'tokenizer.json', config.files['tokenizer.json']));
   let moments: Checkpoint['moments'];
+  const masks = new Map<string, Float32Array>();
   if (withOptimizer) {
     const optFile = path.join(dir, 'optimizer.safetensors');
     const all = float32Map(decodeSafetensors(readChecked(dir, 'optimizer.safetensors', config.files['optimizer.safetensors']), optFile).tensors, optFile);
     const m = new Map<string, Float32Array>();
     const v = new Map<string, Float32Array>();
-    for (const [k, t] of all) (k.startsWith('m/') ? m : v).set(k.slice(2), t);
+    for (const [k, t] of all) {
+      if (k.startsWith('mask/')) masks.set(k.slice('mask/'.length), t);
+      else (k.startsWith('m/') ? m : v).set(k.slice(2), t);
+    }
     moments = { m, v };
   }
-  return { dir, config, params, moments, tokenizerJson };
+  return { dir, config, params, moments, ...(masks.size > 0 ? { masks } : {}), tokenizerJson };
 }

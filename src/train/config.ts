@@ -81,6 +81,19 @@ export const TrainConfigSchema = z
       })
       .strict()
       .default({ output_bias: 'unigram' }),
+    // Sparse training from step 0 of the encoder's linear weights (train/rigl.ts): 'rigl' changes
+    // the masks by drop-and-grow, 'static' keeps the first random ones. Absent: dense.
+    sparse: z
+      .object({
+        method: z.enum(['rigl', 'static']),
+        sparsity: z.number().min(0).lt(1), // share of the sparse weights pruned, e.g. 0.8
+        distribution: z.enum(['erk', 'uniform']).default('erk'),
+        delta_t: z.number().int().min(1).default(100), // steps between RigL's mask updates
+        drop_fraction: z.number().gt(0).lt(1).default(0.3), // share of active weights dropped at the first update, cosine-decayed
+        end: z.number().gt(0).max(1).default(0.75), // share of the budget after which the masks stay fixed
+      })
+      .strict()
+      .optional(),
     keep_checkpoints: z.number().int().min(1).default(2),
     seed: z.number().int().min(0).default(0),
     threads: z.number().int().min(1).max(256).optional(), // default: available cores
@@ -98,6 +111,7 @@ export function parseTrainConfig(raw: unknown, where: string): TrainConfig {
     if ('fraction' in warmup && warmup.fraction >= 1) throw new Error(`optimizer.warmup ${r.data.optimizer.warmup} must be under 100% of the budget`);
     if (r.data.task === undefined) resolveModel(r.data);
     else resolveSeq2SeqModel(r.data);
+    if (r.data.sparse && r.data.task !== undefined) throw new Error(`sparse training (${r.data.sparse.method}) is for masked-LM pretraining, not a translation task`);
   } catch (err) {
     throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
   }

@@ -22,6 +22,8 @@ export interface RunnerOptions {
   evalOnly?: boolean;
   /** The evaluation batches' shape, when their mask rate differs from training's. */
   evalShape?: MlmShape;
+  /** Weights trained under keep-masks fed with each step (sparse training, rigl.ts). */
+  sparse?: readonly string[];
 }
 
 export class MlmRunner {
@@ -36,7 +38,7 @@ export class MlmRunner {
   static async create(model: ModelConfig, shape: MlmShape, opt: OptimizerConfig, params: Parameter[], moments: { m: Float32Array[]; v: Float32Array[] } | null, options: RunnerOptions = {}): Promise<MlmRunner> {
     const runtime = { threads: options.threads, optimization: options.optimization, spinning: options.spinning };
     const seed = options.seed ?? 0;
-    const trainer = options.evalOnly ? null : await StepRunner.create(buildTrainStep(model, shape, opt), params, moments, { ratio: model.dropout, seed }, runtime);
+    const trainer = options.evalOnly ? null : await StepRunner.create(buildTrainStep(model, shape, opt, options.sparse), params, moments, { ratio: model.dropout, seed }, runtime);
     const evalShape = options.evalShape ?? shape;
     const evaluator = await createSession(buildEvalStep(model, evalShape), runtime);
     return new MlmRunner(shape, evalShape, trainer, evaluator, params);
@@ -64,8 +66,9 @@ export class MlmRunner {
     };
   }
 
-  step(batch: MlmBatch, step: number, progress: number): Promise<StepResult> {
-    return this.requireTrainer().step(this.batchFeeds(batch, this.shape), step, progress);
+  /** One step; `extra` feeds sparse training's masks and asks for the dense gradients. */
+  step(batch: MlmBatch, step: number, progress: number, extra: { feeds?: Feeds; denseGrads?: boolean } = {}): Promise<StepResult> {
+    return this.requireTrainer().step({ ...this.batchFeeds(batch, this.shape), ...extra.feeds }, step, progress, { denseGrads: extra.denseGrads });
   }
 
   /** Mean masked-LM loss over `batches` (equal masked counts, so the mean of batch means). */

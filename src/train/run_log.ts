@@ -62,7 +62,7 @@ export function metricsRow(state: TrainState, w: StepWindow, val: { loss: number
 export type RunIdentity = Pick<SaveInput<unknown>, 'model' | 'train' | 'tokenizerJson' | 'modelType'>;
 
 /** The weights and state saved with a metrics row. */
-export type Snapshot = Pick<SaveInput<unknown>, 'state' | 'params' | 'm' | 'v'>;
+export type Snapshot = Pick<SaveInput<unknown>, 'state' | 'params' | 'm' | 'v' | 'masks'>;
 
 export class RunLog {
   private readonly metricsFile: string;

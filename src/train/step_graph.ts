@@ -9,6 +9,8 @@ import { adamw, globalNorm, learningRate, type OptimizerConfig } from './optimiz
 /** Names of the step graph's state outputs, so the trainer can adopt them as the next state. */
 export const stateOutputName = (kind: 'param' | 'm' | 'v', name: string) => `${kind}_out/${name}`;
 export const momentInputName = (kind: 'm' | 'v', name: string) => `${kind}/${name}`;
+/** Output of the loss's gradient with respect to a sparse weight as the layers use it (weight x mask): dense, pruned positions included. */
+export const denseGradName = (name: string) => `dense_grad/${name}`;
 
 export interface TrainStepModel {
   bytes: Uint8Array;
@@ -22,7 +24,8 @@ export interface TrainStepModel {
  * Appends clipping, the schedule and AdamW for `loss` over `params` to the graph: inputs `step`,
  * `progress`, `m/<name>` and `v/<name>`; outputs `loss`, `grad_norm`, `lr` and the updated state.
  * Parameters with a keep-mask in `keepMasks` are multiplied by it after the update, so pruned
- * weights stay exactly zero whatever their moments hold.
+ * weights stay exactly zero whatever their moments hold. `denseGradients` adds an output of the
+ * gradient with respect to each tensor it names (RigL grows connections by it).
  */
 export function addOptimizerStep(
   loss: Tensor,
@@ -30,11 +33,14 @@ export function addOptimizerStep(
   decay: readonly boolean[],
   opt: OptimizerConfig,
   keepMasks: ReadonlyMap<string, Tensor> = new Map(),
+  denseGradients: ReadonlyMap<string, Tensor> = new Map(),
 ): void {
   const g = loss.graph;
   const step = g.input('step', 'float32', []);
   const progress = g.input('progress', 'float32', []);
-  const grads = gradients(loss, params);
+  const all = gradients(loss, [...params, ...denseGradients.values()]);
+  const grads = all.slice(0, params.length);
+  [...denseGradients.keys()].forEach((name, i) => g.output(all[params.length + i], denseGradName(name)));
   const gradNorm = globalNorm(grads);
   const clip = opt.clip_norm > 0 ? ops.min(ops.div(ops.scalarLike(gradNorm, opt.clip_norm), ops.add(gradNorm, 1e-6)), 1) : null;
   const lr = learningRate(opt, { step, progress });
@@ -58,9 +64,10 @@ export function addOptimizerStep(
   });
 }
 
-export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig): TrainStepModel {
-  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout });
-  addOptimizerStep(mlm.loss, mlm.params, mlmParamSpecs(c).map((s) => s.decay), opt);
+/** The masked LM's step; the weights named in `sparse` train under keep-masks fed each step, with their dense gradients as outputs. */
+export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig, sparse: readonly string[] = []): TrainStepModel {
+  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, pruned: sparse });
+  addOptimizerStep(mlm.loss, mlm.params, mlmParamSpecs(c).map((s) => s.decay), opt, mlm.pruneMasks, mlm.effective);
   return {
     bytes: serializeGraph(mlm.graph),
     paramNames: mlm.params.map((p) => p.name),

@@ -9,7 +9,9 @@ import type { Parameter } from '../nn/params.ts';
 import { createSession, ortTensor, type RuntimeOptions } from '../runtime/session.ts';
 import { DropoutMasks } from './dropout_masks.ts';
 import { momentFeeds, parameterFeeds, type Feeds } from './feeds.ts';
-import { stateOutputName } from './step_graph.ts';
+import { denseGradName, stateOutputName } from './step_graph.ts';
+
+const DENSE_GRAD = denseGradName('');
 
 export type { Feeds } from './feeds.ts';
 
@@ -19,6 +21,8 @@ export interface StepResult {
   lr: number;
   /** The first non-finite tensor (a parameter, the loss, grad_norm or an update), if any. */
   nonFinite?: string;
+  /** Gradients with respect to the sparse weights as the layers use them, when asked for. */
+  denseGrads?: Map<string, Float32Array>;
 }
 
 function hasNonFinite(a: Float32Array): boolean {
@@ -55,8 +59,17 @@ export class StepRunner {
     return new StepRunner(params, m, v, session, masks);
   }
 
-  /** One optimizer step on `batch` feeds; `step` is 1-based, `progress` the fraction of the budget used. */
-  async step(batch: Feeds, step: number, progress: number): Promise<StepResult> {
+  /** The graph's outputs but the dense gradients, which a step fetches only when asked. */
+  private get stepOutputs(): readonly string[] | undefined {
+    const names = this.session.outputNames;
+    return names.some((n) => n.startsWith(DENSE_GRAD)) ? names.filter((n) => !n.startsWith(DENSE_GRAD)) : undefined;
+  }
+
+  /**
+   * One optimizer step on `batch` feeds; `step` is 1-based, `progress` the fraction of the budget
+   * used. With `denseGrads`, also returns the gradients of the sparse weights (sparse training).
+   */
+  async step(batch: Feeds, step: number, progress: number, options: { denseGrads?: boolean } = {}): Promise<StepResult> {
     const feeds = momentFeeds(this.params, this.m, this.v, parameterFeeds(this.params, { ...batch }));
     feeds.step = ortTensor('float32', new Float32Array([step]), []);
     feeds.progress = ortTensor('float32', new Float32Array([progress]), []);
@@ -64,7 +77,8 @@ export class StepRunner {
       const masks = this.masks.forStep(step);
       this.masks.shapes.forEach((shape, i) => (feeds[`dropout_mask/${i}`] = ortTensor('float32', masks[i], shape)));
     }
-    const pending = this.session.run(feeds as never);
+    const fetches = options.denseGrads ? undefined : this.stepOutputs;
+    const pending = fetches ? this.session.run(feeds as never, fetches) : this.session.run(feeds as never);
     this.masks?.prefetch(step + 1); // overlaps with onnxruntime's work on this step
     const out = await pending;
     const loss = (out.loss.data as Float32Array)[0];
@@ -86,7 +100,9 @@ export class StepRunner {
       this.m[i] = updated('m', p.spec.name);
       this.v[i] = updated('v', p.spec.name);
     });
-    return { loss, gradNorm, lr };
+    if (!options.denseGrads) return { loss, gradNorm, lr };
+    const denseGrads = new Map(Object.keys(out).filter((n) => n.startsWith(DENSE_GRAD)).map((n) => [n.slice(DENSE_GRAD.length), out[n].data as Float32Array]));
+    return { loss, gradNorm, lr, denseGrads };
   }
 
   async release(): Promise<void> {

@@ -16,7 +16,9 @@ import { machineInfo } from '../util/machine.ts';
 import { formatBudget, parseBudget, type Budget } from './budget.ts';
 import { listCheckpoints, loadCheckpoint, type TrainState } from './checkpoint.ts';
 import { optimizerConfig, peakLearningRate, resolveModel, type TrainConfig } from './config.ts';
-import { MlmRunner } from './mlm_runner.ts';
+import { MlmRunner, type StepResult } from './mlm_runner.ts';
+import { prunedMatmulFlops, SparseTraining } from './rigl.ts';
+import { prunableWeights } from '../compress/constraints.ts';
 import { maskedUnigramPerplexity, resolveStartScales, startAtUnigram } from './unigram_start.ts';
 import { RunLog, type MetricsRow } from './run_log.ts';
 import { trainTranslation } from './seq2seq_trainer.ts';
@@ -97,6 +99,8 @@ interface Run {
   unigramValPpl: number;
   /** The checkpoint resumed from, if any. */
   resumedFrom?: { checkpoint: string; step: number };
+  /** Sparse training's masks and their updates (cfg.sparse), or null for a dense run. */
+  sparse: SparseTraining | null;
 }
 
 /** Prepares data, loads or initializes the model, builds its sessions and writes run.json. */
@@ -108,13 +112,16 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   if (options.resume && hasRun && !latest) say(`no complete checkpoint in ${runDir}: starting from the beginning`);
   const start = latest ? fromCheckpoint(latest, specs, model) : freshStart(specs, model, cfg, cfg.init.output_bias === 'unigram' ? data.corpus.train : null);
   const unigramValPpl = maskedUnigramPerplexity(data.corpus.train, model.vocab_size, data.valBatches);
+  const sparse = sparseStart(cfg, model, start);
   if (latest) say(`resuming ${runDir} from ${path.basename(latest)} (step ${start.state.step}, ${fmt(start.state.train_s, 1)}s trained)`);
-  const perStep = { tokens: data.shape.batch * data.shape.seq, flops: 3 * mlmForwardFlops(model, data.shape) };
+  const tokens = data.shape.batch * data.shape.seq;
+  // Sparse runs count the FLOPs their masks would leave; the dense kernels do not get faster.
+  const perStep = { tokens, flops: 3 * mlmForwardFlops(model, data.shape) - (sparse ? 3 * prunedMatmulFlops(sparse, start.params, tokens) : 0) };
   say(
     `model ${modelName(model)}: ${(countParams(specs) / 1e6).toFixed(2)}M params, ${model.n_heads} heads, d_ff ${model.d_ff}, ` +
       `${(perStep.flops / perStep.tokens / 1e6).toFixed(1)} MFLOP/token (train); batch ${data.shape.batch}x${data.shape.seq}, budget ${formatBudget(budget)}, ${threads} threads`,
   );
-  const runner = await MlmRunner.create(model, data.shape, optimizerConfig(cfg), start.params, start.moments, { threads, optimization: options.optimization, seed: cfg.seed, evalShape: data.evalShape });
+  const runner = await MlmRunner.create(model, data.shape, optimizerConfig(cfg), start.params, start.moments, { threads, optimization: options.optimization, seed: cfg.seed, evalShape: data.evalShape, sparse: sparse ? [...sparse.masks.keys()] : undefined });
   const { corpus } = data;
   writeFileAtomic(
     path.join(runDir, 'run.json'),
@@ -122,7 +129,7 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   );
   const resumedFrom = latest ? { checkpoint: latest, step: start.state.step } : undefined;
   const tokenizerJson = JSON.stringify(tokenizerToJson(corpus.tokenizer));
-  return { cfg, budget, corpus: corpus.meta, tokenizerJson, batcher: data.batcher, valBatches: data.valBatches, runner, state: start.state, perStep, resumedFrom, unigramValPpl };
+  return { cfg, budget, corpus: corpus.meta, tokenizerJson, batcher: data.batcher, valBatches: data.valBatches, runner, state: start.state, perStep, resumedFrom, unigramValPpl, sparse };
 }
 
 /** The corpus (cached after the first run), the training batcher and the validation batches. */
@@ -141,6 +148,17 @@ interface StartingPoint {
   params: Parameter[];
   moments: { m: Float32Array[]; v: Float32Array[] } | null;
   state: TrainState;
+  /** Sparse training's masks, from a checkpoint. */
+  masks?: Map<string, Float32Array>;
+}
+
+/** Sparse training's masks: a checkpoint's, or drawn from the seed (zeroing the weights they prune). */
+function sparseStart(cfg: TrainConfig, model: ModelConfig, start: StartingPoint): SparseTraining | null {
+  if (!cfg.sparse) return null;
+  const names = prunableWeights(model);
+  if (!start.moments) return SparseTraining.start(cfg.sparse, start.params, names, cfg.seed);
+  if (!start.masks || names.some((n) => !start.masks!.has(n))) throw new Error(`the checkpoint holds no ${cfg.sparse.method} masks: resume a sparse run with its own config, or start a new run`);
+  return new SparseTraining(cfg.sparse, new Map(names.map((n) => [n, start.masks!.get(n)!])));
 }
 
 /** How the run's weights started, with the scales resolved (recorded in run.json). */
@@ -167,6 +185,7 @@ function fromCheckpoint(dir: string, specs: ParamSpec[], model: ModelConfig): St
     params: specs.map((spec) => ({ spec, data: ck.params.get(spec.name)! })),
     moments: { m: specs.map((s) => ck.moments!.m.get(s.name)!), v: specs.map((s) => ck.moments!.v.get(s.name)!) },
     state: ck.config.state,
+    ...(ck.masks ? { masks: ck.masks } : {}),
   };
 }
 
@@ -176,8 +195,17 @@ function mlmJob(run: Run): TrainingJob {
     budget: run.budget,
     eval: run.cfg.eval,
     perStep: run.perStep,
-    step: (step, progress) => run.runner.step(run.batcher.batch(step - 1), step, progress),
-    evaluate: async () => ({ loss: await run.runner.evaluate(run.valBatches) }),
-    weights: () => ({ params: run.runner.params, m: run.runner.m, v: run.runner.v }),
+    step: (step, progress) => (run.sparse ? sparseStep(run, run.sparse, step, progress) : run.runner.step(run.batcher.batch(step - 1), step, progress)),
+    evaluate: async () => ({ loss: await run.runner.evaluate(run.valBatches), ...(run.sparse ? { metrics: { sparsity: run.sparse.sparsity() } } : {}) }),
+    weights: () => ({ params: run.runner.params, m: run.runner.m, v: run.runner.v, ...(run.sparse ? { masks: run.sparse.masks } : {}) }),
   };
+}
+
+/** A step under the masks; at RigL's update steps, with the dense gradients, then drop and grow. */
+async function sparseStep(run: Run, sparse: SparseTraining, step: number, progress: number): Promise<StepResult> {
+  const { runner } = run;
+  const denseGrads = sparse.updatesAt(step, progress);
+  const r = await runner.step(run.batcher.batch(step - 1), step, progress, { feeds: sparse.feeds(runner.params), denseGrads });
+  if (denseGrads && !r.nonFinite) sparse.update(step, progress, runner.params, runner.m, runner.v, r.denseGrads!);
+  return r;
 }

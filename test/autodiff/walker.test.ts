@@ -43,6 +43,21 @@ describe('autodiff walker', () => {
     assert.deepEqual(Array.from(out.du.data as Float64Array), [0, 0]);
   });
 
+  it('gives the gradient of a computed wrt tensor and still carries it on to the inputs', async () => {
+    const g = new Graph();
+    const w = g.input('w', 'float64', [3]);
+    const mask = g.input('mask', 'float64', [3]);
+    const effective = ops.mul(w, mask);
+    const y = ops.reduceSum(ops.mul(effective, effective)); // dy/d(effective) = 2 w mask, dy/dw = 2 w mask^2
+    const [dw, de] = gradients(y, [w, effective]);
+    g.output(dw, 'dw');
+    g.output(de, 'de');
+    const s = await createSession(serializeGraph(g), { threads: 1 });
+    const out = await s.run({ w: ortTensor('float64', new Float64Array([1, -2, 3]), [3]), mask: ortTensor('float64', new Float64Array([1, 0, 2]), [3]) });
+    assert.deepEqual(Array.from(out.de.data as Float64Array, (v) => v + 0), [2, 0, 12]);
+    assert.deepEqual(Array.from(out.dw.data as Float64Array, (v) => v + 0), [2, 0, 24]);
+  });
+
   it('names the op when no rule exists', () => {
     const g = new Graph();
     const x = g.input('x', 'float32', [3]);

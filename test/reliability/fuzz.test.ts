@@ -48,6 +48,18 @@ const LEAF_BREAKERS: Record<string, Json[]> = {
   keep_checkpoints: [0, -1, 1.5],
   seed: [-1, 1.5, 'abc'],
   threads: [0, -2, 1000, 'all'],
+  sparse: [
+    'rigl',
+    { method: 'dense', sparsity: 0.5 },
+    { method: 'rigl' },
+    { method: 'rigl', sparsity: 1 },
+    { method: 'static', sparsity: -0.1 },
+    { method: 'rigl', sparsity: 0.5, delta_t: 0 },
+    { method: 'rigl', sparsity: 0.5, drop_fraction: 1 },
+    { method: 'rigl', sparsity: 0.5, end: 0 },
+    { method: 'rigl', sparsity: 0.5, distribution: 'normal' },
+    { method: 'rigl', sparsity: 0.5, every: 10 },
+  ],
 };
 
 function setPath(obj: Record<string, Json>, dotted: string, value: Json): void {
@@ -205,6 +217,11 @@ describe('bad input fuzzing', () => {
       ['train', '--config'],
       ['train', '--config', dir, '--out', out],
       ['train', '--model', 'L1-H32', '--budget', '5parsecs', '--out', out],
+      ['train', '--model', 'L1-H32', '--sparsity', '0.8', '--out', out],
+      ['train', '--model', 'L1-H32', '--method', 'rigl', '--out', out],
+      ['train', '--model', 'L1-H32', '--method', 'rigl', '--sparsity', '1', '--out', out],
+      ['train', '--model', 'L1-H32', '--method', 'sparse', '--sparsity', '0.5', '--out', out],
+      ['train', '--model', 'E1-D1-H32', '--task', 'translate-en-es', '--method', 'static', '--sparsity', '0.5', '--out', out],
       ['eval'],
       ['eval', '--checkpoint', dir],
       ['eval', '--checkpoint', path.join(dir, 'missing')],

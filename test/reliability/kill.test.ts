@@ -68,4 +68,55 @@ describe('kill at any moment', () => {
     const rows = readMetrics(out);
     assert.ok(rows.every((r, i) => i === 0 || r.step > rows[i - 1].step), 'metrics.jsonl holds each step once, in order');
   });
+
+  it('a RigL run killed and resumed ends bit-identical to an uninterrupted one, masks and all; static masks never change', async () => {
+    const dir = tmpDir();
+    const env = { TLTC_CACHE_DIR: path.join(dir, 'cache') };
+    const config = (method: string) => {
+      const file = path.join(dir, `${method}.json`);
+      const sparse = { method, sparsity: 0.8, delta_t: 25 };
+      writeFileSync(file, JSON.stringify({ model: { n_layers: 1, d_model: 32, n_heads: 2 }, data: { corpus: mobyCorpus(dir, 6), vocab_size: 400, seq_len: 32 }, batch_size: 8, budget: '1500steps', eval: { interval_s: 0.05, sequences: 8 }, sparse, seed: 3, threads: 2 }));
+      return file;
+    };
+    const [rigl, fixed] = [config('rigl'), config('static')];
+    const straight = path.join(dir, 'straight');
+    assert.equal(runCli(['train', '--config', rigl, '--out', straight, '--quiet'], env).code, 0);
+    const out = path.join(dir, 'killed');
+    const rand = seededRandom(7);
+    let kills = 0;
+    for (let finished = false; !finished; ) {
+      const child = startCli(['train', '--config', rigl, '--out', out, '--quiet', ...(existsSync(path.join(out, 'run.json')) ? ['--resume'] : [])], env);
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const outcome = kills < 6 ? await Promise.race([exited.then((code) => ({ code })), new Promise<null>((r) => setTimeout(() => r(null), 900 + rand() * 1200))]) : { code: await exited };
+      if (outcome) {
+        assert.equal(outcome.code, 0);
+        finished = true;
+      } else {
+        child.kill('SIGKILL');
+        await exited;
+        kills++;
+      }
+    }
+    assert.ok(kills >= 3, `only ${kills} kills landed`);
+    const newest = (run: string) => loadCheckpoint(run, true);
+    const [a, b] = [newest(straight), newest(out)];
+    assert.equal(a.config.state.step, 1500);
+    const bytes = (run: string, f: string) => readFileSync(path.join(run, 'checkpoints', 'step-00001500', f));
+    for (const f of ['model.safetensors', 'optimizer.safetensors']) assert.ok(bytes(out, f).equals(bytes(straight, f)), `${f} differs after ${kills} kills`);
+    // The masks hold 80% of the encoder's linear weights pruned, and RigL moved them.
+    const masks = [...a.masks!.values()];
+    const kept = masks.reduce((n, m) => n + m.reduce((x, v) => x + v, 0), 0);
+    const total = masks.reduce((n, m) => n + m.length, 0);
+    assert.ok(Math.abs(1 - kept / total - 0.8) < 0.01, `sparsity ${1 - kept / total}`);
+    assert.deepEqual([...b.masks!.keys()], [...a.masks!.keys()]);
+    const staticRun = path.join(dir, 'static');
+    assert.equal(runCli(['train', '--config', fixed, '--out', staticRun, '--quiet', '--budget', '100steps'], env).code, 0);
+    const first = newest(staticRun).masks!;
+    const moved = [...a.masks!].some(([name, m]) => m.some((v, i) => v !== first.get(name)![i]));
+    assert.ok(moved, 'RigL changed masks that static training drew the same from the seed');
+    for (const [name, m] of first) {
+      const w = newest(staticRun).params.get(name)!;
+      assert.ok(w.every((v, i) => m[i] === 1 || v === 0), `${name}: a pruned weight is not zero`);
+    }
+  });
 });
