@@ -65,6 +65,9 @@ export const TrainConfigSchema = z
         max_interval_s: z.number().gt(0).default(60),
         interval_s: z.number().gt(0).optional(),
         sequences: z.number().int().min(1).default(128), // size of the fixed validation set
+        // Ends training at the first evaluation whose validation perplexity is at or below this
+        // (sizes pretrained to matched quality); the budget is then an upper bound.
+        stop_at_ppl: z.number().gt(1).finite().optional(),
       })
       .strict()
       .default({ evaluations: 15, max_interval_s: 60, sequences: 128 }),

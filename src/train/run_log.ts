@@ -107,9 +107,9 @@ export class RunLog {
   }
 
   /** Writes summary.json from the last row and returns what it holds. Written last: it marks the run complete (sweeps skip such runs). */
-  writeSummary(modelName: string, unigramValPpl: number): Record<string, unknown> {
+  writeSummary(modelName: string, unigramValPpl: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
     if (!this.lastRow) throw new Error(`${this.runDir}: no metrics row to summarize`);
-    const summary = { run: this.runDir, model: modelName, checkpoint: this.lastCheckpoint, unigram_val_ppl: unigramValPpl, ...this.lastRow };
+    const summary = { run: this.runDir, model: modelName, checkpoint: this.lastCheckpoint, unigram_val_ppl: unigramValPpl, ...this.lastRow, ...extra };
     writeFileAtomic(path.join(this.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   }

@@ -78,6 +78,10 @@ export async function runToEnd(job: TrainingJob, start: TrainState, log: RunLog,
   try {
     const { final, state } = await trainSteps(job, start, log, bar, o);
     bar.stop();
+    if (reachedTarget(job, log)) {
+      say(`reached val ppl ${fmt(final.val_ppl, 1)} <= ${job.eval.stop_at_ppl} at step ${state.step} (${fmt(state.train_s, 1)}s training); checkpoint ${log.checkpoint}`);
+      return { final, checkpoint: log.checkpoint, summary: log.writeSummary(o.name, o.baseline, { stopped_at_ppl: job.eval.stop_at_ppl }) };
+    }
     if (!spent(job.budget, state)) {
       say(`stopped at step ${state.step} (${fmt(100 * used(job.budget, state), 1)}% of the budget); checkpoint ${log.checkpoint}; continue with --resume`);
       return { final, checkpoint: log.checkpoint, summary: {}, stopped: true };
@@ -101,7 +105,7 @@ export async function trainSteps(job: TrainingJob, start: TrainState, log: RunLo
     options.onEvaluation?.(row);
     return row;
   };
-  while (!spent(job.budget, state) && !options.signal?.aborted) {
+  while (!spent(job.budget, state) && !options.signal?.aborted && !reachedTarget(job, log)) {
     const t0 = performance.now();
     const before = state;
     const r = await job.step(state.step + 1, used(job.budget, state));
@@ -119,6 +123,12 @@ export async function trainSteps(job: TrainingJob, start: TrainState, log: RunLo
   }
   const final = window.steps > 0 || !log.last ? await evaluate() : log.last;
   return { final, state };
+}
+
+/** Whether the run reached eval.stop_at_ppl at its last evaluation. */
+export function reachedTarget(job: TrainingJob, log: RunLog): boolean {
+  const target = job.eval.stop_at_ppl;
+  return target !== undefined && log.last !== null && log.last.val_ppl <= target;
 }
 
 /**

@@ -160,5 +160,18 @@ describe('tltc train end to end', () => {
     assert.equal(unigram.run.validation_mask_prob, 0.15);
     const zeros = runWith('zeros');
     assert.ok(zeros.rows[0].val_ppl > 1.5 * bar, `a zero output bias starts far above the unigram perplexity: ${zeros.rows[0].val_ppl} against ${bar}`);
+
+    // eval.stop_at_ppl ends the same run at the first evaluation at or below the target.
+    const target = unigram.rows[9].val_ppl;
+    const first = unigram.rows.findIndex((r) => r.val_ppl <= target);
+    const cfgFile = path.join(dir, 'recipe-target.json');
+    writeFileSync(cfgFile, JSON.stringify({ ...recipe('unigram'), eval: { sequences: 32, stop_at_ppl: target } }));
+    const out = path.join(dir, 'recipe-target');
+    const r = runCli(['train', '--config', cfgFile, '--out', out, '--json', '--quiet'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout.trim());
+    assert.equal(summary.step, first + 1);
+    assert.equal(summary.stopped_at_ppl, target);
+    assert.deepEqual(readMetrics(out).map((x) => x.val_ppl), unigram.rows.slice(0, first + 1).map((x) => x.val_ppl));
   });
 });
