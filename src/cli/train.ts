@@ -24,7 +24,7 @@ interface TrainFlags {
   batchSize?: number;
   lr?: number;
   evalInterval?: number;
-  method?: 'dense' | 'rigl' | 'static';
+  method?: 'dense' | 'rigl' | 'static' | 'gradual';
   sparsity?: number;
   quiet?: boolean;
   json?: boolean;
@@ -53,7 +53,7 @@ function buildConfig(flags: TrainFlags): TrainConfig {
 
 /** `--method rigl|static --sparsity S` over the config's `sparse` section; `--method dense` drops it. */
 function sparseSection(base: TrainConfig, flags: TrainFlags): { sparse?: unknown } {
-  if (flags.sparsity !== undefined && (flags.method ?? base.sparse?.method ?? 'dense') === 'dense') throw new Error('--sparsity needs --method rigl or static');
+  if (flags.sparsity !== undefined && (flags.method ?? base.sparse?.method ?? 'dense') === 'dense') throw new Error('--sparsity needs --method rigl, static or gradual');
   if (flags.method === 'dense') return { sparse: undefined };
   if (!flags.method && flags.sparsity === undefined) return {};
   const sparsity = flags.sparsity ?? base.sparse?.sparsity;
@@ -78,8 +78,8 @@ export function registerTrain(program: Command): void {
     .option('--batch-size <n>', 'sequences per step', positiveInt('--batch-size'))
     .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'))
     .option('--eval-interval <seconds>', 'training seconds between evaluations and checkpoints', positiveNumber('--eval-interval'))
-    .addOption(new Option('--method <kind>', 'dense, or sparse from step 0: rigl (drop and grow, Evci et al. 2020) or static (fixed random masks)').choices(['dense', 'rigl', 'static']))
-    .option('--sparsity <s>', 'with --method rigl|static: share of the encoder\'s linear weights pruned, in [0, 1)', sparsityValue)
+    .addOption(new Option('--method <kind>', 'dense; sparse from step 0: rigl (drop and grow, Evci et al. 2020) or static (fixed random masks); or gradual (dense, pruned by magnitude on the cubic schedule)').choices(['dense', 'rigl', 'static', 'gradual']))
+    .option('--sparsity <s>', 'with --method rigl|static|gradual: share of the encoder\'s linear weights pruned, in [0, 1)', sparsityValue)
     .option('--quiet', 'no progress output')
     .option('--json', 'print the final metrics as one JSON line')
     .action(async (flags: TrainFlags) => {

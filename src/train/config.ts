@@ -84,11 +84,12 @@ export const TrainConfigSchema = z
       })
       .strict()
       .default({ output_bias: 'unigram' }),
-    // Sparse training from step 0 of the encoder's linear weights (train/rigl.ts): 'rigl' changes
-    // the masks by drop-and-grow, 'static' keeps the first random ones. Absent: dense.
+    // Sparse training of the encoder's linear weights (train/rigl.ts): from step 0, 'rigl' changes
+    // the masks by drop-and-grow and 'static' keeps the first random ones; 'gradual' starts dense
+    // and prunes by magnitude on the cubic schedule. Absent: dense.
     sparse: z
       .object({
-        method: z.enum(['rigl', 'static']),
+        method: z.enum(['rigl', 'static', 'gradual']),
         sparsity: z.number().min(0).lt(1), // share of the sparse weights pruned, e.g. 0.8
         distribution: z.enum(['erk', 'uniform']).default('erk'),
         delta_t: z.number().int().min(1).default(100), // steps between RigL's mask updates

@@ -6,16 +6,19 @@
  * magnitude, and grows as many inactive ones with the largest dense gradient, which start at
  * zero with zero Adam moments. Static sparse training keeps the first masks. Layer densities are
  * uniform or Erdos-Renyi (density proportional to (n_in + n_out) / (n_in n_out), as RigL's ERK
- * for matrices), drawn at random once from the seed.
+ * for matrices), drawn at random once from the seed. Gradual pruning (Zhu & Gupta 2017), the
+ * dense-to-sparse baseline, starts dense and every `delta_t` steps prunes each matrix by
+ * magnitude to its share of the cubic schedule's sparsity, reaching `sparsity` at `end`.
  */
 import type { Parameter } from '../nn/params.ts';
 import { ortTensor } from '../runtime/session.ts';
 import { Random } from '../util/random.ts';
 import { pruneMaskName } from '../nn/masked_weights.ts';
 import type { Feeds } from './feeds.ts';
+import { cubicSparsity, magnitudeMasks } from '../compress/prune.ts';
 
 export interface SparseConfig {
-  method: 'rigl' | 'static';
+  method: 'rigl' | 'static' | 'gradual';
   sparsity: number;
   distribution: 'uniform' | 'erk';
   delta_t: number;
@@ -97,9 +100,10 @@ export class SparseTraining {
     readonly masks: Map<string, Float32Array>,
   ) {}
 
-  /** Fresh masks drawn from the seed; the weights they prune are zeroed. */
+  /** Fresh masks drawn from the seed (all ones for gradual pruning); the weights they prune are zeroed. */
   static start(config: SparseConfig, params: readonly Parameter[], names: readonly string[], seed: number): SparseTraining {
     const sparse = names.map((n) => params.find((p) => p.spec.name === n)!);
+    if (config.method === 'gradual') return new SparseTraining(config, new Map(sparse.map((p) => [p.spec.name, new Float32Array(p.data.length).fill(1)])));
     const densities = layerDensities(sparse.map((p) => p.spec.shape), config.sparsity, config.distribution);
     const masks = randomKeepMasks(sparse.map((p) => p.data.length), densities, seed);
     sparse.forEach((p, i) => p.data.forEach((_, k) => masks[i][k] === 0 && (p.data[k] = 0)));
@@ -118,11 +122,33 @@ export class SparseTraining {
 
   /** Whether step `step` (1-based) at `progress` changes the masks, and so needs the dense gradients. */
   updatesAt(step: number, progress: number): boolean {
-    return this.config.method === 'rigl' && step % this.config.delta_t === 0 && dropFraction(this.config, progress) > 0;
+    if (step % this.config.delta_t !== 0) return false;
+    if (this.config.method === 'gradual') return this.sparsity() < this.config.sparsity - 1e-9 || progress < this.config.end;
+    return this.config.method === 'rigl' && dropFraction(this.config, progress) > 0;
+  }
+
+  /** Gradual pruning's masks at `progress`: each matrix pruned by magnitude to its density at the schedule's sparsity. */
+  private prune(step: number, progress: number, params: readonly Parameter[]): void {
+    const c = this.config;
+    const target = cubicSparsity(progress, { initial: 0, final: c.sparsity, start: 0, end: c.end });
+    const sparse = params.filter((p) => this.masks.has(p.spec.name));
+    const densities = layerDensities(sparse.map((p) => p.spec.shape), target, c.distribution);
+    let changed = 0;
+    sparse.forEach((p, i) => {
+      const keep = magnitudeMasks([{ name: p.spec.name, data: p.data }], 1 - densities[i], 'layer').get(p.spec.name)!;
+      const mask = this.masks.get(p.spec.name)!;
+      keep.forEach((k, j) => {
+        if (mask[j] !== k) changed++;
+        mask[j] = k;
+        if (!k) p.data[j] = 0;
+      });
+    });
+    this.updates.push({ step, fraction: target, changed });
   }
 
   /** Drop and grow in every sparse matrix after step `step`, given that step's dense gradients. */
   update(step: number, progress: number, params: readonly Parameter[], m: readonly Float32Array[], v: readonly Float32Array[], grads: ReadonlyMap<string, Float32Array>): void {
+    if (this.config.method === 'gradual') return this.prune(step, progress, params);
     const fraction = dropFraction(this.config, progress);
     let changed = 0;
     params.forEach((p, i) => {

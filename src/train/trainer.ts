@@ -95,6 +95,8 @@ interface Run {
   runner: MlmRunner;
   state: TrainState;
   perStep: { tokens: number; flops: number };
+  /** Training FLOPs of a dense step, from which a sparse run's masks subtract theirs. */
+  denseFlops: number;
   /** The training unigram distribution's perplexity on the validation loss's own positions. */
   unigramValPpl: number;
   /** The checkpoint resumed from, if any. */
@@ -116,7 +118,8 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   if (latest) say(`resuming ${runDir} from ${path.basename(latest)} (step ${start.state.step}, ${fmt(start.state.train_s, 1)}s trained)`);
   const tokens = data.shape.batch * data.shape.seq;
   // Sparse runs count the FLOPs their masks would leave; the dense kernels do not get faster.
-  const perStep = { tokens, flops: 3 * mlmForwardFlops(model, data.shape) - (sparse ? 3 * prunedMatmulFlops(sparse, start.params, tokens) : 0) };
+  const denseFlops = 3 * mlmForwardFlops(model, data.shape);
+  const perStep = { tokens, flops: denseFlops - (sparse ? 3 * prunedMatmulFlops(sparse, start.params, tokens) : 0) };
   say(
     `model ${modelName(model)}: ${(countParams(specs) / 1e6).toFixed(2)}M params, ${model.n_heads} heads, d_ff ${model.d_ff}, ` +
       `${(perStep.flops / perStep.tokens / 1e6).toFixed(1)} MFLOP/token (train); batch ${data.shape.batch}x${data.shape.seq}, budget ${formatBudget(budget)}, ${threads} threads`,
@@ -129,7 +132,7 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   );
   const resumedFrom = latest ? { checkpoint: latest, step: start.state.step } : undefined;
   const tokenizerJson = JSON.stringify(tokenizerToJson(corpus.tokenizer));
-  return { cfg, budget, corpus: corpus.meta, tokenizerJson, batcher: data.batcher, valBatches: data.valBatches, runner, state: start.state, perStep, resumedFrom, unigramValPpl, sparse };
+  return { cfg, budget, corpus: corpus.meta, tokenizerJson, batcher: data.batcher, valBatches: data.valBatches, runner, state: start.state, perStep, denseFlops, resumedFrom, unigramValPpl, sparse };
 }
 
 /** The corpus (cached after the first run), the training batcher and the validation batches. */
@@ -206,6 +209,9 @@ async function sparseStep(run: Run, sparse: SparseTraining, step: number, progre
   const { runner } = run;
   const denseGrads = sparse.updatesAt(step, progress);
   const r = await runner.step(run.batcher.batch(step - 1), step, progress, { feeds: sparse.feeds(runner.params), denseGrads });
-  if (denseGrads && !r.nonFinite) sparse.update(step, progress, runner.params, runner.m, runner.v, r.denseGrads!);
+  if (denseGrads && !r.nonFinite) {
+    sparse.update(step, progress, runner.params, runner.m, runner.v, r.denseGrads!);
+    run.perStep.flops = run.denseFlops - 3 * prunedMatmulFlops(sparse, runner.params, run.perStep.tokens);
+  }
   return r;
 }

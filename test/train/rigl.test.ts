@@ -55,6 +55,26 @@ describe('RigL and static sparse training', () => {
     assert.deepEqual(Array.from(m), [1, 0, 1, 1, 0, 1, 0, 0]);
   });
 
+  it('gradual pruning starts dense and prunes each matrix by magnitude on the cubic schedule, reaching the sparsity at the end', () => {
+    const rng = new Random(9);
+    const spec = (name: string, shape: number[]) => ({ spec: { name, shape, init: 'normal', decay: true }, data: Float32Array.from({ length: shape[0] * shape[1] }, () => rng.normal()) }) as unknown as Parameter;
+    const params = [spec('a.weight', [40, 50]), spec('b.weight', [20, 30])];
+    const gradual = SparseTraining.start({ ...config, method: 'gradual', distribution: 'uniform', delta_t: 5 }, params, ['a.weight', 'b.weight'], 0);
+    assert.equal(gradual.sparsity(), 0);
+    assert.ok(!gradual.updatesAt(4, 0.1) && gradual.updatesAt(5, 0.1));
+    const before = Float32Array.from(params[0].data);
+    gradual.update(5, 0.375, params, [], [], new Map());
+    const mid = 0.8 * (1 - 0.5 ** 3);
+    assert.ok(Math.abs(gradual.sparsity() - mid) < 0.002, `sparsity ${gradual.sparsity()} at half the ramp, expected ${mid}`);
+    const [a, mask] = [params[0], gradual.masks.get('a.weight')!];
+    assert.ok(mask.every((k, i) => k === 1 || a.data[i] === 0), 'pruned weights are zeroed');
+    const magnitudes = (keep: number) => Array.from(before, Math.abs).filter((_, i) => mask[i] === keep);
+    assert.ok(Math.max(...magnitudes(0)) <= Math.min(...magnitudes(1)), 'the smallest weights went');
+    gradual.update(10, 0.8, params, [], [], new Map());
+    assert.ok(Math.abs(gradual.sparsity() - 0.8) < 1e-3, `${gradual.sparsity()}`);
+    assert.ok(!gradual.updatesAt(15, 0.9), 'no update once the sparsity is reached after the ramp');
+  });
+
   it('in the step graph, pruned weights stay zero and the dense gradient is the loss gradient at pruned positions', async () => {
     const model = validateModelConfig({ vocab_size: 50, max_len: 8, d_model: 32, n_layers: 1, n_heads: 2, d_ff: 64, dropout: 0 }, 'test');
     const shape = { batch: 2, seq: 8, masked: 4 };
