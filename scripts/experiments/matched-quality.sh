@@ -3,7 +3,8 @@
 # claim b): L2-H128 and L4-H256, seed 0, each pretrained until its validation perplexity first
 # reaches TARGET (eval.stop_at_ppl; the 60-minute budget is only an upper bound, so each stops
 # partway through its own schedule), then fine-tuned on spam for the same steps and compressed
-# over one grid (fp32, int8, 4-, 3- and 2-bit, 4-bit with 50% and 90% gradual pruning), every
+# over one grid (fp32, int8, 6-, 4-, 3- and 2-bit; 50, 70, 90 and 95% gradual pruning in fp32, and
+# 4-bit at 50%), every
 # file scored on the whole test split; `tltc plan` then compares the sizes at equal bytes.
 # Wall-clock budgets: one run at a time, 2 threads, on a quiet machine.
 # Usage: bash scripts/experiments/matched-quality.sh TARGET_PPL OUT_DIR
@@ -21,6 +22,6 @@ node -e '
   fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n");
 ' "$here/crossover-sweep.json" "$target" "$out/matched.json"
 node "$cli" sweep --config "$out/matched.json" --out "$out/pretrain"
-node "$cli" downstream --sweep "$out/pretrain" --task spam --finetune-budget 300steps --grid fp32,int8,4,3,2,4+p50,4+p90 --prune-budget 150steps --threads 2 --out "$out/downstream"
+node "$cli" downstream --sweep "$out/pretrain" --task spam --finetune-budget 300steps --grid fp32,int8,6,4,3,2,fp32+p50,fp32+p70,fp32+p90,fp32+p95,4+p50 --prune-budget 150steps --threads 2 --out "$out/downstream"
 node "$cli" plan --dir "$out/downstream" --json > "$out/plan.json"
 echo "done: $out/plan.json (equal_bytes), tltc report --markdown $out/pretrain/runs"
