@@ -10,6 +10,7 @@ import { rowsLayout } from './layout.ts';
 import { dropoutMaskInputs } from './layers.ts';
 import { mlmParamSpecs } from './params.ts';
 import { MaskedWeights } from './masked_weights.ts';
+import { l1Penalty, slimmingParamSpecs, SlimmingWeights } from './slimming_weights.ts';
 import { ParameterInputs } from './weights.ts';
 
 export interface MlmShape {
@@ -36,13 +37,15 @@ export interface MlmGraph {
 
 /**
  * The forward graph to the mean masked-LM loss; parameters and dropout masks are graph inputs,
- * and so are keep-masks of the weights named in `pruned` (sparse training).
+ * and so are keep-masks of the weights named in `pruned` (sparse training). With `slimming`, the
+ * parameters end with EarlyBERT's coefficients (slimming_weights.ts), and a positive lambda adds
+ * their L1 penalty to the loss.
  */
-export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout: number; pruned?: readonly string[] }): MlmGraph {
+export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout: number; pruned?: readonly string[]; slimming?: { lambda: number } }): MlmGraph {
   const g = new Graph('mlm');
-  const params = new ParameterInputs(g, mlmParamSpecs(c));
+  const params = new ParameterInputs(g, options.slimming ? [...mlmParamSpecs(c), ...slimmingParamSpecs(c)] : mlmParamSpecs(c));
   const masked = options.pruned?.length ? new MaskedWeights(params, options.pruned) : null;
-  const weights = masked ?? params;
+  const weights = options.slimming ? new SlimmingWeights(masked ?? params, c) : (masked ?? params);
   const inputIds = g.input('input_ids', 'int64', [shape.batch, shape.seq]);
   const maskedPositions = g.input('masked_positions', 'int64', [shape.masked]);
   const labels = g.input('labels', 'int64', [shape.masked]);
@@ -50,7 +53,10 @@ export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout
   const ctx = modelContext(c, { weights, layout: rowsLayout(shape), kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make });
   const hidden = encode(inputIds, staticPositions(inputIds, shape.seq), c, ctx);
   const logits = mlmHead(ops.gather(hidden, maskedPositions), c, ctx); // (M, D) -> (M, V)
-  const { loss } = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 });
+  const { loss: mlmLoss } = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 });
+  // EarlyBERT's search stage: the L1 penalty on the slimming coefficients joins the loss it trains on.
+  const lambda = options.slimming?.lambda ?? 0;
+  const loss = lambda > 0 ? ops.add(mlmLoss, l1Penalty(slimmingParamSpecs(c).map((s) => params.weight(s.name)), lambda)) : mlmLoss;
   const effective = new Map((options.pruned ?? []).map((name) => [name, weights.weight(name)]));
   return { graph: g, dropoutMasks: maskInputs.masks, params: params.inputs, inputIds, maskedPositions, labels, loss, pruneMasks: masked?.inputs ?? new Map(), effective };
 }
