@@ -24,7 +24,7 @@ interface TrainFlags {
   batchSize?: number;
   lr?: number;
   evalInterval?: number;
-  method?: 'dense' | 'rigl' | 'static' | 'gradual';
+  method?: 'dense' | 'rigl' | 'static' | 'gradual' | 'earlybert';
   sparsity?: number;
   quiet?: boolean;
   json?: boolean;
@@ -51,14 +51,18 @@ function buildConfig(flags: TrainFlags): TrainConfig {
   return parseTrainConfig(merged, flags.config ? `config ${flags.config}` : 'arguments');
 }
 
-/** `--method rigl|static --sparsity S` over the config's `sparse` section; `--method dense` drops it. */
-function sparseSection(base: TrainConfig, flags: TrainFlags): { sparse?: unknown } {
+/** `--method rigl|static|gradual --sparsity S` over the config's `sparse` section, `--method earlybert` over its `earlybert`; `--method dense` drops both. */
+function sparseSection(base: TrainConfig, flags: TrainFlags): { sparse?: unknown; earlybert?: unknown } {
+  if (flags.method === 'earlybert') {
+    if (flags.sparsity !== undefined) throw new Error('--sparsity belongs to --method rigl, static or gradual; EarlyBERT sets its ratios in the config\'s earlybert section');
+    return { earlybert: base.earlybert ?? {}, sparse: undefined };
+  }
   if (flags.sparsity !== undefined && (flags.method ?? base.sparse?.method ?? 'dense') === 'dense') throw new Error('--sparsity needs --method rigl, static or gradual');
-  if (flags.method === 'dense') return { sparse: undefined };
+  if (flags.method === 'dense') return { sparse: undefined, earlybert: undefined };
   if (!flags.method && flags.sparsity === undefined) return {};
   const sparsity = flags.sparsity ?? base.sparse?.sparsity;
   if (sparsity === undefined) throw new Error(`--method ${flags.method} needs --sparsity S, the share of the encoder's linear weights pruned (e.g. 0.8)`);
-  return { sparse: { ...base.sparse, method: flags.method ?? base.sparse?.method, sparsity } };
+  return { sparse: { ...base.sparse, method: flags.method ?? base.sparse?.method, sparsity }, ...(flags.method ? { earlybert: undefined } : {}) };
 }
 
 export function registerTrain(program: Command): void {
@@ -78,7 +82,7 @@ export function registerTrain(program: Command): void {
     .option('--batch-size <n>', 'sequences per step', positiveInt('--batch-size'))
     .option('--lr <x>', 'peak learning rate', positiveNumber('--lr'))
     .option('--eval-interval <seconds>', 'training seconds between evaluations and checkpoints', positiveNumber('--eval-interval'))
-    .addOption(new Option('--method <kind>', 'dense; sparse from step 0: rigl (drop and grow, Evci et al. 2020) or static (fixed random masks); or gradual (dense, pruned by magnitude on the cubic schedule)').choices(['dense', 'rigl', 'static', 'gradual']))
+    .addOption(new Option('--method <kind>', 'dense; sparse from step 0: rigl (drop and grow, Evci et al. 2020) or static (fixed random masks); gradual (dense, pruned by magnitude on the cubic schedule); or earlybert (search for an early-bird ticket of heads and FFN neurons, then train it: ticket.json)').choices(['dense', 'rigl', 'static', 'gradual', 'earlybert']))
     .option('--sparsity <s>', 'with --method rigl|static|gradual: share of the encoder\'s linear weights pruned, in [0, 1)', sparsityValue)
     .option('--quiet', 'no progress output')
     .option('--json', 'print the final metrics as one JSON line')

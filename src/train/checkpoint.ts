@@ -32,6 +32,8 @@ export interface CheckpointConfig<M = ModelConfig> {
   objective?: 'regression';
   train: unknown;
   state: TrainState;
+  /** A training method's own state at this step (EarlyBERT's search), for a bit-identical resume. */
+  method_state?: unknown;
   files: Record<string, { sha256: string; bytes: number }>;
   /** SHA-256 of this object's JSON without this field: detects edits and bit flips in config.json. */
   checksum?: string;
@@ -67,6 +69,8 @@ export interface SaveInput<M = ModelConfig> {
   v: readonly Float32Array[];
   /** Keep-masks of sparse training (train/rigl.ts), saved beside the moments. */
   masks?: ReadonlyMap<string, Float32Array>;
+  /** Saved in config.json as `method_state`. */
+  methodState?: unknown;
   tokenizerJson: string;
 }
 
@@ -102,6 +106,7 @@ export function saveCheckpoint<M>(runDir: string, input: SaveInput<M>, keep: num
       ...(input.objective ? { objective: input.objective } : {}),
       train: input.train,
       state: input.state,
+      ...(input.methodState !== undefined ? { method_state: input.methodState } : {}),
       files: Object.fromEntries(Object.entries(files).map(([f, b]) => [f, { sha256: sha256(b), bytes: b.length }])),
     };
     for (const [f, b] of Object.entries(files)) writeFileAtomic(path.join(tmp, f), b);

@@ -98,6 +98,27 @@ export const TrainConfigSchema = z
       })
       .strict()
       .optional(),
+    // EarlyBERT (train/earlybert.ts): a search stage with slimming coefficients under an L1
+    // penalty, masks drawn every draw_every steps until successive masks stay within `threshold`
+    // (normalized Hamming distance) for `window` draws or max_search of the budget is used; then
+    // the heads and neurons the masks remove are removed and the smaller model trains on.
+    earlybert: z
+      .object({
+        lambda: z.number().min(0).default(1e-4),
+        head_ratio: z.number().min(0).lt(1).default(1 / 3), // heads removed per layer
+        ffn_ratio: z.number().min(0).lt(1).default(0.4), // FFN neurons removed across layers
+        draw_every: z.number().int().min(1).default(20),
+        threshold: z.number().gt(0).max(1).default(0.1),
+        window: z.number().int().min(1).default(5),
+        max_search: z.number().gt(0).max(1).default(0.5),
+        // 'keep' continues from the weights at the early-bird point (coefficients folded in);
+        // 'rewind' restarts the ticket from the run's initial weights.
+        weights: z.enum(['keep', 'rewind']).default('keep'),
+        // 'random' keeps as many heads and neurons per layer as the early-bird ticket, at random: the control.
+        ticket: z.enum(['earlybird', 'random']).default('earlybird'),
+      })
+      .strict()
+      .optional(),
     keep_checkpoints: z.number().int().min(1).default(2),
     seed: z.number().int().min(0).default(0),
     threads: z.number().int().min(1).max(256).optional(), // default: available cores
@@ -115,6 +136,8 @@ export function parseTrainConfig(raw: unknown, where: string): TrainConfig {
     if ('fraction' in warmup && warmup.fraction >= 1) throw new Error(`optimizer.warmup ${r.data.optimizer.warmup} must be under 100% of the budget`);
     if (r.data.task === undefined) resolveModel(r.data);
     else resolveSeq2SeqModel(r.data);
+    if (r.data.earlybert && r.data.sparse) throw new Error('earlybert and sparse training are separate methods: configure one of them');
+    if (r.data.earlybert && r.data.task !== undefined) throw new Error('earlybert is for masked-LM pretraining, not a translation task');
     if (r.data.sparse && r.data.task !== undefined) throw new Error(`sparse training (${r.data.sparse.method}) is for masked-LM pretraining, not a translation task`);
   } catch (err) {
     throw new Error(`${where}: ${(err as Error).message}`, { cause: err });

@@ -77,6 +77,13 @@ export class EarlyBirdSearch {
     private readonly window: number,
   ) {}
 
+  /** Continues a search from a checkpoint's record of it. */
+  restore(draws: readonly Draw[], last: StructureMasks | null, found: EarlyBirdSearch['found']): void {
+    this.draws.push(...draws);
+    this.last = last;
+    this.found = found;
+  }
+
   /** Records a draw; returns true when it completes the early-bird window. */
   add(step: number, trainS: number, masks: StructureMasks): boolean {
     const distance = this.last ? maskDistance(this.last, masks, this.sizes) : null;

@@ -24,6 +24,8 @@ export interface RunnerOptions {
   evalShape?: MlmShape;
   /** Weights trained under keep-masks fed with each step (sparse training, rigl.ts). */
   sparse?: readonly string[];
+  /** EarlyBERT's search stage: the parameters end with slimming coefficients under this L1 penalty. */
+  slimming?: { lambda: number };
 }
 
 export class MlmRunner {
@@ -38,9 +40,9 @@ export class MlmRunner {
   static async create(model: ModelConfig, shape: MlmShape, opt: OptimizerConfig, params: Parameter[], moments: { m: Float32Array[]; v: Float32Array[] } | null, options: RunnerOptions = {}): Promise<MlmRunner> {
     const runtime = { threads: options.threads, optimization: options.optimization, spinning: options.spinning };
     const seed = options.seed ?? 0;
-    const trainer = options.evalOnly ? null : await StepRunner.create(buildTrainStep(model, shape, opt, options.sparse), params, moments, { ratio: model.dropout, seed }, runtime);
+    const trainer = options.evalOnly ? null : await StepRunner.create(buildTrainStep(model, shape, opt, options.sparse, options.slimming), params, moments, { ratio: model.dropout, seed }, runtime);
     const evalShape = options.evalShape ?? shape;
-    const evaluator = await createSession(buildEvalStep(model, evalShape), runtime);
+    const evaluator = await createSession(buildEvalStep(model, evalShape, options.slimming !== undefined), runtime);
     return new MlmRunner(shape, evalShape, trainer, evaluator, params);
   }
 

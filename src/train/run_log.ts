@@ -62,7 +62,8 @@ export function metricsRow(state: TrainState, w: StepWindow, val: { loss: number
 export type RunIdentity = Pick<SaveInput<unknown>, 'model' | 'train' | 'tokenizerJson' | 'modelType'>;
 
 /** The weights and state saved with a metrics row. */
-export type Snapshot = Pick<SaveInput<unknown>, 'state' | 'params' | 'm' | 'v' | 'masks'>;
+/** `model`, when given, replaces the run's (a model that changed shape during training, as EarlyBERT's does). */
+export type Snapshot = Pick<SaveInput<unknown>, 'state' | 'params' | 'm' | 'v' | 'masks' | 'methodState'> & { model?: unknown };
 
 export class RunLog {
   private readonly metricsFile: string;

@@ -4,6 +4,7 @@ import { ops, serializeGraph, type Tensor } from '../graph/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { buildMlmLoss, type MlmShape } from '../nn/mlm.ts';
 import { mlmParamSpecs } from '../nn/params.ts';
+import { slimmingParamSpecs } from '../nn/slimming_weights.ts';
 import { adamw, globalNorm, learningRate, type OptimizerConfig } from './optimizer.ts';
 
 /** Names of the step graph's state outputs, so the trainer can adopt them as the next state. */
@@ -65,9 +66,10 @@ export function addOptimizerStep(
 }
 
 /** The masked LM's step; the weights named in `sparse` train under keep-masks fed each step, with their dense gradients as outputs. */
-export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig, sparse: readonly string[] = []): TrainStepModel {
-  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, pruned: sparse });
-  addOptimizerStep(mlm.loss, mlm.params, mlmParamSpecs(c).map((s) => s.decay), opt, mlm.pruneMasks, mlm.effective);
+export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig, sparse: readonly string[] = [], slimming?: { lambda: number }): TrainStepModel {
+  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, pruned: sparse, slimming });
+  const specs = slimming ? [...mlmParamSpecs(c), ...slimmingParamSpecs(c)] : mlmParamSpecs(c);
+  addOptimizerStep(mlm.loss, mlm.params, specs.map((s) => s.decay), opt, mlm.pruneMasks, mlm.effective);
   return {
     bytes: serializeGraph(mlm.graph),
     paramNames: mlm.params.map((p) => p.name),
@@ -77,8 +79,8 @@ export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerCo
 }
 
 /** Forward-only graph with one output, `loss`: the masked-LM loss averaged over the batch's masked tokens. */
-export function buildEvalStep(c: ModelConfig, shape: MlmShape): Uint8Array {
-  const mlm = buildMlmLoss(c, shape, { dropout: 0 });
+export function buildEvalStep(c: ModelConfig, shape: MlmShape, slimming = false): Uint8Array {
+  const mlm = buildMlmLoss(c, shape, { dropout: 0, ...(slimming ? { slimming: { lambda: 0 } } : {}) });
   const g = mlm.graph;
   g.output(mlm.loss, 'loss');
   return serializeGraph(g);

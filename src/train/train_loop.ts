@@ -19,8 +19,11 @@ export interface TrainingJob {
   eval: TrainConfig['eval'];
   /** Tokens and training FLOPs of one step. */
   perStep: { tokens: number; flops: number };
-  /** Trains step `step` (1-based) on its own batch; `progress` is the share of the budget used. */
-  step(step: number, progress: number): Promise<StepResult>;
+  /**
+   * Trains step `step` (1-based) on its own batch; `progress` is the share of the budget used and
+   * `before` the state before the step (its training seconds date what the step finds).
+   */
+  step(step: number, progress: number, before: TrainState): Promise<StepResult>;
   /** Validation loss per predicted token (its exp is val_ppl), and any further metrics for the row. */
   evaluate(): Promise<{ loss: number; metrics?: Record<string, number> }>;
   /** The weights and Adam moments a checkpoint saves. */
@@ -108,7 +111,7 @@ export async function trainSteps(job: TrainingJob, start: TrainState, log: RunLo
   while (!spent(job.budget, state) && !options.signal?.aborted && !reachedTarget(job, log)) {
     const t0 = performance.now();
     const before = state;
-    const r = await job.step(state.step + 1, used(job.budget, state));
+    const r = await job.step(state.step + 1, used(job.budget, state), state);
     if (r.nonFinite) throw divergence(state.step + 1, r, log.checkpoint);
     const dt = (performance.now() - t0) / 1000;
     state = { step: state.step + 1, tokens: state.tokens + job.perStep.tokens, flops: state.flops + job.perStep.flops, train_s: state.train_s + dt };

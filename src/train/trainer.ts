@@ -14,7 +14,8 @@ import { tokenizerToJson } from '../tokenizer/tokenizer_json.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { machineInfo } from '../util/machine.ts';
 import { formatBudget, parseBudget, type Budget } from './budget.ts';
-import { listCheckpoints, loadCheckpoint, type TrainState } from './checkpoint.ts';
+import { listCheckpoints, loadCheckpoint, type Checkpoint, type TrainState } from './checkpoint.ts';
+import { EarlyBert, type EarlyBertState } from './earlybert.ts';
 import { optimizerConfig, peakLearningRate, resolveModel, type TrainConfig } from './config.ts';
 import { MlmRunner, type StepResult } from './mlm_runner.ts';
 import { prunedMatmulFlops, SparseTraining } from './rigl.ts';
@@ -103,28 +104,41 @@ interface Run {
   resumedFrom?: { checkpoint: string; step: number };
   /** Sparse training's masks and their updates (cfg.sparse), or null for a dense run. */
   sparse: SparseTraining | null;
+  /** EarlyBERT's search and ticket (cfg.earlybert), or null. */
+  earlybert: EarlyBert | null;
+  /** The model being trained: the config's, or EarlyBERT's ticket once found. */
+  model: ModelConfig;
+  /** A training session for `model` holding `params` (EarlyBERT's switch to its ticket builds one). */
+  makeRunner: (model: ModelConfig, params: Parameter[], moments: StartingPoint['moments'], slimming?: { lambda: number }) => Promise<MlmRunner>;
+  /** The run's initial weights again (EarlyBERT's 'rewind'). */
+  initial: () => Parameter[];
+  runDir: string;
+  say: Say;
 }
 
 /** Prepares data, loads or initializes the model, builds its sessions and writes run.json. */
 async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, runDir: string, options: TrainOptions, hasRun: boolean, say: Say): Promise<Run> {
   const threads = cfg.threads ?? defaultThreads();
   const data = prepareData(cfg, model, options.quiet);
-  const specs = mlmParamSpecs(model);
   const latest = options.resume ? listCheckpoints(runDir).at(-1) : undefined;
   if (options.resume && hasRun && !latest) say(`no complete checkpoint in ${runDir}: starting from the beginning`);
-  const start = latest ? fromCheckpoint(latest, specs, model) : freshStart(specs, model, cfg, cfg.init.output_bias === 'unigram' ? data.corpus.train : null);
+  const unigramFrom = cfg.init.output_bias === 'unigram' ? data.corpus.train : null;
+  const { start, earlybert, runModel, specs } = startingPoint(cfg, model, latest, unigramFrom);
   const unigramValPpl = maskedUnigramPerplexity(data.corpus.train, model.vocab_size, data.valBatches);
   const sparse = sparseStart(cfg, model, start);
   if (latest) say(`resuming ${runDir} from ${path.basename(latest)} (step ${start.state.step}, ${fmt(start.state.train_s, 1)}s trained)`);
   const tokens = data.shape.batch * data.shape.seq;
   // Sparse runs count the FLOPs their masks would leave; the dense kernels do not get faster.
-  const denseFlops = 3 * mlmForwardFlops(model, data.shape);
+  const denseFlops = 3 * mlmForwardFlops(runModel, data.shape);
   const perStep = { tokens, flops: denseFlops - (sparse ? 3 * prunedMatmulFlops(sparse, start.params, tokens) : 0) };
   say(
     `model ${modelName(model)}: ${(countParams(specs) / 1e6).toFixed(2)}M params, ${model.n_heads} heads, d_ff ${model.d_ff}, ` +
       `${(perStep.flops / perStep.tokens / 1e6).toFixed(1)} MFLOP/token (train); batch ${data.shape.batch}x${data.shape.seq}, budget ${formatBudget(budget)}, ${threads} threads`,
   );
-  const runner = await MlmRunner.create(model, data.shape, optimizerConfig(cfg), start.params, start.moments, { threads, optimization: options.optimization, seed: cfg.seed, evalShape: data.evalShape, sparse: sparse ? [...sparse.masks.keys()] : undefined });
+  const makeRunner: Run['makeRunner'] = (m, params, moments, slimming) =>
+    MlmRunner.create(m, data.shape, optimizerConfig(cfg), params, moments, { threads, optimization: options.optimization, seed: cfg.seed, evalShape: data.evalShape, sparse: sparse ? [...sparse.masks.keys()] : undefined, slimming });
+  const searching = earlybert?.state.phase === 'search' ? { lambda: earlybert.config.lambda } : undefined;
+  const runner = await makeRunner(runModel, start.params, start.moments, searching);
   const { corpus } = data;
   writeFileAtomic(
     path.join(runDir, 'run.json'),
@@ -132,7 +146,9 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   );
   const resumedFrom = latest ? { checkpoint: latest, step: start.state.step } : undefined;
   const tokenizerJson = JSON.stringify(tokenizerToJson(corpus.tokenizer));
-  return { cfg, budget, corpus: corpus.meta, tokenizerJson, batcher: data.batcher, valBatches: data.valBatches, runner, state: start.state, perStep, denseFlops, resumedFrom, unigramValPpl, sparse };
+  const initial = () => freshStart(mlmParamSpecs(model), model, cfg, unigramFrom).params;
+  const common = { cfg, budget, corpus: corpus.meta, tokenizerJson, batcher: data.batcher, valBatches: data.valBatches, runDir, say };
+  return { ...common, runner, state: start.state, perStep, denseFlops, resumedFrom, unigramValPpl, sparse, earlybert, model: runModel, makeRunner, initial };
 }
 
 /** The corpus (cached after the first run), the training batcher and the validation batches. */
@@ -178,9 +194,25 @@ function freshStart(specs: ParamSpec[], model: ModelConfig, cfg: TrainConfig, un
   return { params, moments: null, state: { step: 0, tokens: 0, flops: 0, train_s: 0 } };
 }
 
+/**
+ * The weights to start from (fresh, or the newest checkpoint's) and, for EarlyBERT, its state:
+ * in the search stage the parameters include the slimming coefficients; in the ticket stage the
+ * model is the checkpoint's smaller one.
+ */
+function startingPoint(cfg: TrainConfig, model: ModelConfig, latest: string | undefined, unigramFrom: Uint16Array | null) {
+  const ck = latest ? loadCheckpoint(latest, true) : null;
+  const state = ck?.config.method_state as EarlyBertState | undefined;
+  if (ck && Boolean(cfg.earlybert) !== Boolean(state)) throw new Error(`${latest} ${state ? 'is an EarlyBERT run' : 'holds no EarlyBERT state'}: resume with the run's own config, or start a new run`);
+  const earlybert = cfg.earlybert ? new EarlyBert(cfg.earlybert, model, state) : null;
+  const runModel = earlybert?.state.phase === 'ticket' ? ck!.config.model : model;
+  const specs = earlybert?.state.phase === 'search' ? EarlyBert.searchSpecs(model) : mlmParamSpecs(runModel);
+  const start = ck ? fromCheckpoint(ck, specs, runModel) : freshStart(specs, model, cfg, unigramFrom);
+  return { start, earlybert, runModel, specs };
+}
+
 /** Weights, Adam moments and state from a checkpoint of this run, refusing one of another model. */
-function fromCheckpoint(dir: string, specs: ParamSpec[], model: ModelConfig): StartingPoint {
-  const ck = loadCheckpoint(dir, true);
+function fromCheckpoint(ck: Checkpoint, specs: ParamSpec[], model: ModelConfig): StartingPoint {
+  const dir = ck.dir;
   if (JSON.stringify(ck.config.model) !== JSON.stringify(model)) {
     throw new Error(`${dir} holds model ${modelName(ck.config.model)}, but the config asks for ${modelName(model)}: resume with the run's own config`);
   }
@@ -198,10 +230,34 @@ function mlmJob(run: Run): TrainingJob {
     budget: run.budget,
     eval: run.cfg.eval,
     perStep: run.perStep,
-    step: (step, progress) => (run.sparse ? sparseStep(run, run.sparse, step, progress) : run.runner.step(run.batcher.batch(step - 1), step, progress)),
+    step: async (step, progress, before) => {
+      const r = await (run.sparse ? sparseStep(run, run.sparse, step, progress) : run.runner.step(run.batcher.batch(step - 1), step, progress));
+      if (run.earlybert && !r.nonFinite && run.earlybert.afterStep(step, progress, before.train_s, run.runner.params)) await switchToTicket(run, run.earlybert, step, before.train_s);
+      return r;
+    },
     evaluate: async () => ({ loss: await run.runner.evaluate(run.valBatches), ...(run.sparse ? { metrics: { sparsity: run.sparse.sparsity() } } : {}) }),
-    weights: () => ({ params: run.runner.params, m: run.runner.m, v: run.runner.v, ...(run.sparse ? { masks: run.sparse.masks } : {}) }),
+    weights: () => ({
+      params: run.runner.params,
+      m: run.runner.m,
+      v: run.runner.v,
+      model: run.model,
+      ...(run.sparse ? { masks: run.sparse.masks } : {}),
+      ...(run.earlybert ? { methodState: run.earlybert.state } : {}),
+    }),
   };
+}
+
+/** EarlyBERT's search is over: the smaller model trains on in a new session, and ticket.json says what was found. */
+async function switchToTicket(run: Run, earlybert: EarlyBert, step: number, trainS: number): Promise<void> {
+  const { runner } = run;
+  const t = earlybert.ticket(step, trainS, runner.params, runner.m, runner.v, run.initial, run.cfg.seed);
+  await runner.release();
+  run.runner = await run.makeRunner(t.model, t.params, t.moments);
+  run.model = t.model;
+  run.denseFlops = 3 * mlmForwardFlops(t.model, run.runner.shape);
+  run.perStep.flops = run.denseFlops;
+  writeFileAtomic(path.join(run.runDir, 'ticket.json'), `${JSON.stringify(t.record, null, 2)}\n`);
+  run.say(`step ${step}: ${t.record.reason}; training the ticket ${t.record.model} (${t.record.weights === 'keep' ? 'weights kept' : 'weights rewound'}) for the rest of the budget`);
 }
 
 /** A step under the masks; at RigL's update steps, with the dense gradients, then drop and grow. */

@@ -60,6 +60,7 @@ const LEAF_BREAKERS: Record<string, Json[]> = {
     { method: 'rigl', sparsity: 0.5, distribution: 'normal' },
     { method: 'rigl', sparsity: 0.5, every: 10 },
   ],
+  earlybert: ['on', { head_ratio: 1 }, { ffn_ratio: -0.1 }, { threshold: 0 }, { window: 0 }, { draw_every: 2.5 }, { max_search: 1.5 }, { weights: 'reset' }, { ticket: 'lottery' }, { lambda: -1 }],
 };
 
 function setPath(obj: Record<string, Json>, dotted: string, value: Json): void {
@@ -221,6 +222,7 @@ describe('bad input fuzzing', () => {
       ['train', '--model', 'L1-H32', '--method', 'rigl', '--out', out],
       ['train', '--model', 'L1-H32', '--method', 'rigl', '--sparsity', '1', '--out', out],
       ['train', '--model', 'L1-H32', '--method', 'sparse', '--sparsity', '0.5', '--out', out],
+      ['train', '--model', 'L1-H32', '--method', 'earlybert', '--sparsity', '0.5', '--out', out],
       ['train', '--model', 'E1-D1-H32', '--task', 'translate-en-es', '--method', 'static', '--sparsity', '0.5', '--out', out],
       ['eval'],
       ['eval', '--checkpoint', dir],
