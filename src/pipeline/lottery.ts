@@ -45,10 +45,12 @@ export function ticketSchedule(method: TicketMethod, o: { prune?: number; rounds
   const p = o.perRound ?? 0.2;
   if (!(p > 0 && p < 1)) throw new Error(`--prune-per-round ${p}: must be in (0, 1), e.g. 0.2`);
   if (o.prune !== undefined && o.rounds !== undefined) throw new Error('--method imp takes --prune S (rounds follow from --prune-per-round) or --rounds R, not both');
-  if (o.rounds !== undefined) return Array.from({ length: o.rounds }, (_, r) => 1 - (1 - p) ** (r + 1));
+  // Rounded, so 1 - 0.8^2 reads 0.36 and not 0.3599999999999999 in compress.json.
+  const after = (rounds: number) => Math.round((1 - (1 - p) ** rounds) * 1e12) / 1e12;
+  if (o.rounds !== undefined) return Array.from({ length: o.rounds }, (_, r) => after(r + 1));
   if (o.prune === undefined || o.prune <= 0) throw new Error('--method imp needs --prune S (the final sparsity) or --rounds R');
   const rounds = Math.max(1, Math.ceil(Math.log(1 - o.prune) / Math.log(1 - p) - 1e-9));
-  return Array.from({ length: rounds }, (_, r) => (r === rounds - 1 ? o.prune! : 1 - (1 - p) ** (r + 1)));
+  return Array.from({ length: rounds }, (_, r) => (r === rounds - 1 ? o.prune! : after(r + 1)));
 }
 
 /** `--rewind-to pretrained|STEP`. */

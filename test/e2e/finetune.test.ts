@@ -132,7 +132,7 @@ describe('tltc finetune and compress end to end', () => {
     const imp = compress('imp', ['--method', 'imp', '--rounds', '2', '--budget', '15steps']);
     assert.ok(Math.abs(imp.sparsity - 0.36) < 1e-4, `sparsity ${imp.sparsity}`);
     assert.deepEqual(imp.recovery.ticket.rounds.map((r: { sparsity: number; steps: number }) => [Number(r.sparsity.toFixed(4)), r.steps]), [[0.2, 15], [0.36, 15]]);
-    assert.deepEqual(imp.recovery.ticket.rewind, { to: 'pretrained', from: pre, head_seed: 0 });
+    assert.deepEqual(imp.recovery.ticket.rewind, { to: 'pretrained', from: path.join(pre, 'checkpoints', 'step-00000400'), head_seed: 0 });
     assert.match(imp.method, /^lottery ticket: iterative magnitude pruning to 0.36 .* in 2 rounds, each rewinding to the pretrained weights/);
     const random = compress('random', ['--method', 'random', '--prune', '0.36', '--budget', '15steps']);
     assert.ok(Math.abs(random.sparsity - 0.36) < 1e-4);
@@ -160,7 +160,7 @@ describe('tltc finetune and compress end to end', () => {
     try {
       const moved = runCli(['compress', '--checkpoint', out, '--method', 'imp', '--prune', '0.5', '--out', path.join(dir, 'tbad2')], env);
       assert.equal(moved.code, 1);
-      assert.match(moved.stderr, /was fine-tuned from .*pre, which a ticket rewinds to, but it cannot be loaded .*: restore it, or compress with --method magnitude$/m);
+      assert.match(moved.stderr, /was fine-tuned from .*step-00000400, which a ticket rewinds to, but it cannot be loaded .*: restore it, or compress with --method magnitude$/m);
       assert.ok(!existsSync(path.join(dir, 'tbad2')));
     } finally {
       renameSync(`${pre}-moved`, pre);
