@@ -104,10 +104,18 @@ export function selectKept(scores: readonly Float64Array[], fraction: number): n
     const norm = Math.sqrt(s.reduce((a, v) => a + v * v, 0)) || 1;
     return Array.from(s, (v) => v / norm);
   });
-  const all = normalized.flatMap((s, layer) => s.map((score, index) => ({ score, layer, index })));
+  return keepAllButLowest(normalized, fraction);
+}
+
+/**
+ * Kept indices per layer after removing the floor(fraction * total) lowest scores across all
+ * layers (ties by layer, then index), never a layer's last structure.
+ */
+export function keepAllButLowest(scores: readonly (readonly number[])[], fraction: number): number[][] {
+  const all = scores.flatMap((s, layer) => s.map((score, index) => ({ score, layer, index })));
   all.sort((a, b) => a.score - b.score || a.layer - b.layer || a.index - b.index);
-  const removed = normalized.map((s) => new Uint8Array(s.length));
-  const left = normalized.map((s) => s.length);
+  const removed = scores.map((s) => new Uint8Array(s.length));
+  const left = scores.map((s) => s.length);
   let toRemove = Math.floor(fraction * all.length);
   for (const e of all) {
     if (toRemove === 0) break;

@@ -6,6 +6,7 @@
  * normalized Hamming distance between each draw and the one before stays under a threshold for
  * a window of draws.
  */
+import { keepAllButLowest } from '../compress/structured.ts';
 
 export interface StructureMasks {
   /** Kept head indices per layer, ascending. */
@@ -14,22 +15,12 @@ export interface StructureMasks {
   neurons: number[][];
 }
 
-/** Kept indices of the structures left after removing floor(fraction n) of the smallest |score|, across `scores` together. */
-function keepLargest(scores: readonly Float32Array[], fraction: number): number[][] {
-  const all = scores.flatMap((s, layer) => Array.from(s, (v, index) => ({ size: Math.abs(v), layer, index })));
-  all.sort((a, b) => a.size - b.size || a.layer - b.layer || a.index - b.index);
-  const removed = scores.map((s) => new Uint8Array(s.length));
-  const left = scores.map((s) => s.length);
-  let toRemove = Math.floor(fraction * all.length);
-  for (const e of all) {
-    if (toRemove === 0) break;
-    if (left[e.layer] <= 1) continue;
-    removed[e.layer][e.index] = 1;
-    left[e.layer]--;
-    toRemove--;
-  }
-  return removed.map((r) => Array.from(r.keys()).filter((j) => !r[j]));
-}
+/** Kept indices left after removing floor(fraction n) of the smallest |score| across `scores` together. */
+const keepLargest = (scores: readonly Float32Array[], fraction: number) =>
+  keepAllButLowest(
+    scores.map((s) => Array.from(s, Math.abs)),
+    fraction,
+  );
 
 /** One draw: heads pruned within each layer at `headRatio`, neurons across layers at `ffnRatio`. */
 export function drawMasks(heads: readonly Float32Array[], neurons: readonly Float32Array[], headRatio: number, ffnRatio: number): StructureMasks {

@@ -59,10 +59,15 @@ export class StepRunner {
     return new StepRunner(params, m, v, session, masks);
   }
 
-  /** The graph's outputs but the dense gradients, which a step fetches only when asked. */
-  private get stepOutputs(): readonly string[] | undefined {
-    const names = this.session.outputNames;
-    return names.some((n) => n.startsWith(DENSE_GRAD)) ? names.filter((n) => !n.startsWith(DENSE_GRAD)) : undefined;
+  private outputsWithoutDense?: readonly string[] | null;
+
+  /** The graph's outputs but the dense gradients, which a step fetches only when asked (null: the graph has none). */
+  private get stepOutputs(): readonly string[] | null {
+    if (this.outputsWithoutDense === undefined) {
+      const names = this.session.outputNames;
+      this.outputsWithoutDense = names.some((n) => n.startsWith(DENSE_GRAD)) ? names.filter((n) => !n.startsWith(DENSE_GRAD)) : null;
+    }
+    return this.outputsWithoutDense;
   }
 
   /**
@@ -77,7 +82,7 @@ export class StepRunner {
       const masks = this.masks.forStep(step);
       this.masks.shapes.forEach((shape, i) => (feeds[`dropout_mask/${i}`] = ortTensor('float32', masks[i], shape)));
     }
-    const fetches = options.denseGrads ? undefined : this.stepOutputs;
+    const fetches = options.denseGrads ? null : this.stepOutputs;
     const pending = fetches ? this.session.run(feeds as never, fetches) : this.session.run(feeds as never);
     this.masks?.prefetch(step + 1); // overlaps with onnxruntime's work on this step
     const out = await pending;

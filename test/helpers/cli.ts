@@ -1,6 +1,6 @@
 /** Runs the real CLI in a child process, as a user would. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,4 +46,26 @@ export function readMetrics(runDir: string): Record<string, number>[] {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
+}
+
+/**
+ * Runs `tltc train` with `args` into `out` (adding --resume once a run exists), SIGKILLing it
+ * after a random 0.9 s to 0.9 + spreadMs s up to `kills` times, then lets it finish. Returns the
+ * kills that landed before the run ended.
+ */
+export async function killUntilDone(args: string[], out: string, env: Record<string, string>, o: { kills: number; spreadMs: number; rand: () => number }): Promise<number> {
+  let kills = 0;
+  for (;;) {
+    const child = startCli([...args, '--out', out, ...(existsSync(path.join(out, 'run.json')) ? ['--resume'] : [])], env);
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    const timer = new Promise<null>((res) => setTimeout(() => res(null), 900 + o.rand() * o.spreadMs));
+    const outcome = kills < o.kills ? await Promise.race([exited.then((code) => ({ code })), timer]) : { code: await exited };
+    if (outcome) {
+      if (outcome.code !== 0) throw new Error(`tltc ${args.join(' ')} exited ${outcome.code}`);
+      return kills;
+    }
+    child.kill('SIGKILL');
+    await exited;
+    kills++;
+  }
 }

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { listCheckpoints, loadCheckpoint } from '../../src/train/checkpoint.ts';
-import { mobyCorpus, readMetrics, runCli, startCli, tmpDir } from '../helpers/cli.ts';
+import { killUntilDone, mobyCorpus, readMetrics, runCli, startCli, tmpDir } from '../helpers/cli.ts';
 import { seededRandom } from '../helpers/rng.ts';
 
 const KILLS = 24;
@@ -82,21 +82,7 @@ describe('kill at any moment', () => {
     const straight = path.join(dir, 'straight');
     assert.equal(runCli(['train', '--config', rigl, '--out', straight, '--quiet'], env).code, 0);
     const out = path.join(dir, 'killed');
-    const rand = seededRandom(7);
-    let kills = 0;
-    for (let finished = false; !finished; ) {
-      const child = startCli(['train', '--config', rigl, '--out', out, '--quiet', ...(existsSync(path.join(out, 'run.json')) ? ['--resume'] : [])], env);
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      const outcome = kills < 6 ? await Promise.race([exited.then((code) => ({ code })), new Promise<null>((r) => setTimeout(() => r(null), 900 + rand() * 1200))]) : { code: await exited };
-      if (outcome) {
-        assert.equal(outcome.code, 0);
-        finished = true;
-      } else {
-        child.kill('SIGKILL');
-        await exited;
-        kills++;
-      }
-    }
+    const kills = await killUntilDone(['train', '--config', rigl, '--quiet'], out, env, { kills: 6, spreadMs: 1200, rand: seededRandom(7) });
     assert.ok(kills >= 3, `only ${kills} kills landed`);
     const newest = (run: string) => loadCheckpoint(run, true);
     const [a, b] = [newest(straight), newest(out)];

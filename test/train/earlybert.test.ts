@@ -12,7 +12,7 @@ import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { EarlyBert, type EarlyBertConfig } from '../../src/train/earlybert.ts';
 import { parameterFeeds } from '../../src/train/feeds.ts';
 import { Random } from '../../src/util/random.ts';
-import { mobyCorpus, readMetrics, runCli, startCli, tmpDir } from '../helpers/cli.ts';
+import { killUntilDone, mobyCorpus, readMetrics, runCli, tmpDir } from '../helpers/cli.ts';
 import { seededRandom } from '../helpers/rng.ts';
 
 const config: EarlyBertConfig = { lambda: 1e-4, head_ratio: 1 / 3, ffn_ratio: 0.4, draw_every: 1, threshold: 0.1, window: 1, max_search: 0.5, weights: 'keep', ticket: 'earlybird' };
@@ -78,21 +78,7 @@ describe('EarlyBERT', () => {
     assert.deepEqual(readMetrics(straight).at(-1)!.step, 600);
 
     const out = path.join(dir, 'killed');
-    const rand = seededRandom(11);
-    let kills = 0;
-    for (let finished = false; !finished; ) {
-      const child = startCli(['train', '--config', cfgFile, '--out', out, '--quiet', ...(kills > 0 ? ['--resume'] : [])], env);
-      const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-      const outcome = kills < 4 ? await Promise.race([exited.then((code) => ({ code })), new Promise<null>((res) => setTimeout(() => res(null), 900 + rand() * 900))]) : { code: await exited };
-      if (outcome) {
-        assert.equal(outcome.code, 0);
-        finished = true;
-      } else {
-        child.kill('SIGKILL');
-        await exited;
-        kills++;
-      }
-    }
+    const kills = await killUntilDone(['train', '--config', cfgFile, '--quiet'], out, env, { kills: 4, spreadMs: 900, rand: seededRandom(11) });
     assert.ok(kills >= 2, `only ${kills} kills landed before the run finished`);
     const bytes = (run: string) => readFileSync(path.join(run, 'checkpoints', 'step-00000600', 'model.safetensors'));
     assert.ok(bytes(out).equals(bytes(straight)), `the final weights differ after ${kills} kills`);
