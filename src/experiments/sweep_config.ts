@@ -17,6 +17,8 @@ export const SweepConfigSchema = z
     lr_scaling: z.enum(['sqrt', 'linear', 'none']).default('sqrt'),
     /** Peak learning rate per model shorthand (a learning-rate grid's pick), in place of the config's or the width rule's; sizes left out keep theirs. */
     learning_rates: z.record(z.string(), z.number().positive()).optional(),
+    /** Budget per model shorthand in place of `budget`, e.g. token budgets converted from one wall-clock budget with each size's measured tokens/s, so runs can be interrupted and resumed on another machine. */
+    budgets: z.record(z.string(), z.string()).optional(),
     /** Validation perplexity whose time-to-reach the analysis reports; default: the smallest model's final mean. */
     target_ppl: z.number().gt(1).optional(),
     /** Everything else of a training config (data, optimizer, eval, threads, batch_size), shared by all runs. */
@@ -39,12 +41,16 @@ export function parseSweepConfig(raw: unknown, where: string): SweepConfig {
   if (!r.success) throw new Error(`${where}: ${formatZodError(r.error)}`);
   const forbidden = ['model', 'budget', 'seed'].filter((k) => k in r.data.base);
   if (forbidden.length > 0) throw new Error(`${where}: base.${forbidden[0]} is set by the sweep itself: use models, budget and seeds`);
-  const stray = Object.keys(r.data.learning_rates ?? {}).find((m) => !r.data.models.includes(m));
-  if (stray) throw new Error(`${where}: learning_rates names ${stray}, which is not in models: give rates only for the sizes the sweep trains`);
-  try {
-    parseBudget(r.data.budget);
-  } catch (err) {
-    throw new Error(`${where}: ${(err as Error).message}`, { cause: err });
+  for (const key of ['learning_rates', 'budgets'] as const) {
+    const stray = Object.keys(r.data[key] ?? {}).find((m) => !r.data.models.includes(m));
+    if (stray) throw new Error(`${where}: ${key} names ${stray}, which is not in models: give ${key === 'budgets' ? 'budgets' : 'rates'} only for the sizes the sweep trains`);
+  }
+  for (const [label, budget] of [['budget', r.data.budget], ...Object.entries(r.data.budgets ?? {}).map(([m, b]) => [`budgets.${m}`, b])]) {
+    try {
+      parseBudget(budget);
+    } catch (err) {
+      throw new Error(`${where}: ${label}: ${(err as Error).message}`, { cause: err });
+    }
   }
   expandSweep(r.data, where); // every run's config is valid before anything trains
   return r.data;
@@ -69,7 +75,7 @@ export function expandSweep(s: SweepConfig, where = 'sweep'): SweepRunSpec[] {
       const modelLr = tuned ?? peakLearningRate(parseTrainConfig({ ...s.base, model }, `${where}: model ${model}`)).lr;
       const optimizer = factor === 1 && tuned === undefined ? base.optimizer : { ...base.optimizer, lr: modelLr * factor };
       for (const seed of s.seeds) {
-        const raw = { ...s.base, model, budget: s.budget, seed, batch_size: batchSize, optimizer };
+        const raw = { ...s.base, model, budget: s.budgets?.[model] ?? s.budget, seed, batch_size: batchSize, optimizer };
         const id = `${model}-b${batchSize}-s${seed}`;
         runs.push({ id, model, seed, batchSize, config: parseTrainConfig(raw, `${where}: run ${id}`) });
       }

@@ -24,4 +24,12 @@ describe('sweep files', () => {
     assert.throws(() => parseSweepConfig({ models: ['L2-H128'], learning_rates: { 'L4-H256': 1e-3 } }, 'test'), /learning_rates names L4-H256, which is not in models/);
     assert.throws(() => parseSweepConfig({ models: ['L2-H128'], learning_rates: { 'L2-H128': -1 } }, 'test'), /learning_rates/);
   });
+
+  it('gives each model its own budget where budgets names it', () => {
+    const sweep = parseSweepConfig({ models: ['L2-H128', 'L4-H256'], budget: '100steps', budgets: { 'L4-H256': '2e6tokens' } }, 'test');
+    const budgets = Object.fromEntries(expandSweep(sweep).map((r) => [r.id, r.config.budget]));
+    assert.deepEqual(budgets, { 'L2-H128-b32-s0': '100steps', 'L4-H256-b32-s0': '2e6tokens' });
+    assert.throws(() => parseSweepConfig({ models: ['L2-H128'], budgets: { 'L4-H256': '1m' } }, 'test'), /budgets names L4-H256, which is not in models/);
+    assert.throws(() => parseSweepConfig({ models: ['L2-H128'], budgets: { 'L2-H128': 'soon' } }, 'test'), /budgets.L2-H128: .*use e.g. 90s/);
+  });
 });

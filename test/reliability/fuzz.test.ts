@@ -120,6 +120,7 @@ function badSweeps(): [string, Json][] {
     batch_sizes: [[], [0], [-1], ['8'], 5, [1.5]],
     lr_scaling: ['cubic', 1, null],
     learning_rates: [[], { 'L1-H64': 0 }, { 'L1-H64': '1e-3' }, { 'L9-H64': 1e-3 }, null],
+    budgets: [[], { 'L1-H64': 'later' }, { 'L1-H64': 5 }, { 'L9-H64': '1m' }, null],
     target_ppl: [0, -1, 'low', 1],
     base: [null, 'x', [], { model: 'L1-H64' }, { budget: '1m' }, { seed: 1 }],
   };
