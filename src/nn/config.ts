@@ -25,6 +25,12 @@ export const ModelConfigSchema = z
     // Per-layer sizes after structured pruning; absent means n_heads and d_ff in every layer.
     layer_heads: z.array(z.number().int().min(1)).optional(),
     layer_ffn: z.array(z.number().int().min(1)).optional(),
+    // Switch Transformer FFNs (nn/switch_ffn.ts): every layer's FFN becomes n_experts FFNs of d_ff
+    // with top-1 routing; each expert takes at most capacity_factor * tokens / n_experts tokens
+    // of a batch, and load_balance_weight scales the load-balancing loss added to training.
+    n_experts: z.number().int().min(2).max(256).optional(),
+    capacity_factor: z.number().gt(0).max(64).optional(),
+    load_balance_weight: z.number().min(0).max(1).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -38,6 +44,10 @@ export const ModelConfigSchema = z
       const i = sizes.findIndex((n) => n > most);
       if (i >= 0) ctx.addIssue({ code: 'custom', path: [key, i], message: `${sizes[i]} is more than the ${most} of an unpruned layer` });
     }
+    if (c.n_experts === undefined && (c.capacity_factor !== undefined || c.load_balance_weight !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['n_experts'], message: 'is needed for capacity_factor and load_balance_weight (a Switch model, e.g. L4-H256-E8)' });
+    }
+    if (c.n_experts !== undefined && c.layer_ffn) ctx.addIssue({ code: 'custom', path: ['layer_ffn'], message: 'structured FFN pruning does not apply to Switch expert layers' });
   });
 
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
@@ -50,6 +60,12 @@ export const layerHeads = (c: ModelConfig, i: number) => c.layer_heads?.[i] ?? c
 /** FFN inner width of layer i. */
 export const layerFfn = (c: ModelConfig, i: number) => c.layer_ffn?.[i] ?? c.d_ff;
 
+/** Switch routing of a model with experts (Fedus et al. 2021's defaults), or undefined for a dense FFN. */
+export function expertRouting(c: ModelConfig): { experts: number; capacityFactor: number; balanceWeight: number } | undefined {
+  if (c.n_experts === undefined) return undefined;
+  return { experts: c.n_experts, capacityFactor: c.capacity_factor ?? 1.25, balanceWeight: c.load_balance_weight ?? 0.01 };
+}
+
 /** RoBERTa numbers positions from padding_idx + 1 = 2; tltc keeps that layout for HF interop. */
 export const POSITION_OFFSET = 2;
 
@@ -59,12 +75,12 @@ export function defaultHeads(dModel: number): number {
 }
 
 /**
- * Parses `L{layers}-H{d_model}` (e.g. L4-H256), optionally `-A{heads}` and `-F{d_ff}`:
- * heads = d_model / 64 (at least 1) and d_ff = 4 d_model unless given.
+ * Parses `L{layers}-H{d_model}` (e.g. L4-H256), optionally `-A{heads}`, `-F{d_ff}` and
+ * `-E{experts}` (Switch FFNs): heads = d_model / 64 (at least 1) and d_ff = 4 d_model unless given.
  */
 export function parseModelName(name: string, base: { vocab_size: number; max_len: number; dropout?: number }): ModelConfig {
-  const m = /^L(\d+)-H(\d+)(?:-A(\d+))?(?:-F(\d+))?$/.exec(name);
-  if (!m) throw new Error(`model name "${name}" is not of the form L{layers}-H{width}, e.g. L4-H256`);
+  const m = /^L(\d+)-H(\d+)(?:-A(\d+))?(?:-F(\d+))?(?:-E(\d+))?$/.exec(name);
+  if (!m) throw new Error(`model name "${name}" is not of the form L{layers}-H{width}, e.g. L4-H256 (or L4-H256-E8 with Switch experts)`);
   const d = Number(m[2]);
   const raw = {
     ...base,
@@ -72,12 +88,13 @@ export function parseModelName(name: string, base: { vocab_size: number; max_len
     d_model: d,
     n_heads: m[3] ? Number(m[3]) : defaultHeads(d),
     d_ff: m[4] ? Number(m[4]) : 4 * d,
+    ...(m[5] ? { n_experts: Number(m[5]) } : {}),
   };
   return validateModelConfig(raw, `model ${name}`);
 }
 
 export function modelName(c: ModelConfig): string {
-  return `L${c.n_layers}-H${c.d_model}`;
+  return `L${c.n_layers}-H${c.d_model}${c.n_experts ? `-E${c.n_experts}` : ''}`;
 }
 
 export function validateModelConfig(raw: unknown, where: string): ModelConfig {

@@ -3,8 +3,9 @@
  * `WeightProvider`, shapes and kernels from the context (see layout.ts).
  */
 import { ops, type Graph, type Tensor } from '../graph/index.ts';
-import { activationShape, perHeadShape, type Kernels, type TokenLayout } from './layout.ts';
+import { activation, activationShape, perHeadShape, type Kernels, type TokenLayout } from './layout.ts';
 import type { WeightProvider } from './weights.ts';
+import { switchFfn, type RoutingReport, type SwitchSpec } from './switch_ffn.ts';
 
 export interface LayerContext {
   weights: WeightProvider;
@@ -17,6 +18,8 @@ export interface LayerContext {
   dropoutMask?: (like: Tensor) => Tensor;
   /** Additive attention bias (batch, 1, 1, seq): 0 for tokens, a large negative for padding. */
   attentionBias?: Tensor;
+  /** Collects each Switch layer's routing report (balance loss, load, drops), in layer order, for graphs that use them. */
+  routing?: RoutingReport[];
 }
 
 /** Dropout masks as graph inputs `dropout_mask/<i>` (keep-scale values of what they mask), in creation order. */
@@ -38,10 +41,6 @@ export function maybeDropout(x: Tensor, ctx: Pick<LayerContext, 'dropout' | 'dro
 
 export function layerNorm(x: Tensor, ctx: LayerContext, name: string, d: number): Tensor {
   return ops.layerNorm(x, ctx.weights.tensor(`${name}.weight`, [d]), ctx.weights.tensor(`${name}.bias`, [d]), ctx.eps).y;
-}
-
-export function activation(x: Tensor, kind: 'gelu' | 'relu', kernels: Kernels): Tensor {
-  return kind === 'relu' ? ops.relu(x) : ops.gelu(x, { standard: kernels === 'standard' });
 }
 
 /** Parameter names of one encoder layer, and where an optional residual projection lives. */
@@ -70,6 +69,8 @@ export interface LayerSpec {
   dOut: number;
   ffn: number;
   names: LayerNames;
+  /** Switch experts in place of the FFN's two linear layers (names.ffnIn and ffnOut unused). */
+  experts?: SwitchSpec;
 }
 
 /** Where attention reads its keys and values from: another sequence's activations (cross-attention), in its own layout. */
@@ -112,6 +113,17 @@ export function attention(x: Tensor, ctx: LayerContext, s: LayerSpec, memory: At
   return w.linear(merged, s.names.attentionOut, s.dOut, width);
 }
 
+/** The FFN before its residual: linear -> activation -> linear, or Switch experts. */
+function feedForward(x: Tensor, ctx: LayerContext, s: LayerSpec): Tensor {
+  if (s.experts) {
+    const { y, report } = switchFfn(x, ctx, s.experts);
+    ctx.routing?.push(report);
+    return y;
+  }
+  const inner = activation(ctx.weights.linear(x, s.names.ffnIn, s.ffn, s.dOut), s.activation, ctx.kernels);
+  return ctx.weights.linear(inner, s.names.ffnOut, s.dOut, s.ffn);
+}
+
 /** One encoder layer: attention and FFN, each with a residual, normalized before (pre) or after (post). */
 export function encoderLayer(x: Tensor, ctx: LayerContext, s: LayerSpec): Tensor {
   const w = ctx.weights;
@@ -121,8 +133,7 @@ export function encoderLayer(x: Tensor, ctx: LayerContext, s: LayerSpec): Tensor
     const residual = s.names.residual ? w.linear(x, s.names.residual, s.dOut, s.dIn) : x;
     const sum1 = ops.add(residual, attn);
     const h = pre ? sum1 : layerNorm(sum1, ctx, s.names.attentionNorm, s.dOut);
-    const inner = activation(w.linear(pre ? layerNorm(h, ctx, s.names.ffnNorm, s.dOut) : h, s.names.ffnIn, s.ffn, s.dOut), s.activation, ctx.kernels);
-    const sum2 = ops.add(h, maybeDropout(w.linear(inner, s.names.ffnOut, s.dOut, s.ffn), ctx));
+    const sum2 = ops.add(h, maybeDropout(feedForward(pre ? layerNorm(h, ctx, s.names.ffnNorm, s.dOut) : h, ctx, s), ctx));
     return pre ? sum2 : layerNorm(sum2, ctx, s.names.ffnNorm, s.dOut);
   });
 }

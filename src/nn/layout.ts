@@ -19,6 +19,11 @@ export const DYNAMIC: TokenLayout = { kind: 'dynamic' };
  */
 export type Kernels = 'contrib' | 'standard';
 
+/** The FFN's nonlinearity on the context's kernels. */
+export function activation(x: Tensor, kind: 'gelu' | 'relu', kernels: Kernels): Tensor {
+  return kind === 'relu' ? ops.relu(x) : ops.gelu(x, { standard: kernels === 'standard' });
+}
+
 /** Reshape target splitting the feature axis into (heads, width): (.., h * hs) -> (B, T, h, hs). */
 export function perHeadShape(layout: TokenLayout, heads: number, width: number): number[] {
   return layout.kind === 'rows' ? [layout.batch, layout.seq, heads, width] : [0, 0, heads, width];

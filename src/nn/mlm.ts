@@ -4,7 +4,7 @@
  * projection costs 15%, not 100%.
  */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
-import { headDim, layerFfn, layerHeads, type ModelConfig } from './config.ts';
+import { expertRouting, headDim, layerFfn, layerHeads, type ModelConfig } from './config.ts';
 import { encode, mlmHead, modelContext, staticPositions } from './encoder.ts';
 import { rowsLayout } from './layout.ts';
 import { dropoutMaskInputs } from './layers.ts';
@@ -12,6 +12,7 @@ import { mlmParamSpecs } from './params.ts';
 import { MaskedWeights } from './masked_weights.ts';
 import { l1Penalty, slimmingParamSpecs, SlimmingWeights } from './slimming_weights.ts';
 import { ParameterInputs } from './weights.ts';
+import type { RoutingReport } from './switch_ffn.ts';
 
 export interface MlmShape {
   batch: number;
@@ -33,15 +34,17 @@ export interface MlmGraph {
   pruneMasks: Map<string, Tensor>;
   /** The weights the layers compute with (weight x mask), by parameter name, for the sparse ones. */
   effective: Map<string, Tensor>;
+  /** Each Switch layer's routing report, in layer order (empty for a dense model). */
+  routing: RoutingReport[];
 }
 
 /**
  * The forward graph to the mean masked-LM loss; parameters and dropout masks are graph inputs,
  * and so are keep-masks of the weights named in `pruned` (sparse training). With `slimming`, the
  * parameters end with EarlyBERT's coefficients (slimming_weights.ts), and a positive lambda adds
- * their L1 penalty to the loss.
+ * their L1 penalty to the loss. A Switch model adds its load-balancing loss unless `balance` is false.
  */
-export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout: number; pruned?: readonly string[]; slimming?: { lambda: number } }): MlmGraph {
+export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout: number; pruned?: readonly string[]; slimming?: { lambda: number }; balance?: boolean }): MlmGraph {
   const g = new Graph('mlm');
   const params = new ParameterInputs(g, options.slimming ? [...mlmParamSpecs(c), ...slimmingParamSpecs(c)] : mlmParamSpecs(c));
   const masked = options.pruned?.length ? new MaskedWeights(params, options.pruned) : null;
@@ -50,25 +53,35 @@ export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout
   const maskedPositions = g.input('masked_positions', 'int64', [shape.masked]);
   const labels = g.input('labels', 'int64', [shape.masked]);
   const maskInputs = dropoutMaskInputs(g);
-  const ctx = modelContext(c, { weights, layout: rowsLayout(shape), kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make });
+  const routing: RoutingReport[] = [];
+  const ctx = modelContext(c, { weights, layout: rowsLayout(shape), kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make, routing });
   const hidden = encode(inputIds, staticPositions(inputIds, shape.seq), c, ctx);
   const logits = mlmHead(ops.gather(hidden, maskedPositions), c, ctx); // (M, D) -> (M, V)
   const { loss: mlmLoss } = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 });
   // EarlyBERT's search stage: the L1 penalty on the slimming coefficients joins the loss it trains on.
   const lambda = options.slimming?.lambda ?? 0;
-  const loss = lambda > 0 ? ops.add(mlmLoss, l1Penalty(slimmingParamSpecs(c).map((s) => params.weight(s.name)), lambda)) : mlmLoss;
+  let loss = lambda > 0 ? ops.add(mlmLoss, l1Penalty(slimmingParamSpecs(c).map((s) => params.weight(s.name)), lambda)) : mlmLoss;
+  // Switch's load-balancing loss, summed over the expert layers, joins the loss it trains on.
+  const balanceWeight = expertRouting(c)?.balanceWeight ?? 0;
+  if (routing.length > 0 && balanceWeight > 0 && options.balance !== false) loss = ops.add(loss, ops.mul(ops.sum(routing.map((r) => r.balanceLoss)), balanceWeight));
   const effective = new Map((options.pruned ?? []).map((name) => [name, weights.weight(name)]));
-  return { graph: g, dropoutMasks: maskInputs.masks, params: params.inputs, inputIds, maskedPositions, labels, loss, pruneMasks: masked?.inputs ?? new Map(), effective };
+  return { graph: g, dropoutMasks: maskInputs.masks, params: params.inputs, inputIds, maskedPositions, labels, loss, pruneMasks: masked?.inputs ?? new Map(), effective, routing };
 }
 
-/** Matmul FLOPs of one forward pass: 2 m n k per GEMM (DESIGN §6). */
+/**
+ * Matmul FLOPs of one forward pass: 2 m n k per GEMM (DESIGN §6). A Switch layer computes its
+ * router and one FFN over each expert's capacity, E * C rows (about capacity_factor * n).
+ */
 export function mlmForwardFlops(c: ModelConfig, shape: MlmShape): number {
   const n = shape.batch * shape.seq;
   const d = c.d_model;
+  const routing = expertRouting(c);
+  const ffnRows = routing ? routing.experts * Math.ceil((routing.capacityFactor * n) / routing.experts) : n;
   let layers = 0;
   for (let i = 0; i < c.n_layers; i++) {
     const attn = layerHeads(c, i) * headDim(c);
-    layers += 2 * n * (4 * d * attn + 2 * d * layerFfn(c, i)) + 2 * 2 * shape.batch * shape.seq * shape.seq * attn;
+    const router = routing ? 2 * n * d * routing.experts : 0;
+    layers += 2 * n * 4 * d * attn + 2 * ffnRows * 2 * d * layerFfn(c, i) + router + 2 * 2 * shape.batch * shape.seq * shape.seq * attn;
   }
   const head = 2 * shape.masked * (d * d + d * c.vocab_size);
   return layers + head;

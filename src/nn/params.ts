@@ -1,8 +1,9 @@
 /** Parameter layout of the MLM encoder, named as Hugging Face names the RoBERTa equivalents. */
 import { numel } from '../graph/shape.ts';
 import { Random } from '../util/random.ts';
-import { headDim, layerFfn, layerHeads, POSITION_OFFSET, type ModelConfig } from './config.ts';
+import { expertRouting, headDim, layerFfn, layerHeads, POSITION_OFFSET, type ModelConfig } from './config.ts';
 import type { LayerSpec } from './layers.ts';
+import { switchParamShapes } from './switch_ffn.ts';
 
 /** `constant` fills with `value`: the embedding norm's scale (see mlmParamSpecs). */
 export type Init = 'normal' | 'zeros' | 'ones' | { constant: number };
@@ -54,6 +55,7 @@ export function robertaLayer(c: ModelConfig, i: number): LayerSpec {
   const p = layerPrefix(i);
   const norms = layerNormNames(c, i);
   const d = c.d_model;
+  const routing = expertRouting(c);
   return {
     scope: p,
     norm: c.norm,
@@ -73,7 +75,14 @@ export function robertaLayer(c: ModelConfig, i: number): LayerSpec {
       ffnOut: `${p}.output.dense`,
       ffnNorm: norms.ffn,
     },
+    ...(routing ? { experts: { name: `${p}.experts`, experts: routing.experts, capacityFactor: routing.capacityFactor, d, ffn: layerFfn(c, i), activation: 'gelu' as const } } : {}),
   };
+}
+
+/** The FFN's parameters of one layer: two linear layers, or a Switch layer's router and experts. */
+function ffnParamSpecs(s: LayerSpec): ParamSpec[] {
+  if (!s.experts) return [...linear(s.names.ffnIn, s.ffn, s.dOut), ...linear(s.names.ffnOut, s.dOut, s.ffn)];
+  return switchParamShapes(s.experts).map((p) => ({ name: p.name, shape: p.shape, init: p.matrix ? 'normal' : 'zeros', decay: p.matrix }));
 }
 
 /** Every parameter of the encoder and MLM head, in a fixed order. */
@@ -94,15 +103,15 @@ export function mlmParamSpecs(c: ModelConfig): ParamSpec[] {
     );
   }
   for (let i = 0; i < c.n_layers; i++) {
-    const { names: n, heads, headDim: hs, ffn } = robertaLayer(c, i);
+    const layer = robertaLayer(c, i);
+    const { names: n, heads, headDim: hs } = layer;
     specs.push(
       ...linear(n.query, heads * hs, d),
       ...linear(n.key, heads * hs, d),
       ...linear(n.value, heads * hs, d),
       ...linear(n.attentionOut, d, heads * hs),
       ...norm(n.attentionNorm, d),
-      ...linear(n.ffnIn, ffn, d),
-      ...linear(n.ffnOut, d, ffn),
+      ...ffnParamSpecs(layer),
       ...norm(n.ffnNorm, d),
     );
   }

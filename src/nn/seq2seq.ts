@@ -7,8 +7,8 @@
 import { Graph, ops, type Tensor } from '../graph/index.ts';
 import { POSITION_OFFSET } from './config.ts';
 import { staticPositions } from './encoder.ts';
-import { activationShape, asActivations, attentionBias, rowsLayout, type TokenLayout } from './layout.ts';
-import { activation, attention, dropoutMaskInputs, encoderLayer, layerNorm, maybeDropout, type AttentionMemory, type LayerContext, type LayerSpec } from './layers.ts';
+import { activation, activationShape, asActivations, attentionBias, rowsLayout, type TokenLayout } from './layout.ts';
+import { attention, dropoutMaskInputs, encoderLayer, layerNorm, maybeDropout, type AttentionMemory, type LayerContext, type LayerSpec } from './layers.ts';
 import type { Seq2SeqConfig } from './seq2seq_config.ts';
 import { embeddingNorm, FINAL_LOGITS_BIAS, positionTable, seq2seqLayer, seq2seqParamSpecs, SHARED_EMBEDDINGS, stackNorm, type Stack } from './seq2seq_params.ts';
 import { ParameterInputs } from './weights.ts';

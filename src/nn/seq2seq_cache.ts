@@ -6,8 +6,8 @@
  * layer is seq2seq.ts's decoder layer, step by step; the tests check that both decode alike.
  */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
-import { attentionBias } from './layout.ts';
-import { activation, layerNorm, type LayerContext, type LayerSpec } from './layers.ts';
+import { activation, attentionBias } from './layout.ts';
+import { layerNorm, type LayerContext, type LayerSpec } from './layers.ts';
 import type { Seq2SeqConfig } from './seq2seq_config.ts';
 import { FINAL_LOGITS_BIAS, embeddingNorm, positionTable, seq2seqLayer, SHARED_EMBEDDINGS, stackNorm } from './seq2seq_params.ts';
 import type { WeightProvider } from './weights.ts';

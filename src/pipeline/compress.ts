@@ -110,6 +110,7 @@ async function planCompression(options: CompressOptions): Promise<Plan> {
   if (options.qat && format.kind === 'fp32') throw new Error('--qat needs a quantized --quant (int8, int4 or <bits>)');
   classifierBudget(options.budget ?? '2m', 1, 1);
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-classifier');
+  if (ck.config.model.n_experts !== undefined) throw new Error(`${ck.dir} has Switch expert layers, which tltc compress does not prune or quantize-train: export it with tltc export --quant int8,int4 instead`);
   const regression = ck.config.objective === 'regression';
   const task = regression ? await resolveRegressionTask(options.task, options.columns ?? {}, ck.dir) : await resolveClassificationTask(options.task, options.columns ?? {}, 'tltc compress');
   const labels = ck.config.labels ?? [];

@@ -19,6 +19,9 @@ const ModelSection = z
     init_std: z.number().optional(),
     norm: z.enum(['pre', 'post']).optional(), // default pre
     embedding_norm: z.boolean().optional(), // default true
+    n_experts: z.number().int().optional(), // Switch FFNs (nn/switch_ffn.ts); absent: dense
+    capacity_factor: z.number().optional(), // default 1.25
+    load_balance_weight: z.number().optional(), // default 0.01
   })
   .strict();
 
@@ -134,8 +137,8 @@ export function parseTrainConfig(raw: unknown, where: string): TrainConfig {
     parseBudget(r.data.budget); // a bad budget, warm-up or model shape fails here, not after data preparation
     const warmup = resolveWarmup(r.data.optimizer);
     if ('fraction' in warmup && warmup.fraction >= 1) throw new Error(`optimizer.warmup ${r.data.optimizer.warmup} must be under 100% of the budget`);
-    if (r.data.task === undefined) resolveModel(r.data);
-    else resolveSeq2SeqModel(r.data);
+    const experts = r.data.task === undefined ? resolveModel(r.data).n_experts : (resolveSeq2SeqModel(r.data), undefined);
+    if (experts !== undefined && (r.data.earlybert || r.data.sparse)) throw new Error(`${r.data.earlybert ? 'earlybert' : `sparse training (${r.data.sparse!.method})`} does not handle Switch expert layers: train a dense model with it, or leave the method out`);
     if (r.data.earlybert && r.data.sparse) throw new Error('earlybert and sparse training are separate methods: configure one of them');
     if (r.data.earlybert && r.data.task !== undefined) throw new Error('earlybert is for masked-LM pretraining, not a translation task');
     if (r.data.sparse && r.data.task !== undefined) throw new Error(`sparse training (${r.data.sparse.method}) is for masked-LM pretraining, not a translation task`);

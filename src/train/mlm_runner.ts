@@ -75,12 +75,30 @@ export class MlmRunner {
 
   /** Mean masked-LM loss over `batches` (equal masked counts, so the mean of batch means). */
   async evaluate(batches: readonly MlmBatch[]): Promise<number> {
+    return (await this.evaluateWithRouting(batches)).loss;
+  }
+
+  /**
+   * The mean loss and, for a Switch model, its routing over the same batches: `expert_load_max`,
+   * the busiest expert's share of tokens times the expert count (1 is a uniform load, E all on
+   * one), averaged over layers; `expert_dropped`, the share of tokens dropped, over all layers.
+   */
+  async evaluateWithRouting(batches: readonly MlmBatch[]): Promise<{ loss: number; routing?: Record<string, number> }> {
     let total = 0;
+    let [loadMax, dropped] = [0, 0];
+    let routed = false;
     for (const batch of batches) {
       const out = await this.evaluator.run(parameterFeeds(this.params, this.batchFeeds(batch, this.evalShape)) as never);
       total += (out.loss.data as Float32Array)[0];
+      if (!out.expert_load) continue;
+      routed = true;
+      const [layers, experts] = out.expert_load.dims as number[];
+      const load = out.expert_load.data as Float32Array;
+      for (let l = 0; l < layers; l++) loadMax += Math.max(...load.subarray(l * experts, (l + 1) * experts)) * experts / layers;
+      dropped += (out.expert_dropped.data as Float32Array).reduce((a, b) => a + b, 0) / layers;
     }
-    return total / batches.length;
+    const n = batches.length;
+    return { loss: total / n, ...(routed ? { routing: { expert_load_max: loadMax / n, expert_dropped: dropped / n } } : {}) };
   }
 
   async release(): Promise<void> {

@@ -78,10 +78,18 @@ export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerCo
   };
 }
 
-/** Forward-only graph with one output, `loss`: the masked-LM loss averaged over the batch's masked tokens. */
+/**
+ * Forward-only graph with output `loss`: the masked-LM loss averaged over the batch's masked
+ * tokens (without a Switch model's balance loss). A Switch model adds `expert_load` (layers,
+ * experts), each expert's share of the tokens, and `expert_dropped` (layers), the share dropped.
+ */
 export function buildEvalStep(c: ModelConfig, shape: MlmShape, slimming = false): Uint8Array {
-  const mlm = buildMlmLoss(c, shape, { dropout: 0, ...(slimming ? { slimming: { lambda: 0 } } : {}) });
+  const mlm = buildMlmLoss(c, shape, { dropout: 0, balance: false, ...(slimming ? { slimming: { lambda: 0 } } : {}) });
   const g = mlm.graph;
   g.output(mlm.loss, 'loss');
+  if (mlm.routing.length > 0) {
+    g.output(ops.concat(mlm.routing.map((r) => ops.unsqueeze(r.load, [0])), 0), 'expert_load');
+    g.output(ops.concat(mlm.routing.map((r) => ops.reshape(r.dropped, [1])), 0), 'expert_dropped');
+  }
   return serializeGraph(g);
 }

@@ -235,7 +235,11 @@ function mlmJob(run: Run): TrainingJob {
       if (run.earlybert && !r.nonFinite && run.earlybert.afterStep(step, progress, before.train_s, run.runner.params)) await switchToTicket(run, run.earlybert, step, before.train_s);
       return r;
     },
-    evaluate: async () => ({ loss: await run.runner.evaluate(run.valBatches), ...(run.sparse ? { metrics: { sparsity: run.sparse.sparsity() } } : {}) }),
+    evaluate: async () => {
+      const { loss, routing } = await run.runner.evaluateWithRouting(run.valBatches);
+      const metrics = { ...(run.sparse ? { sparsity: run.sparse.sparsity() } : {}), ...routing };
+      return { loss, ...(Object.keys(metrics).length > 0 ? { metrics } : {}) };
+    },
     weights: () => ({
       params: run.runner.params,
       m: run.runner.m,

@@ -90,4 +90,17 @@ describe('masked-LM export', () => {
       assert.ok(q.bytes < fp32.bytes, `${JSON.stringify(format)} is smaller`);
     }
   });
+
+  it('Switch experts: exported fp32 logits route as the training graph does, with capacity computed at run time; int8 stays close', async () => {
+    const m = validateModelConfig({ ...model, n_experts: 4, capacity_factor: 1 }, 'test');
+    const ps = initParams(mlmParamSpecs(m), m, 5);
+    // Routers and biases away from their near-uniform start, so tokens pick different experts and some are dropped.
+    for (const q of ps) if (/experts\.(router|fc1\.bias)/.test(q.spec.name)) for (let i = 0; i < q.data.length; i++) q.data[i] = rng.normal();
+    const w = new Map(ps.map((q) => [q.spec.name, q.data]));
+    const ref = await trainingLogits(m, ps);
+    const got = (await exported({ kind: 'fp32' }, m, w)).logits.data as Float32Array;
+    assert.ok(maxDiff(ref, got) < 1e-4 * Math.max(1, maxAbs(ref)), `max diff ${maxDiff(ref, got)}`);
+    const int8 = (await exported({ kind: 'int8' }, m, w)).logits.data as Float32Array;
+    assert.ok(maxDiff(ref, int8) < 0.05 * maxAbs(ref), `int8 max diff ${maxDiff(ref, int8)}`);
+  });
 });

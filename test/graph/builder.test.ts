@@ -29,6 +29,27 @@ describe('graph builder shape inference', () => {
     assert.deepEqual(ops.reshape(e, [0, 0, 2, 2]).shape, ['batch', 'seq', 2, 2]);
     assert.deepEqual(ops.gemm(a, g.input('w', 'float32', [7, 3]), null, { transB: true }).shape, [2, 7]);
   });
+  it('ArgMax, Ceil, and Reshape and Expand to run-time shapes run as their shapes say', async () => {
+    const h = new Graph();
+    const x = h.input('x', 'float32', ['n', 3]);
+    const top = ops.argMax(x, 1, { keepdims: true });
+    assert.deepEqual([top.dtype, top.shape], ['int64', ['n', 1]]);
+    h.output(top, 'top');
+    h.output(ops.ceil(x), 'up');
+    const flat = ops.reshape(x, [-1]);
+    h.output(ops.reshapeTo(flat, ops.shapeOf(x), x.shape), 'back');
+    const filled = ops.expandTo(ops.scalar(h, 7, 'float32'), ops.shapeOf(x, 0, 1), ['n']);
+    assert.deepEqual(filled.shape, ['n']);
+    h.output(filled, 'sevens');
+    assert.throws(() => ops.reshapeTo(flat, ops.shapeOf(x), ['n']), /run-time shape \[2\] must be a vector of 1 sizes/);
+    const s = await createSession(serializeGraph(h), { threads: 1 });
+    const data = new Float32Array([0.5, -2, 1.5, 3, 3, -1]);
+    const out = await s.run({ x: ortTensor('float32', data, [2, 3]) });
+    assert.deepEqual(Array.from(out.top.data as BigInt64Array), [2n, 0n]); // the first of equal maxima
+    assert.deepEqual(Array.from(out.up.data as Float32Array), [1, -2, 2, 3, 3, -1]);
+    assert.deepEqual(out.back.dims, [2, 3]);
+    assert.deepEqual(Array.from(out.sevens.data as Float32Array), [7, 7]);
+  });
   it('serializes a graph that onnxruntime runs', async () => {
     const h = new Graph();
     const x = h.input('x', 'float32', ['n', 2]);

@@ -29,6 +29,9 @@ const LEAF_BREAKERS: Record<string, Json[]> = {
   'model.d_model': [0, -64, 7.5, '64', null, {}, 100000],
   'model.n_heads': [0, -1, 3, 5, 7, '2', 1000],
   'model.d_ff': [0, -1, 2.5, 'big', 10 ** 9],
+  'model.n_experts': [1, 0, -2, 2.5, '8', 1000],
+  'model.capacity_factor': [0, -1, 'high', 100],
+  'model.load_balance_weight': [-0.1, 2, 'x'],
   'data.vocab_size': [0, 1, 100, 70000, -5, 'x', null],
   'data.seq_len': [0, 2, -1, 5000, 1.5, '64'],
   'data.mask_prob': [0, 1, -0.1, 2, '0.15', null],
@@ -94,7 +97,7 @@ function badConfigs(): [string, Json][] {
     else delete (c[keys[0]] as Record<string, Json>)[keys[1]];
     cases.push([`missing ${missing}`, c]);
   }
-  for (const name of ['L4', 'H256', 'L-H', 'L0-H64', 'L2-H0', 'l4-h256', 'L4-H256-A3', 'L2-H64-F0', 'L4-H256 ', '']) {
+  for (const name of ['L4', 'H256', 'L-H', 'L0-H64', 'L2-H0', 'l4-h256', 'L4-H256-A3', 'L2-H64-F0', 'L2-H64-E1', 'L2-H64-E0', 'L2-H64-E8-F256', 'L4-H256 ', '']) {
     cases.push([`model name ${JSON.stringify(name)}`, { ...clone(VALID), model: name }]);
   }
   // Random combinations of two breakers.

@@ -105,4 +105,23 @@ describe('kill at any moment', () => {
       assert.ok(w.every((v, i) => m[i] === 1 || v === 0), `${name}: a pruned weight is not zero`);
     }
   });
+
+  it('a Switch-expert run killed and resumed ends bit-identical to an uninterrupted one, router and experts included', async () => {
+    const dir = tmpDir();
+    const env = { TLTC_CACHE_DIR: path.join(dir, 'cache') };
+    const file = path.join(dir, 'switch.json');
+    const model = { n_layers: 1, d_model: 32, n_heads: 2, n_experts: 4, capacity_factor: 1 };
+    writeFileSync(file, JSON.stringify({ model, data: { corpus: mobyCorpus(dir, 6), vocab_size: 400, seq_len: 32 }, batch_size: 8, budget: '1500steps', eval: { interval_s: 0.05, sequences: 8 }, seed: 3, threads: 2 }));
+    const straight = path.join(dir, 'straight');
+    assert.equal(runCli(['train', '--config', file, '--out', straight, '--quiet'], env).code, 0);
+    const out = path.join(dir, 'killed');
+    const kills = await killUntilDone(['train', '--config', file, '--quiet'], out, env, { kills: 6, spreadMs: 1200, rand: seededRandom(11) });
+    assert.ok(kills >= 3, `only ${kills} kills landed`);
+    const bytes = (run: string, f: string) => readFileSync(path.join(run, 'checkpoints', 'step-00001500', f));
+    for (const f of ['model.safetensors', 'optimizer.safetensors']) assert.ok(bytes(out, f).equals(bytes(straight, f)), `${f} differs after ${kills} kills`);
+    const names = [...loadCheckpoint(out, true).params.keys()];
+    assert.ok(names.includes('roberta.encoder.layer.0.experts.router.weight') && names.includes('roberta.encoder.layer.0.experts.fc1.weight'));
+    const rows = readMetrics(out);
+    assert.ok(rows.every((r) => typeof r.expert_load_max === 'number' && typeof r.expert_dropped === 'number'), 'every evaluation reports the routing');
+  });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { modelName } from '../../src/nn/config.ts';
+import { expertRouting, modelName, parseModelName } from '../../src/nn/config.ts';
 import { parseBudget } from '../../src/train/budget.ts';
 import { parseTrainConfig, readTrainConfig, resolveModel } from '../../src/train/config.ts';
 import { readJsonFile } from '../../src/util/json_file.ts';
@@ -20,6 +20,17 @@ describe('training config', () => {
     assert.equal(modelName(bigger), 'L6-H384');
     assert.equal(bigger.n_heads, 6);
     assert.equal(bigger.d_ff, 1536);
+  });
+
+  it('names Switch models L{layers}-H{width}-E{experts} and refuses methods that cannot handle them', () => {
+    const m = parseModelName('L4-H256-E8', { vocab_size: 512, max_len: 128 });
+    assert.deepEqual([m.n_experts, m.d_ff, modelName(m)], [8, 1024, 'L4-H256-E8']);
+    assert.deepEqual(expertRouting(m), { experts: 8, capacityFactor: 1.25, balanceWeight: 0.01 });
+    assert.equal(expertRouting(parseModelName('L4-H256', { vocab_size: 512, max_len: 128 })), undefined);
+    assert.throws(() => parseModelName('L4-H256-E1', { vocab_size: 512, max_len: 128 }), /n_experts: Too small: expected number to be >=2/);
+    assert.throws(() => parseTrainConfig({ model: { n_layers: 2, d_model: 64, capacity_factor: 2 } }, 'cfg'), /n_experts: is needed for capacity_factor/);
+    assert.throws(() => parseTrainConfig({ model: 'L2-H64-E4', earlybert: {} }, 'cfg'), /cfg: earlybert does not handle Switch expert layers/);
+    assert.throws(() => parseTrainConfig({ model: 'L2-H64-E4', sparse: { method: 'rigl', sparsity: 0.5 } }, 'cfg'), /sparse training \(rigl\) does not handle Switch expert layers/);
   });
 
   it('parses budgets in time, steps and tokens', () => {

@@ -73,6 +73,8 @@ export const elementwiseRules: Record<string, RuleEntry> = {
   },
   Sum: (c) => c.inputs.map((_, i) => onlyIf(c.needs[i], () => dy(c))),
   Equal: NOT_DIFFERENTIABLE,
+  // Piecewise constant: zero almost everywhere; used for run-time sizes only.
+  Ceil: NOT_DIFFERENTIABLE,
   Less: NOT_DIFFERENTIABLE,
   Greater: NOT_DIFFERENTIABLE,
   Not: NOT_DIFFERENTIABLE,

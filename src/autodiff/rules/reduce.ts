@@ -3,7 +3,7 @@ import type { Graph } from '../../graph/graph.ts';
 import * as ops from '../../graph/ops/index.ts';
 import { staticNumel } from '../../graph/shape.ts';
 import type { Tensor } from '../../graph/tensor.ts';
-import { dy, input, intAttr, type GradContext, type RuleEntry } from '../rule.ts';
+import { dy, input, intAttr, NOT_DIFFERENTIABLE, type GradContext, type RuleEntry } from '../rule.ts';
 
 /** Reads the constant axes input of a Reduce node. */
 function reducedAxes(c: GradContext): number[] {
@@ -43,4 +43,6 @@ export const reduceRules: Record<string, RuleEntry> = {
     const n = reducedAxes(c).reduce((acc, a) => acc * staticNumel([x.shape[a]], 'ReduceMean gradient'), 1);
     return [ops.div(spread(c), n), null];
   },
+  // An index: routing decisions carry no gradient (the router learns through the gate's probability).
+  ArgMax: NOT_DIFFERENTIABLE,
 };

@@ -51,6 +51,8 @@ export const sin = (x: Tensor): Tensor => unary('Sin', x);
 export const cos = (x: Tensor): Tensor => unary('Cos', x);
 /** -1, 0 or 1 by the sign of x (Sign-13); output has x's shape and dtype. */
 export const sign = (x: Tensor): Tensor => unary('Sign', x);
+/** Smallest integer not below x (Ceil-13), in x's float dtype: run-time sizes such as an expert's capacity. */
+export const ceil = (x: Tensor): Tensor => unary('Ceil', x);
 /** Logical not of a bool tensor (Not-1). */
 export const not = (x: Tensor): Tensor => unary('Not', x, ['bool']);
 export const identity = (x: Tensor): Tensor => x.graph.addNode('Identity', [x], {}, [{ dtype: x.dtype, shape: x.shape }])[0];

@@ -1,4 +1,4 @@
-/** Reductions (ReduceSum-13, ReduceMean-18): axes passed as an int64 input. */
+/** Reductions (ReduceSum-13, ReduceMean-18, axes passed as an int64 input) and ArgMax-13. */
 import { normalizeAxis, type Dim } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { FLOATS, int64s, requireDtype } from './util.ts';
@@ -28,4 +28,12 @@ export function reduceSum(x: Tensor, axes?: readonly number[], options: ReduceOp
 /** Mean over `axes` (all axes when omitted). */
 export function reduceMean(x: Tensor, axes?: readonly number[], options: ReduceOptions = {}): Tensor {
   return reduce('ReduceMean', x, axes ?? x.shape.map((_, i) => i), options);
+}
+
+/** Index of the largest value along `axis` (ArgMax-13, the first on ties), int64; keepdims keeps the axis as size 1. */
+export function argMax(x: Tensor, axis: number, { keepdims = false }: ReduceOptions = {}): Tensor {
+  requireDtype('ArgMax', x, FLOATS);
+  const ax = normalizeAxis(axis, x.rank, 'ArgMax', x.shape);
+  const shape: Dim[] = x.shape.flatMap((d, i) => (i !== ax ? [d] : keepdims ? [1] : []));
+  return x.graph.addNode('ArgMax', [x], { axis: ax, keepdims: keepdims ? 1 : 0 }, [{ dtype: 'int64', shape }])[0];
 }

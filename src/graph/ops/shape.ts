@@ -1,4 +1,4 @@
-/** Data-movement ops: Reshape, Transpose, Concat, Slice, Gather, ScatterND, Unsqueeze, Squeeze, Expand. */
+/** Data-movement ops: Reshape, Transpose, Concat, Slice, Gather, ScatterND, Unsqueeze, Squeeze, Expand, and their run-time-shaped forms. */
 import { formatShape, normalizeAxis, numel, type Dim, type Shape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { int64s, requireDtype, requireSameDtype, requireSameGraph } from './util.ts';
@@ -37,6 +37,16 @@ export function reshape(x: Tensor, target: readonly number[]): Tensor {
   }
   const shapeT = int64s(x.graph, target, 'shape');
   return x.graph.addNode('Reshape', [x, shapeT], {}, [{ dtype: x.dtype, shape }])[0];
+}
+
+/**
+ * Reshape-21 to a shape computed at run time (an int64 vector), for dynamic axes that a constant
+ * target cannot copy: `dims` is what shape inference records for the result.
+ */
+export function reshapeTo(x: Tensor, shape: Tensor, dims: Shape): Tensor {
+  requireDtype('Reshape', shape, ['int64']);
+  if (shape.rank !== 1 || shape.shape[0] !== dims.length) throw new Error(`Reshape: a run-time shape ${formatShape(shape.shape)} must be a vector of ${dims.length} sizes`);
+  return x.graph.addNode('Reshape', [x, shape], {}, [{ dtype: x.dtype, shape: dims }])[0];
 }
 
 /** Transpose-21 with permutation `perm` (reverses axes when omitted). */
@@ -156,6 +166,13 @@ export function expand(x: Tensor, target: readonly number[]): Tensor {
     return dx === 1 ? dt : dx;
   });
   return x.graph.addNode('Expand', [x, int64s(x.graph, target, 'shape')], {}, [{ dtype: x.dtype, shape }])[0];
+}
+
+/** Expand-13 of `x` to a shape computed at run time (an int64 vector); `dims` is what shape inference records. */
+export function expandTo(x: Tensor, shape: Tensor, dims: Shape): Tensor {
+  requireDtype('Expand', shape, ['int64']);
+  if (shape.rank !== 1 || shape.shape[0] !== dims.length) throw new Error(`Expand: a run-time shape ${formatShape(shape.shape)} must be a vector of ${dims.length} sizes`);
+  return x.graph.addNode('Expand', [x, shape], {}, [{ dtype: x.dtype, shape: dims }])[0];
 }
 
 /** Pad-21 with zeros: `pads` = [begin_0, ..., begin_n, end_0, ..., end_n]. */
