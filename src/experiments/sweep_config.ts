@@ -8,7 +8,7 @@ import { parseTrainConfig, peakLearningRate, type TrainConfig } from '../train/c
 export const SweepConfigSchema = z
   .object({
     /** Model shorthands, e.g. ["L2-H128", "L4-H256", "L6-H384"], or encoder-decoders ["E2-D2-H128", "E3-D3-H256"] with base.task a translation task. */
-    models: z.array(z.string().regex(/^(L\d+|E\d+-D\d+)-H\d+(-A\d+)?(-F\d+)?(-E\d+)?$/, 'must be L{layers}-H{width}, e.g. L4-H256 (L4-H256-E8 with Switch experts), or with a translation task E{encoder layers}-D{decoder layers}-H{width}')).min(1).max(64),
+    models: z.array(z.string().regex(/^(L\d+|E\d+-D\d+)-H\d+(-A\d+)?(-F\d+)?(-E\d+)?$/, 'must be L{layers}-H{width}, e.g. L4-H256, or with a translation task E{encoder layers}-D{decoder layers}-H{width} (L4-H256-E8: Switch experts)')).min(1).max(64),
     seeds: z.array(z.number().int().min(0)).min(1).max(32).default([0]),
     /** The same budget for every run: wall-clock (5m), steps, or tokens. */
     budget: z.string().default('5m'),
