@@ -3,7 +3,8 @@
 # pretraining methods"): one size, seeds 0-2, BUDGET each, one run at a time on 2 threads on a
 # quiet machine, the crossover sweep's recipe otherwise. Each method is its own sweep folder:
 #   dense; static, rigl and gradual at 80% sparsity of the encoder's linear weights;
-#   earlybert (weights kept), earlybert-rewind, and earlybert-random (the random ticket).
+#   earlybert (weights kept), earlybert-rewind, and earlybert-random (the random ticket);
+#   switch: MODEL with 8 Switch experts per FFN (MODEL-E8: the same active FLOPs per token).
 # Usage: bash scripts/experiments/methods-pretrain.sh MODEL BUDGET OUT_DIR [METHOD...]
 # (finished runs are skipped, interrupted ones resumed; tltc report --markdown OUT_DIR/<method>/runs)
 set -euo pipefail
@@ -28,10 +29,12 @@ for method in "${methods[@]}"; do
       earlybert: { earlybert: {} },
       "earlybert-rewind": { earlybert: { weights: "rewind" } },
       "earlybert-random": { earlybert: { ticket: "random" } },
+      switch: {},
     }[method];
     if (!extra) { console.error(`methods-pretrain.sh: unknown method ${method}`); process.exit(1); }
-    fs.writeFileSync(file, JSON.stringify({ models: [model], seeds: [0, 1, 2], budget, base: { ...sweep.base, ...extra } }, null, 2) + "\n");
+    const models = [method === "switch" ? `${model}-E8` : model];
+    fs.writeFileSync(file, JSON.stringify({ models, seeds: [0, 1, 2], budget, base: { ...sweep.base, ...extra } }, null, 2) + "\n");
   ' "$here/crossover-sweep.json" "$model" "$budget" "$method" "$out/$method.json"
   node "$here/../../bin/tltc.js" sweep --config "$out/$method.json" --out "$out/$method"
 done
-echo "done: tltc report --markdown $out/<method>/runs"
+echo "done: tltc report --markdown $out"
