@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Copies the files a result is computed from (run.json, summary.json, metrics.jsonl, eval*.json
-# and onnx-eval-*.json of finished training runs, finetune.json and compress.json of fine-tuning and compression runs,
-# configs/*.json) from a folder of runs into
+# Copies the files a result is computed from (run.json, summary.json, metrics.jsonl, ticket.json,
+# eval*.json and onnx-eval-*.json of finished training runs, finetune.json and compress.json of
+# fine-tuning and compression runs, sweep.json of sweeps, configs/*.json) from a folder of runs into
 # docs/results/, keeping the folder structure and leaving checkpoints, ONNX files, logs and
 # unfinished runs behind.
 # Usage: bash scripts/experiments/keep-raw.sh RUNS_DIR DOCS_DIR
@@ -15,9 +15,10 @@ copy() { mkdir -p "$dst/$(dirname "$1")" && cp "$1" "$dst/$1"; }
 find . -path '*/checkpoints' -prune -o -type f \( -name summary.json -o -name finetune.json -o -name compress.json \) -print |
   while read -r f; do
     dir=$(dirname "$f")
-    for keep in run.json summary.json metrics.jsonl finetune.json compress.json "$dir"/eval*.json "$dir"/onnx-eval-*.json; do
+    for keep in run.json summary.json metrics.jsonl ticket.json finetune.json compress.json "$dir"/eval*.json "$dir"/onnx-eval-*.json; do
       keep="${keep#"$dir/"}"
       if [ -f "$dir/$keep" ]; then copy "$dir/$keep"; fi
     done
   done
 find . -path './configs/*.json' -type f | while read -r f; do copy "$f"; done
+find . -path '*/checkpoints' -prune -o -type f -name sweep.json -print | while read -r f; do copy "$f"; done

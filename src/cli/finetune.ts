@@ -5,6 +5,8 @@ import { finetuneAny } from '../pipeline/finetune_regression.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 import { TASK_HELP, taskColumns, withoutTaskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
+type FinetuneFlags = { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean; method?: 'earlybert'; earlybertWeights?: 'keep' | 'rewind'; earlybertTicket?: 'earlybird' | 'random' } & TaskColumnFlags;
+
 export function registerFinetune(program: Command): void {
   withTaskColumnFlags(program.command('finetune'))
     .description('fine-tune a pretrained checkpoint on a classification task; writes finetune.json and a classifier checkpoint to --out')
@@ -18,9 +20,15 @@ export function registerFinetune(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--eval-examples <n>', 'score val and test on a fixed random subset of this many examples each', positiveInt('--eval-examples'))
     .addOption(new Option('--pooling <how>', `the head's input: each sequence's first token or the mean of its tokens (default ${DEFAULT_POOLING})`).choices(['first', 'mean']))
+    .addOption(new Option('--method <name>', 'earlybert: search the early-bird ticket (heads and FFN neurons to remove) in the first part of the budget, then fine-tune the smaller model for the rest; writes ticket.json').choices(['earlybert']))
+    .addOption(new Option('--earlybert-weights <how>', "the ticket's start: the weights where the search ended, or the pretrained encoder's (rewind)").choices(['keep', 'rewind']))
+    .addOption(new Option('--earlybert-ticket <kind>', 'the early-bird ticket, or one of the same per-layer sizes drawn at random (the control)').choices(['earlybird', 'random']))
     .option('--quiet', 'no progress output')
-    .action(async (flags: { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean } & TaskColumnFlags) => {
-      const r = await finetuneAny({ ...withoutTaskColumns(flags), columns: taskColumns(flags), outDir: flags.out });
+    .action(async (flags: FinetuneFlags) => {
+      const { method, earlybertWeights, earlybertTicket, ...rest } = flags;
+      if ((earlybertWeights || earlybertTicket) && method !== 'earlybert') throw new Error('--earlybert-weights and --earlybert-ticket need --method earlybert');
+      const earlybert = { ...(earlybertWeights ? { weights: earlybertWeights } : {}), ...(earlybertTicket ? { ticket: earlybertTicket } : {}) };
+      const r = await finetuneAny({ ...withoutTaskColumns(rest), columns: taskColumns(rest), outDir: flags.out, ...(method ? { method, earlybert } : {}) });
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });
 }

@@ -2,9 +2,11 @@
  * `tltc report --markdown DIR [--by-recipe]`: the table of whatever runs DIR holds, training runs
  * (run_table.ts, or recipe_table.ts by recipe), translation runs (translation_table.ts, then
  * translation_sizes_table.ts's and translation_compression_table.ts's where they apply),
- * lottery tickets beside their controls (ticket_table.ts) or fine-tuning runs (finetune_table.ts).
+ * lottery tickets beside their controls (ticket_table.ts), pretraining methods against dense
+ * training (method_table.ts) or fine-tuning runs (finetune_table.ts).
  */
 import { finetuneTable, findFinetunes } from './finetune_table.ts';
+import { hasMethods, methodTable } from './method_table.ts';
 import { recipeTable } from './recipe_table.ts';
 import { findRuns, runTable } from './run_table.ts';
 import { beamSearchTable, translationCompressionTable } from './translation_compression_table.ts';
@@ -17,6 +19,7 @@ import { existsSync } from 'node:fs';
 export function markdownTable(root: string, options: { byRecipe?: boolean } = {}): string {
   if (!existsSync(root)) throw new Error(`${root} does not exist: pass a folder of training or fine-tuning runs`);
   const resolved = path.resolve(root);
+  if (hasMethods(resolved)) return methodTable(root);
   if (findRuns(resolved).length === 0) {
     if (hasTickets(resolved)) return ticketTable(root);
     if (findFinetunes(resolved).length > 0) return finetuneTable(root);

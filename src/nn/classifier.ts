@@ -12,6 +12,7 @@ import { dropoutMaskInputs } from './layers.ts';
 import { MaskedWeights } from './masked_weights.ts';
 import { mlmParamSpecs, type ParamSpec } from './params.ts';
 import { ParameterInputs, type GraphWeights } from './weights.ts';
+import { l1Penalty, slimmingParamSpecs, SlimmingWeights } from './slimming_weights.ts';
 
 export interface ClassifierShape {
   batch: number;
@@ -53,6 +54,13 @@ export interface ClassifierBuildOptions {
   pruned?: readonly string[];
   /** Parameters computed fake-quantized (FakeQuantWeights). */
   fakeQuant?: readonly string[];
+  /** EarlyBERT's search stage: the parameters end with slimming coefficients, their L1 penalty (times lambda) joins the loss. */
+  slimming?: { lambda: number };
+}
+
+/** The parameters a classifier graph takes: the classifier's, then EarlyBERT's coefficients when searching. */
+export function classifierGraphSpecs(c: ModelConfig, numLabels: number, slimming: boolean): ParamSpec[] {
+  return slimming ? [...classifierParamSpecs(c, numLabels), ...slimmingParamSpecs(c)] : classifierParamSpecs(c, numLabels);
 }
 
 /** Mean squared error over the rows that count: sum(w (y^ - y)^2) / max(sum(w), 1), w 0 on padding rows. */
@@ -66,9 +74,10 @@ function squaredError(g: Graph, logits: Tensor, batch: number): Tensor {
 
 export function buildClassifier(c: ModelConfig, numLabels: number, shape: ClassifierShape, options: ClassifierBuildOptions): ClassifierGraph {
   const g = new Graph('classifier');
-  const params = new ParameterInputs(g, classifierParamSpecs(c, numLabels));
+  const params = new ParameterInputs(g, classifierGraphSpecs(c, numLabels, options.slimming !== undefined));
   const masked = options.pruned?.length ? new MaskedWeights(params, options.pruned) : null;
   let weights: GraphWeights = masked ?? params;
+  if (options.slimming) weights = new SlimmingWeights(weights, c);
   if (options.fakeQuant?.length) weights = new FakeQuantWeights(weights, options.fakeQuant);
   const ids = g.input('input_ids', 'int64', [shape.batch, shape.seq]);
   const mask = g.input('attention_mask', 'int64', [shape.batch, shape.seq]);
@@ -78,5 +87,6 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
   const logits = classifierHead(encode(ids, staticPositions(ids, shape.seq), c, ctx), mask, c, numLabels, ctx);
   let loss: Tensor | undefined;
   if (options.withLabels) loss = options.objective === 'regression' ? squaredError(g, logits, shape.batch) : ops.softmaxCrossEntropy(logits, g.input('labels', 'int64', [shape.batch]), { ignoreIndex: -100 }).loss;
+  if (loss && options.slimming && options.slimming.lambda > 0) loss = ops.add(loss, l1Penalty(slimmingParamSpecs(c).map((s) => params.weight(s.name)), options.slimming.lambda));
   return { graph: g, params: params.inputs, logits, loss, dropoutMasks: maskInputs.masks, pruneMasks: masked?.inputs ?? new Map() };
 }

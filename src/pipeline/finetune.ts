@@ -16,6 +16,9 @@ import type { SplitScores } from '../train/classifier_scores.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
 import { classifierEvaluator, scoreSplit } from '../train/classifier_training.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { EarlyBertSchema } from '../train/config.ts';
+import type { EarlyBertConfig } from '../train/earlybert.ts';
+import { searchTicket } from './finetune_earlybert.ts';
 import { classifierBudget, collapseWarning, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
 
 /** Measured in docs/RESULTS.md (the downstream protocol). */
@@ -42,6 +45,10 @@ export interface FinetuneOptions {
   signal?: AbortSignal;
   /** Called after every training step. */
   onStep?: (progress: { step: number; fraction: number; loss: number }) => void;
+  /** 'earlybert': search for an early-bird ticket, then fine-tune the smaller model (finetune_earlybert.ts). */
+  method?: 'earlybert';
+  /** EarlyBERT's settings (config.ts EarlyBertSchema); unset ones take its defaults. */
+  earlybert?: Partial<EarlyBertConfig>;
 }
 
 export interface FinetuneResult {
@@ -60,6 +67,50 @@ export interface FinetuneResult {
   warnings: string[];
   /** Present when options.signal ended fine-tuning before its budget. */
   stopped?: true;
+  /** With --method earlybert: the search and the ticket (ticket.json in the output folder has every draw). */
+  earlybert?: Record<string, unknown>;
+}
+
+/** What fine-tuning trained: the model (smaller after an EarlyBERT search), its weights and checkpoint. */
+interface Trained {
+  model: ModelConfig;
+  params: Parameter[];
+  checkpoint: string;
+  steps: number;
+  trainS: number;
+  lr: number;
+  earlybert?: Record<string, unknown>;
+}
+
+interface TrainingPlan {
+  options: FinetuneOptions;
+  ck: Checkpoint;
+  model: ModelConfig;
+  labels: string[];
+  train: EncodedSplit;
+  outDir: string;
+  budget: string;
+  batch: number;
+  seed: number;
+  threads: number;
+}
+
+async function trainFinetuned(p: TrainingPlan): Promise<Trained> {
+  const { options: o, ck, labels, train, outDir, budget, batch, seed, threads } = p;
+  const params = classifierFromEncoder(ck, p.model, labels.length, seed);
+  const common = { labels, train, batch, lr: o.lr, seed, threads, quiet: o.quiet, outDir, from: ck, signal: o.signal, onStep: o.onStep };
+  const record = { task: o.task, budget };
+  if (o.method !== 'earlybert') {
+    const t = await trainClassifierCheckpoint({ ...common, model: p.model, params, budget, record });
+    return { model: p.model, params, checkpoint: t.checkpoint, steps: t.steps, trainS: t.trainS, lr: t.opt.lr };
+  }
+  const config = EarlyBertSchema.parse(o.earlybert ?? {});
+  const found = await searchTicket({ model: p.model, classes: labels.length, params, train, batch, budget: classifierBudget(budget, train.count, batch), lr: o.lr, seed, threads, quiet: o.quiet, config, signal: o.signal });
+  writeFileAtomic(path.join(outDir, 'ticket.json'), `${JSON.stringify({ ...found.record, search: found.search }, null, 2)}\n`);
+  const r = found.record;
+  const earlybert = { full: r.full, ticket: r.model, layer_heads: r.layer_heads, layer_ffn: r.layer_ffn, found_at: r.found_at, search: found.search, weights: config.weights, kind: config.ticket, ticket_budget: found.remaining };
+  const t = await trainClassifierCheckpoint({ ...common, model: found.model, params: found.params, budget: found.remaining, label: 'earlybert ticket', record: { ...record, method: 'earlybert', earlybert } });
+  return { model: found.model, params: found.params, checkpoint: t.checkpoint, steps: found.search.steps + t.steps, trainS: found.search.train_s + t.trainS, lr: t.opt.lr, earlybert };
 }
 
 /** The encoder's weights from the checkpoint, the head's freshly initialized. */
@@ -87,19 +138,18 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const task = await resolveClassificationTask(options.task, options.columns ?? {}, 'finetune() (finetuneRegression() trains a numeric target)');
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-mlm');
   const outDir = freshOutDir(options.outDir, 'finetune.json', 'a fine-tuned model');
+  if (options.method === 'earlybert' && ck.config.model.n_experts !== undefined) throw new Error(`${ck.dir} has Switch expert layers, which EarlyBERT's head and neuron search does not handle: fine-tune it without --method`);
   return withRunLock(outDir, async () => {
     const model: ModelConfig = { ...ck.config.model, pooling: options.pooling ?? DEFAULT_POOLING };
     const [batch, seed, threads] = [options.batchSize ?? 16, options.seed ?? 0, options.threads ?? defaultThreads()];
     const encode = splitEncoder(ck);
-    const params = classifierFromEncoder(ck, model, task.labels.length, seed);
-    const record = { task: task.name, budget };
-    const trained = await trainClassifierCheckpoint({ model, labels: task.labels, params, train: encode(task.train), batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, outDir, from: ck, record, signal: options.signal, onStep: options.onStep });
+    const trained = await trainFinetuned({ options, ck, model, labels: task.labels, train: encode(task.train), outDir, budget, batch, seed, threads });
     const splits = { val: sampleExamples(task.val, options.evalExamples), test: sampleExamples(task.test, options.evalExamples) };
-    const [val, test] = await scoreSplits(model, task.labels.length, params, [encode(splits.val), encode(splits.test)], batch, threads);
+    const [val, test] = await scoreSplits(trained.model, task.labels.length, trained.params, [encode(splits.val), encode(splits.test)], batch, threads);
     const base = taskBaselines(task, splits, `val+test/${options.evalExamples ?? 'all'}`) as FinetuneResult['baselines'];
-    const warnings = [collapseWarning(`the fine-tuned ${modelName(model)}`, test, task.labels.length)].filter((w): w is string => w !== null);
+    const warnings = [collapseWarning(`the fine-tuned ${modelName(trained.model)}`, test, task.labels.length)].filter((w): w is string => w !== null);
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.opt.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings, ...(options.signal?.aborted ? { stopped: true } : {}) };
+    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings, ...(trained.earlybert ? { earlybert: trained.earlybert } : {}), ...(options.signal?.aborted ? { stopped: true } : {}) };
     writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   });

@@ -5,7 +5,7 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { serializeGraph } from '../graph/index.ts';
-import { buildClassifier, classifierParamSpecs, type Objective } from '../nn/classifier.ts';
+import { buildClassifier, classifierGraphSpecs, type Objective } from '../nn/classifier.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Parameter } from '../nn/params.ts';
 import { createSession } from '../runtime/session.ts';
@@ -46,7 +46,17 @@ export interface ClassifierTrainingOptions {
   objective?: Objective;
   /** Ends training after the current step (the caller saves what was trained). */
   signal?: AbortSignal;
-  onStep?: (progress: { step: number; fraction: number; loss: number }) => void;
+  onStep?: (progress: ClassifierStepProgress) => void;
+  /** EarlyBERT's search stage: `params` end with the slimming coefficients, under this L1 penalty. */
+  slimming?: { lambda: number };
+}
+
+/** After each step: its number, the budget used, the loss, and the training seconds so far. */
+export interface ClassifierStepProgress {
+  step: number;
+  fraction: number;
+  loss: number;
+  trainS: number;
 }
 
 export interface ClassifierTrainingResult {
@@ -59,8 +69,8 @@ export interface ClassifierTrainingResult {
 
 export async function trainClassifier(o: ClassifierTrainingOptions): Promise<ClassifierTrainingResult> {
   const { batch, seq, train, budget } = o;
-  const specs = classifierParamSpecs(o.model, o.classes);
-  const trainGraph = buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, objective: o.objective, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant });
+  const specs = classifierGraphSpecs(o.model, o.classes, o.slimming !== undefined);
+  const trainGraph = buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, objective: o.objective, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant, slimming: o.slimming });
   addOptimizerStep(trainGraph.loss!, trainGraph.params, specs.map((s) => s.decay), o.opt, trainGraph.pruneMasks);
   const runner = await StepRunner.create(
     { bytes: serializeGraph(trainGraph.graph), dropoutMasks: trainGraph.dropoutMasks.map((m) => m.shape as number[]) },
@@ -95,7 +105,7 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
       trainS += (performance.now() - t0) / 1000;
       const fraction = budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS });
       bar.update(Math.round(1000 * fraction), { step: steps, loss: r.loss.toFixed(3) });
-      o.onStep?.({ step: steps, fraction, loss: r.loss });
+      o.onStep?.({ step: steps, fraction, loss: r.loss, trainS });
     }
   } finally {
     bar.stop();

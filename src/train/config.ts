@@ -25,6 +25,30 @@ const ModelSection = z
   })
   .strict();
 
+/**
+ * EarlyBERT (train/earlybert.ts, and tltc finetune --method earlybert): a search stage with
+ * slimming coefficients under an L1 penalty, masks drawn every draw_every steps until successive
+ * masks stay within `threshold` (normalized Hamming distance) for `window` draws or max_search of
+ * the budget is used; then the heads and neurons the masks remove are removed and the smaller
+ * model trains on.
+ */
+export const EarlyBertSchema = z
+  .object({
+    lambda: z.number().min(0).default(1e-4),
+    head_ratio: z.number().min(0).lt(1).default(1 / 3), // heads removed per layer
+    ffn_ratio: z.number().min(0).lt(1).default(0.4), // FFN neurons removed across layers
+    draw_every: z.number().int().min(1).default(20),
+    threshold: z.number().gt(0).max(1).default(0.1),
+    window: z.number().int().min(1).default(5),
+    max_search: z.number().gt(0).max(1).default(0.5),
+    // 'keep' continues from the weights at the early-bird point (coefficients folded in);
+    // 'rewind' restarts the ticket from the run's initial weights.
+    weights: z.enum(['keep', 'rewind']).default('keep'),
+    // 'random' keeps as many heads and neurons per layer as the early-bird ticket, at random: the control.
+    ticket: z.enum(['earlybird', 'random']).default('earlybird'),
+  })
+  .strict();
+
 export const TrainConfigSchema = z
   .object({
     /** "L4-H256" or the fields of nn/config.ts (vocab_size and max_len come from `data`); "E3-D3-H256" with a translation task. */
@@ -101,27 +125,7 @@ export const TrainConfigSchema = z
       })
       .strict()
       .optional(),
-    // EarlyBERT (train/earlybert.ts): a search stage with slimming coefficients under an L1
-    // penalty, masks drawn every draw_every steps until successive masks stay within `threshold`
-    // (normalized Hamming distance) for `window` draws or max_search of the budget is used; then
-    // the heads and neurons the masks remove are removed and the smaller model trains on.
-    earlybert: z
-      .object({
-        lambda: z.number().min(0).default(1e-4),
-        head_ratio: z.number().min(0).lt(1).default(1 / 3), // heads removed per layer
-        ffn_ratio: z.number().min(0).lt(1).default(0.4), // FFN neurons removed across layers
-        draw_every: z.number().int().min(1).default(20),
-        threshold: z.number().gt(0).max(1).default(0.1),
-        window: z.number().int().min(1).default(5),
-        max_search: z.number().gt(0).max(1).default(0.5),
-        // 'keep' continues from the weights at the early-bird point (coefficients folded in);
-        // 'rewind' restarts the ticket from the run's initial weights.
-        weights: z.enum(['keep', 'rewind']).default('keep'),
-        // 'random' keeps as many heads and neurons per layer as the early-bird ticket, at random: the control.
-        ticket: z.enum(['earlybird', 'random']).default('earlybird'),
-      })
-      .strict()
-      .optional(),
+    earlybert: EarlyBertSchema.optional(),
     keep_checkpoints: z.number().int().min(1).default(2),
     seed: z.number().int().min(0).default(0),
     threads: z.number().int().min(1).max(256).optional(), // default: available cores

@@ -72,14 +72,17 @@ export class EarlyBert {
     return found || limit;
   }
 
-  /** The smaller model and its weights; `initial` gives the run's initial weights for 'rewind'. */
-  ticket(step: number, trainS: number, params: readonly Parameter[], m: readonly Float32Array[], v: readonly Float32Array[], initial: () => Parameter[], seed: number): TicketWeights {
+  /**
+   * The smaller model and its weights; `initial` gives the run's initial weights for 'rewind', and
+   * `specsOf` the parameters a model of the ticket's sizes has (the masked LM's, or a classifier's).
+   */
+  ticket(step: number, trainS: number, params: readonly Parameter[], m: readonly Float32Array[], v: readonly Float32Array[], initial: () => Parameter[], seed: number, specsOf: (model: ModelConfig) => ParamSpec[] = mlmParamSpecs): TicketWeights {
     const chosen = this.state.found?.masks ?? this.state.last!;
     const kept = this.config.ticket === 'random' ? randomTicket(chosen, sizesOf(this.full), seed) : chosen;
     const map = (arrays: readonly Float32Array[]) => new Map(params.map((p, i) => [p.spec.name, arrays[i]]));
     const source = this.config.weights === 'keep' ? foldCoefficients(this.full, map(params.map((p) => p.data))) : new Map(initial().map((p) => [p.spec.name, p.data]));
     const smaller = removeStructures(this.full, source, kept.heads, kept.neurons);
-    const specs = mlmParamSpecs(smaller.model);
+    const specs = specsOf(smaller.model);
     const moment = (arrays: readonly Float32Array[]) => {
       if (this.config.weights === 'rewind') return specs.map((s) => new Float32Array(smaller.params.get(s.name)!.length));
       const sliced = removeStructures(this.full, map(arrays), kept.heads, kept.neurons).params;

@@ -123,6 +123,30 @@ describe('tltc finetune and compress end to end', () => {
     assert.ok(!existsSync(path.join(dir, 'ft2')) && !existsSync(path.join(dir, 'ft3')));
   });
 
+  it('fine-tunes with --method earlybert: an early-bird search, then the smaller model for the rest of the budget; the random control matches its sizes', () => {
+    const run = (name: string, ...extra: string[]) => {
+      const r = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--out', path.join(dir, name), '--budget', '300steps', '--lr', '3e-3', '--batch-size', '32', '--eval-examples', '100', '--threads', '2', '--quiet', '--method', 'earlybert', ...extra], env);
+      assert.equal(r.code, 0, r.stderr);
+      return { result: JSON.parse(r.stdout.trim()), ticket: JSON.parse(readFileSync(path.join(dir, name, 'ticket.json'), 'utf8')), ck: loadCheckpoint(path.join(dir, name), false, 'tltc-classifier') };
+    };
+    const bird = run('eb');
+    const eb = bird.result.earlybert;
+    assert.equal(bird.result.steps, 300, 'the search and the ticket share the budget');
+    assert.ok(eb.search.steps >= 20 && eb.search.steps <= 150, `the search ends at a draw within max_search: ${eb.search.steps}`);
+    assert.equal(bird.ticket.draws.length, Math.ceil(eb.search.steps / 20));
+    const ffn = bird.ck.config.model.layer_ffn!;
+    assert.equal(ffn.reduce((a: number, b: number) => a + b, 0), 2 * 256 - Math.floor(0.4 * 2 * 256), 'the ticket removes 40% of the FFN neurons, rounded down');
+    assert.ok(bird.ck.params.get('roberta.encoder.layer.0.intermediate.dense.weight')!.length === ffn[0] * 64, 'the checkpoint holds the smaller model');
+    assert.ok(![...bird.ck.params.keys()].some((k) => k.startsWith('slimming/')), 'no coefficients are left');
+    const control = run('eb-random', '--earlybert-ticket', 'random', '--earlybert-weights', 'rewind');
+    assert.deepEqual([control.ck.config.model.layer_ffn, control.ck.config.model.layer_heads], [ffn, bird.ck.config.model.layer_heads]);
+    assert.deepEqual([control.result.earlybert.kind, control.result.earlybert.weights], ['random', 'rewind']);
+    assert.notDeepEqual(control.ticket.kept.neurons, bird.ticket.kept.neurons);
+    const bad = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--out', path.join(dir, 'eb-bad'), '--earlybert-ticket', 'random'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr.trim(), /^tltc: --earlybert-weights and --earlybert-ticket need --method earlybert$/);
+  });
+
   it('finds lottery tickets by iterative magnitude pruning with rewinding, and random tickets of the same sparsity', () => {
     const compress = (name: string, args: string[]) => {
       const r = runCli(['compress', '--checkpoint', out, '--quant', 'fp32', '--examples', '100', '--lr', '1e-3', '--threads', '2', '--quiet', '--out', path.join(dir, name), ...args], env);
