@@ -13,6 +13,7 @@ import { MaskedWeights } from './masked_weights.ts';
 import { mlmParamSpecs, type ParamSpec } from './params.ts';
 import { ParameterInputs, type GraphWeights } from './weights.ts';
 import { l1Penalty, slimmingParamSpecs, SlimmingWeights } from './slimming_weights.ts';
+import { ia3ParamSpecs, Ia3Weights } from './ia3_weights.ts';
 
 export interface ClassifierShape {
   batch: number;
@@ -56,11 +57,13 @@ export interface ClassifierBuildOptions {
   fakeQuant?: readonly string[];
   /** EarlyBERT's search stage: the parameters end with slimming coefficients, their L1 penalty (times lambda) joins the loss. */
   slimming?: { lambda: number };
+  /** (IA)^3: the parameters end with the vectors that scale keys, values and FFN activations (ia3_weights.ts). */
+  ia3?: boolean;
 }
 
-/** The parameters a classifier graph takes: the classifier's, then EarlyBERT's coefficients when searching. */
-export function classifierGraphSpecs(c: ModelConfig, numLabels: number, slimming: boolean): ParamSpec[] {
-  return slimming ? [...classifierParamSpecs(c, numLabels), ...slimmingParamSpecs(c)] : classifierParamSpecs(c, numLabels);
+/** The parameters a classifier graph takes: the classifier's, then EarlyBERT's coefficients or the (IA)^3 vectors. */
+export function classifierGraphSpecs(c: ModelConfig, numLabels: number, extra: { slimming?: boolean; ia3?: boolean } = {}): ParamSpec[] {
+  return [...classifierParamSpecs(c, numLabels), ...(extra.slimming ? slimmingParamSpecs(c) : []), ...(extra.ia3 ? ia3ParamSpecs(c) : [])];
 }
 
 /** Mean squared error over the rows that count: sum(w (y^ - y)^2) / max(sum(w), 1), w 0 on padding rows. */
@@ -74,10 +77,11 @@ function squaredError(g: Graph, logits: Tensor, batch: number): Tensor {
 
 export function buildClassifier(c: ModelConfig, numLabels: number, shape: ClassifierShape, options: ClassifierBuildOptions): ClassifierGraph {
   const g = new Graph('classifier');
-  const params = new ParameterInputs(g, classifierGraphSpecs(c, numLabels, options.slimming !== undefined));
+  const params = new ParameterInputs(g, classifierGraphSpecs(c, numLabels, { slimming: options.slimming !== undefined, ia3: options.ia3 }));
   const masked = options.pruned?.length ? new MaskedWeights(params, options.pruned) : null;
   let weights: GraphWeights = masked ?? params;
   if (options.slimming) weights = new SlimmingWeights(weights, c);
+  if (options.ia3) weights = new Ia3Weights(weights, c);
   if (options.fakeQuant?.length) weights = new FakeQuantWeights(weights, options.fakeQuant);
   const ids = g.input('input_ids', 'int64', [shape.batch, shape.seq]);
   const mask = g.input('attention_mask', 'int64', [shape.batch, shape.seq]);

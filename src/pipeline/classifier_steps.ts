@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Example, Task } from '../data/tasks.ts';
-import type { Objective } from '../nn/classifier.ts';
+import { classifierParamSpecs, type Objective } from '../nn/classifier.ts';
+import { IA3_PREFIX, mergeIa3 } from '../nn/ia3_weights.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Parameter } from '../nn/params.ts';
 import { tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
@@ -111,6 +112,8 @@ export interface ClassifierRun {
   onStep?: (progress: { step: number; fraction: number; loss: number }) => void;
   /** After training, before saving (compression completes its pruning schedule here). */
   afterTraining?: () => void;
+  /** (IA)^3: `params` end with its vectors, only they and the head train, and the saved model has them merged in. */
+  ia3?: boolean;
   /** Where the checkpoint goes, what it came from, and what to record of the training. */
   outDir: string;
   from: Checkpoint;
@@ -126,10 +129,12 @@ export interface ClassifierRunResult {
 
 /** Trains `params` in place within the budget and saves them as a classifier checkpoint in outDir. */
 export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<ClassifierRunResult> {
-  const opt = classifierOptimizer(r.lr);
+  const opt = classifierOptimizer(r.lr ?? (r.ia3 ? IA3_LR : undefined));
   const seq = r.model.max_len;
-  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective, signal: r.signal, onStep: r.onStep });
+  const peft = r.ia3 ? { ia3: true, trains: (name: string) => name.startsWith(IA3_PREFIX) || name.startsWith('classifier.') } : {};
+  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective, signal: r.signal, onStep: r.onStep, ...peft });
   r.afterTraining?.();
+  const saved = r.ia3 ? mergedIa3(r, trained) : { params: r.params, m: trained.m, v: trained.v };
   const checkpoint = saveCheckpoint(
     r.outDir,
     {
@@ -139,12 +144,28 @@ export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<Class
       model: r.model,
       train: { ...r.record, from: path.resolve(r.from.dir), batch_size: r.batch, optimizer: opt, seed: r.seed },
       state: { step: trained.steps, tokens: trained.tokens, flops: 0, train_s: trained.trainS },
-      params: r.params,
-      m: trained.m,
-      v: trained.v,
+      params: saved.params,
+      m: saved.m,
+      v: saved.v,
       tokenizerJson: r.from.tokenizerJson,
     },
     1,
   );
   return { steps: trained.steps, trainS: trained.trainS, checkpoint, opt };
+}
+
+/** (IA)^3's peak rate (Liu et al. 2022 train the vectors at 3e-3): they start at 1 and move little at fine-tuning's 1e-4. */
+export const IA3_LR = 3e-3;
+
+/** A classifier's parameters, in classifierParamSpecs order, with the (IA)^3 vectors among `params` folded in. */
+export function ia3Merged(model: ModelConfig, classes: number, params: readonly Parameter[]): Parameter[] {
+  const merged = mergeIa3(model, new Map(params.map((p) => [p.spec.name, p.data])));
+  return classifierParamSpecs(model, classes).map((spec) => ({ spec, data: merged.get(spec.name)! }));
+}
+
+/** What an (IA)^3 run saves: the merged classifier, with the moments of what trained (the encoder's are zero). */
+function mergedIa3(r: ClassifierRun, trained: { m: Float32Array[]; v: Float32Array[] }) {
+  const params = ia3Merged(r.model, r.labels.length, r.params);
+  const index = new Map(r.params.map((p, i) => [p.spec.name, i]));
+  return { params, m: params.map((p) => trained.m[index.get(p.spec.name)!]), v: params.map((p) => trained.v[index.get(p.spec.name)!]) };
 }

@@ -19,7 +19,9 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { EarlyBertSchema } from '../train/config.ts';
 import type { EarlyBertConfig } from '../train/earlybert.ts';
 import { searchTicket } from './finetune_earlybert.ts';
-import { classifierBudget, collapseWarning, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { classifierBudget, collapseWarning, freshOutDir, ia3Merged, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { IA3_PREFIX, ia3ParamSpecs } from '../nn/ia3_weights.ts';
+import { encodeSafetensors } from '../io/safetensors.ts';
 
 /** Measured in docs/RESULTS.md (the downstream protocol). */
 export const DEFAULT_POOLING: Pooling = 'first';
@@ -45,8 +47,11 @@ export interface FinetuneOptions {
   signal?: AbortSignal;
   /** Called after every training step. */
   onStep?: (progress: { step: number; fraction: number; loss: number }) => void;
-  /** 'earlybert': search for an early-bird ticket, then fine-tune the smaller model (finetune_earlybert.ts). */
-  method?: 'earlybert';
+  /**
+   * 'earlybert': search for an early-bird ticket, then fine-tune the smaller model (finetune_earlybert.ts);
+   * 'ia3': train only (IA)^3's vectors and the head, merged into the weights afterwards (nn/ia3_weights.ts).
+   */
+  method?: 'earlybert' | 'ia3';
   /** EarlyBERT's settings (config.ts EarlyBertSchema); unset ones take its defaults. */
   earlybert?: Partial<EarlyBertConfig>;
 }
@@ -69,6 +74,8 @@ export interface FinetuneResult {
   stopped?: true;
   /** With --method earlybert: the search and the ticket (ticket.json in the output folder has every draw). */
   earlybert?: Record<string, unknown>;
+  /** With --method ia3: the task's add-on (the vectors and the head) as adapter.safetensors, and what trained. */
+  adapter?: { method: 'ia3'; file: string; bytes: number; trained_params: number; total_params: number };
 }
 
 /** What fine-tuning trained: the model (smaller after an EarlyBERT search), its weights and checkpoint. */
@@ -80,6 +87,7 @@ interface Trained {
   trainS: number;
   lr: number;
   earlybert?: Record<string, unknown>;
+  adapter?: FinetuneResult['adapter'];
 }
 
 interface TrainingPlan {
@@ -100,6 +108,12 @@ async function trainFinetuned(p: TrainingPlan): Promise<Trained> {
   const params = classifierFromEncoder(ck, p.model, labels.length, seed);
   const common = { labels, train, batch, lr: o.lr, seed, threads, quiet: o.quiet, outDir, from: ck, signal: o.signal, onStep: o.onStep };
   const record = { task: o.task, budget };
+  if (o.method === 'ia3') {
+    const withVectors = [...params, ...initParams(ia3ParamSpecs(p.model), p.model, seed)];
+    const t = await trainClassifierCheckpoint({ ...common, model: p.model, params: withVectors, budget, record: { ...record, method: 'ia3' }, ia3: true });
+    const adapter = writeAdapter(outDir, withVectors);
+    return { model: p.model, params: ia3Merged(p.model, labels.length, withVectors), checkpoint: t.checkpoint, steps: t.steps, trainS: t.trainS, lr: t.opt.lr, adapter };
+  }
   if (o.method !== 'earlybert') {
     const t = await trainClassifierCheckpoint({ ...common, model: p.model, params, budget, record });
     return { model: p.model, params, checkpoint: t.checkpoint, steps: t.steps, trainS: t.trainS, lr: t.opt.lr };
@@ -132,13 +146,22 @@ async function scoreSplits(model: ModelConfig, classes: number, params: Paramete
   }
 }
 
+/** The (IA)^3 add-on of a task: its vectors and the classifier head, unmerged, beside the merged checkpoint. */
+function writeAdapter(outDir: string, params: readonly Parameter[]): NonNullable<FinetuneResult['adapter']> {
+  const trained = params.filter((p) => p.spec.name.startsWith(IA3_PREFIX) || p.spec.name.startsWith('classifier.'));
+  const bytes = encodeSafetensors(new Map(trained.map((p) => [p.spec.name, { dtype: 'F32' as const, shape: p.spec.shape, data: p.data }])), { method: 'ia3' });
+  writeFileAtomic(path.join(outDir, 'adapter.safetensors'), bytes);
+  const count = (ps: readonly Parameter[]) => ps.reduce((n, p) => n + p.data.length, 0);
+  return { method: 'ia3', file: 'adapter.safetensors', bytes: bytes.length, trained_params: count(trained), total_params: count(params.filter((p) => !p.spec.name.startsWith(IA3_PREFIX))) };
+}
+
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const budget = options.budget ?? '3m';
   classifierBudget(budget, 1, 1); // a bad budget fails before any work
   const task = await resolveClassificationTask(options.task, options.columns ?? {}, 'finetune() (finetuneRegression() trains a numeric target)');
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-mlm');
   const outDir = freshOutDir(options.outDir, 'finetune.json', 'a fine-tuned model');
-  if (options.method === 'earlybert' && ck.config.model.n_experts !== undefined) throw new Error(`${ck.dir} has Switch expert layers, which EarlyBERT's head and neuron search does not handle: fine-tune it without --method`);
+  if (options.method !== undefined && ck.config.model.n_experts !== undefined) throw new Error(`${ck.dir} has Switch expert layers, which --method ${options.method} does not handle (it works on dense FFNs): fine-tune it without --method`);
   return withRunLock(outDir, async () => {
     const model: ModelConfig = { ...ck.config.model, pooling: options.pooling ?? DEFAULT_POOLING };
     const [batch, seed, threads] = [options.batchSize ?? 16, options.seed ?? 0, options.threads ?? defaultThreads()];
@@ -149,7 +172,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const base = taskBaselines(task, splits, `val+test/${options.evalExamples ?? 'all'}`) as FinetuneResult['baselines'];
     const warnings = [collapseWarning(`the fine-tuned ${modelName(trained.model)}`, test, task.labels.length)].filter((w): w is string => w !== null);
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings, ...(trained.earlybert ? { earlybert: trained.earlybert } : {}), ...(options.signal?.aborted ? { stopped: true } : {}) };
+    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings, ...(trained.earlybert ? { earlybert: trained.earlybert } : {}), ...(trained.adapter ? { adapter: trained.adapter } : {}), ...(options.signal?.aborted ? { stopped: true } : {}) };
     writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   });

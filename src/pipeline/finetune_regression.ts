@@ -34,7 +34,7 @@ export interface RegressionFinetuneResult {
 export async function finetuneAny(options: FinetuneOptions): Promise<FinetuneResult | RegressionFinetuneResult> {
   // Reads a file task's labels once more to learn its kind; the chosen path reads it again.
   const kind = (await resolveTask(options.task, options.columns)).kind;
-  if (kind === 'regression' && options.method === 'earlybert') throw new Error(`--method earlybert fine-tunes classification tasks; ${options.task} has a numeric target: leave --method out`);
+  if (kind === 'regression' && options.method !== undefined) throw new Error(`--method ${options.method} fine-tunes classification tasks; ${options.task} has a numeric target: leave --method out`);
   return kind === 'regression' ? finetuneRegression(options) : finetune(options);
 }
 

@@ -49,6 +49,10 @@ export interface ClassifierTrainingOptions {
   onStep?: (progress: ClassifierStepProgress) => void;
   /** EarlyBERT's search stage: `params` end with the slimming coefficients, under this L1 penalty. */
   slimming?: { lambda: number };
+  /** (IA)^3: `params` end with its vectors (nn/ia3_weights.ts). */
+  ia3?: boolean;
+  /** Which parameters train (by name); the others are fed unchanged every step. Default: all. */
+  trains?: (name: string) => boolean;
 }
 
 /** After each step: its number, the budget used, the loss, and the training seconds so far. */
@@ -69,12 +73,16 @@ export interface ClassifierTrainingResult {
 
 export async function trainClassifier(o: ClassifierTrainingOptions): Promise<ClassifierTrainingResult> {
   const { batch, seq, train, budget } = o;
-  const specs = classifierGraphSpecs(o.model, o.classes, o.slimming !== undefined);
-  const trainGraph = buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, objective: o.objective, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant, slimming: o.slimming });
-  addOptimizerStep(trainGraph.loss!, trainGraph.params, specs.map((s) => s.decay), o.opt, trainGraph.pruneMasks);
+  const specs = classifierGraphSpecs(o.model, o.classes, { slimming: o.slimming !== undefined, ia3: o.ia3 });
+  const trainGraph = buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, objective: o.objective, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant, slimming: o.slimming, ia3: o.ia3 });
+  const trains = specs.map((s) => o.trains?.(s.name) ?? true);
+  const pick = <T>(xs: readonly T[], want = true) => xs.filter((_, i) => trains[i] === want);
+  addOptimizerStep(trainGraph.loss!, pick(trainGraph.params), pick(specs).map((s) => s.decay), o.opt, trainGraph.pruneMasks);
+  // Frozen parameters are graph inputs like the rest, fed the same tensors every step.
+  const frozen = parameterFeeds(pick(o.params, false));
   const runner = await StepRunner.create(
     { bytes: serializeGraph(trainGraph.graph), dropoutMasks: trainGraph.dropoutMasks.map((m) => m.shape as number[]) },
-    o.params,
+    pick(o.params),
     null,
     { ratio: o.model.dropout, seed: o.seed },
     { threads: o.threads },
@@ -98,7 +106,7 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
       cursor += batch;
       const progress = budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS });
       const extra = o.constraints?.beforeStep(steps + 1, progress, runner.params) ?? {};
-      const r = await runner.step({ ...batchOf(train, rows, batch, seq), ...extra }, steps + 1, progress);
+      const r = await runner.step({ ...batchOf(train, rows, batch, seq), ...frozen, ...extra }, steps + 1, progress);
       if (r.nonFinite) throw new Error(`${label} diverged at step ${steps + 1}: ${r.nonFinite} is not finite; lower --lr`);
       steps++;
       tokens += batch * seq;
@@ -111,7 +119,12 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
     bar.stop();
     await runner.release();
   }
-  return { steps, trainS, tokens, m: runner.m, v: runner.v };
+  // Moments line up with `params`; a frozen parameter's are zeros.
+  const moments = (trained: readonly Float32Array[]) => {
+    let k = 0;
+    return o.params.map((p, i) => (trains[i] ? trained[k++] : new Float32Array(p.data.length)));
+  };
+  return { steps, trainS, tokens, m: moments(runner.m), v: moments(runner.v) };
 }
 
 /** The evaluation graph (no dropout, no labels), for `scoreSplit`. */

@@ -147,6 +147,24 @@ describe('tltc finetune and compress end to end', () => {
     assert.match(bad.stderr.trim(), /^tltc: --earlybert-weights and --earlybert-ticket need --method earlybert$/);
   });
 
+  it('fine-tunes with --method ia3: only the vectors and the head train, merged into the checkpoint, the add-on a few KB', () => {
+    const r = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--out', path.join(dir, 'ia3'), '--budget', '300steps', '--batch-size', '32', '--eval-examples', '100', '--threads', '2', '--quiet', '--method', 'ia3'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout.trim());
+    assert.equal(result.lr, 3e-3, "(IA)^3's default rate");
+    // Per layer: 64 + 64 key and value scales and 256 FFN scales; the head: 64 x 64 + 64 and 64 x 15 + 15.
+    const vectors = 2 * (64 + 64 + 256);
+    const head = 64 * 64 + 64 + 64 * 15 + 15;
+    assert.equal(result.adapter.trained_params, vectors + head);
+    assert.ok(result.adapter.bytes < 4 * (vectors + head) + 2000 && existsSync(path.join(dir, 'ia3', 'adapter.safetensors')));
+    const ck = loadCheckpoint(path.join(dir, 'ia3'), false, 'tltc-classifier');
+    const base = loadCheckpoint(pre);
+    assert.ok(![...ck.params.keys()].some((k) => k.startsWith('ia3/')), 'the vectors are merged');
+    const same = (name: string) => ck.params.get(name)!.every((v, i) => v === base.params.get(name)![i]);
+    assert.ok(same('roberta.encoder.layer.0.attention.self.query.weight') && same('roberta.encoder.layer.1.intermediate.dense.weight'), 'weights (IA)^3 does not scale are the pretrained ones');
+    assert.ok(!same('roberta.encoder.layer.0.attention.self.key.weight') && !same('roberta.encoder.layer.1.output.dense.weight'), 'the scaled weights carry the trained vectors');
+  });
+
   it('finds lottery tickets by iterative magnitude pruning with rewinding, and random tickets of the same sparsity', () => {
     const compress = (name: string, args: string[]) => {
       const r = runCli(['compress', '--checkpoint', out, '--quant', 'fp32', '--examples', '100', '--lr', '1e-3', '--threads', '2', '--quiet', '--out', path.join(dir, name), ...args], env);
