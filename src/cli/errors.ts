@@ -34,3 +34,19 @@ export function positiveNumber(flag: string) {
     return n;
   };
 }
+
+export function nonNegativeNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`${flag} must be a number >= 0, got "${value}"`);
+    return n;
+  };
+}
+
+export function unitInterval(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(n >= 0 && n <= 1)) throw new Error(`${flag} must be in [0, 1], got "${value}"`);
+    return n;
+  };
+}

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './bench.ts';
 import { registerCompress } from './compress.ts';
+import { registerDistill } from './distill.ts';
 import { fail } from './errors.ts';
 import { registerEval } from './eval.ts';
 import { registerExperiments } from './experiments.ts';
@@ -24,6 +25,7 @@ program
 
 registerTrain(program);
 registerEval(program);
+registerDistill(program);
 registerFinetune(program);
 registerPredict(program);
 registerTranslate(program);

@@ -32,7 +32,11 @@ export function encode(ids: Tensor, positionIds: Tensor, c: ModelConfig, ctx: La
   let x = asActivations(ops.add(words, positions), ctx.layout, d);
   if (c.embedding_norm) x = layerNorm(x, ctx, EMBEDDING_NORM, d);
   x = maybeDropout(x, ctx);
-  for (let i = 0; i < c.n_layers; i++) x = encoderLayer(x, ctx, robertaLayer(c, i));
+  ctx.taps?.hidden.push(x);
+  for (let i = 0; i < c.n_layers; i++) {
+    x = encoderLayer(x, ctx, robertaLayer(c, i));
+    ctx.taps?.hidden.push(x);
+  }
   return c.norm === 'pre' ? layerNorm(x, ctx, FINAL_NORM, d) : x;
 }
 

@@ -20,6 +20,16 @@ export interface LayerContext {
   attentionBias?: Tensor;
   /** Collects each Switch layer's routing report (balance loss, load, drops), in layer order, for graphs that use them. */
   routing?: RoutingReport[];
+  /** Collects what distillation matches (nn/distill.ts), for graphs that use it. */
+  taps?: LayerTaps;
+}
+
+/** An encoder's intermediate tensors, in layer order. */
+export interface LayerTaps {
+  /** The embeddings' output, then each layer's output: (tokens, d) rows. */
+  hidden: Tensor[];
+  /** Each self-attention's scores before the softmax, scaled and biased: (B, H, T, T). */
+  scores: Tensor[];
 }
 
 /** Dropout masks as graph inputs `dropout_mask/<i>` (keep-scale values of what they mask), in creation order. */
@@ -107,6 +117,7 @@ export function attention(x: Tensor, ctx: LayerContext, s: LayerSpec, memory: At
     scores = ops.matmul(q, kT);
   }
   if (memory.bias) scores = ops.add(scores, memory.bias);
+  if (memory.x === x) ctx.taps?.scores.push(scores);
   const probs = maybeDropout(ops.softmax(scores, -1), ctx);
   const heads = ctx.kernels === 'contrib' ? ops.fusedMatMul(probs, v) : ops.matmul(probs, v); // (B, H, T, hs)
   const merged = ops.reshape(ops.transpose(heads, [0, 2, 1, 3]), activationShape(layout, width));

@@ -8,11 +8,13 @@ import { expertRouting, headDim, layerFfn, layerHeads, type ModelConfig } from '
 import { encode, mlmHead, modelContext, staticPositions } from './encoder.ts';
 import { rowsLayout } from './layout.ts';
 import { dropoutMaskInputs } from './layers.ts';
-import { mlmParamSpecs } from './params.ts';
+import { mlmParamSpecs, type ParamSpec } from './params.ts';
 import { MaskedWeights } from './masked_weights.ts';
 import { l1Penalty, slimmingParamSpecs, SlimmingWeights } from './slimming_weights.ts';
 import { ParameterInputs } from './weights.ts';
 import type { RoutingReport } from './switch_ffn.ts';
+import { distillationLoss, distillParamSpecs, type DistillOptions } from './distill.ts';
+import type { LayerTaps } from './layers.ts';
 
 export interface MlmShape {
   batch: number;
@@ -38,15 +40,30 @@ export interface MlmGraph {
   routing: RoutingReport[];
 }
 
+export interface MlmLossOptions {
+  dropout: number;
+  pruned?: readonly string[];
+  slimming?: { lambda: number };
+  balance?: boolean;
+  distill?: DistillOptions;
+}
+
+/** The parameters a loss graph takes, in order: the model's, then EarlyBERT's coefficients or distillation's projections. */
+export function mlmLossParamSpecs(c: ModelConfig, options: Pick<MlmLossOptions, 'slimming' | 'distill'>): ParamSpec[] {
+  return [...mlmParamSpecs(c), ...(options.slimming ? slimmingParamSpecs(c) : []), ...(options.distill ? distillParamSpecs(c, options.distill) : [])];
+}
+
 /**
  * The forward graph to the mean masked-LM loss; parameters and dropout masks are graph inputs,
  * and so are keep-masks of the weights named in `pruned` (sparse training). With `slimming`, the
  * parameters end with EarlyBERT's coefficients (slimming_weights.ts), and a positive lambda adds
  * their L1 penalty to the loss. A Switch model adds its load-balancing loss unless `balance` is false.
+ * With `distill`, the teacher's forward pass joins the graph and the loss is distillation's
+ * (nn/distill.ts); its projections, if any, follow the student's parameters.
  */
-export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout: number; pruned?: readonly string[]; slimming?: { lambda: number }; balance?: boolean }): MlmGraph {
+export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: MlmLossOptions): MlmGraph {
   const g = new Graph('mlm');
-  const params = new ParameterInputs(g, options.slimming ? [...mlmParamSpecs(c), ...slimmingParamSpecs(c)] : mlmParamSpecs(c));
+  const params = new ParameterInputs(g, mlmLossParamSpecs(c, options));
   const masked = options.pruned?.length ? new MaskedWeights(params, options.pruned) : null;
   const weights = options.slimming ? new SlimmingWeights(masked ?? params, c) : (masked ?? params);
   const inputIds = g.input('input_ids', 'int64', [shape.batch, shape.seq]);
@@ -54,10 +71,13 @@ export function buildMlmLoss(c: ModelConfig, shape: MlmShape, options: { dropout
   const labels = g.input('labels', 'int64', [shape.masked]);
   const maskInputs = dropoutMaskInputs(g);
   const routing: RoutingReport[] = [];
-  const ctx = modelContext(c, { weights, layout: rowsLayout(shape), kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make, routing });
-  const hidden = encode(inputIds, staticPositions(inputIds, shape.seq), c, ctx);
+  const taps: LayerTaps | undefined = options.distill ? { hidden: [], scores: [] } : undefined;
+  const ctx = modelContext(c, { weights, layout: rowsLayout(shape), kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make, routing, taps });
+  const positions = staticPositions(inputIds, shape.seq);
+  const hidden = encode(inputIds, positions, c, ctx);
   const logits = mlmHead(ops.gather(hidden, maskedPositions), c, ctx); // (M, D) -> (M, V)
-  const { loss: mlmLoss } = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 });
+  const { loss: hard } = ops.softmaxCrossEntropy(logits, labels, { ignoreIndex: -100 });
+  const mlmLoss = options.distill ? distillationLoss({ hard, logits, taps: taps!, inputIds, positions, maskedPositions, weights: params }, c, shape, options.distill) : hard;
   // EarlyBERT's search stage: the L1 penalty on the slimming coefficients joins the loss it trains on.
   const lambda = options.slimming?.lambda ?? 0;
   let loss = lambda > 0 ? ops.add(mlmLoss, l1Penalty(slimmingParamSpecs(c).map((s) => params.weight(s.name)), lambda)) : mlmLoss;

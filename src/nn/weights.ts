@@ -45,15 +45,19 @@ export abstract class GraphWeights implements WeightProvider {
   }
 }
 
-/** Trainable float32 parameters as graph inputs, in spec order: what the optimizer step differentiates and updates. */
+/**
+ * Trainable float32 parameters as graph inputs, in spec order: what the optimizer step
+ * differentiates and updates. With a `prefix`, input names carry it (another model's weights in
+ * the same graph: a distillation teacher's) while layers still ask for the parameter's own name.
+ */
 export class ParameterInputs extends GraphWeights {
   readonly inputs: Tensor[];
   private readonly byName: Map<string, Tensor>;
 
-  constructor(g: Graph, specs: readonly ParamSpec[]) {
+  constructor(g: Graph, specs: readonly ParamSpec[], prefix = '') {
     super();
-    this.inputs = specs.map((s) => g.input(s.name, 'float32', s.shape));
-    this.byName = new Map(this.inputs.map((t) => [t.name, t]));
+    this.inputs = specs.map((s) => g.input(`${prefix}${s.name}`, 'float32', s.shape));
+    this.byName = new Map(this.inputs.map((t, i) => [specs[i].name, t]));
   }
 
   weight(name: string): Tensor {

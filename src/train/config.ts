@@ -49,6 +49,21 @@ export const EarlyBertSchema = z
   })
   .strict();
 
+/**
+ * Pretraining distillation (nn/distill.ts, tltc distill): the student learns from a trained
+ * masked-LM teacher's outputs on its own batches; the teacher's training time is charged in
+ * summary.json beside the student's.
+ */
+export const DistillSchema = z
+  .object({
+    teacher: z.string().min(1), // a tltc train run folder (its newest checkpoint) or a checkpoint folder, on this run's corpus and vocabulary
+    alpha: z.number().min(0).max(1).default(0.5), // weight of the soft loss; the hard MLM loss gets 1 - alpha
+    temperature: z.number().gt(0).max(100).default(2),
+    hidden_weight: z.number().min(0).default(0), // TinyBERT-style hidden-state matching through learned projections
+    attention_weight: z.number().min(0).default(0), // MiniLM-style KL of the last layers' attention distributions
+  })
+  .strict();
+
 export const TrainConfigSchema = z
   .object({
     /** "L4-H256" or the fields of nn/config.ts (vocab_size and max_len come from `data`); "E3-D3-H256" with a translation task. */
@@ -126,6 +141,7 @@ export const TrainConfigSchema = z
       .strict()
       .optional(),
     earlybert: EarlyBertSchema.optional(),
+    distill: DistillSchema.optional(),
     keep_checkpoints: z.number().int().min(1).default(2),
     seed: z.number().int().min(0).default(0),
     threads: z.number().int().min(1).max(256).optional(), // default: available cores
@@ -144,6 +160,8 @@ export function parseTrainConfig(raw: unknown, where: string): TrainConfig {
     const experts = r.data.task === undefined ? resolveModel(r.data).n_experts : (resolveSeq2SeqModel(r.data), undefined);
     if (experts !== undefined && (r.data.earlybert || r.data.sparse)) throw new Error(`${r.data.earlybert ? 'earlybert' : `sparse training (${r.data.sparse!.method})`} does not handle Switch expert layers: train a dense model with it, or leave the method out`);
     if (r.data.earlybert && r.data.sparse) throw new Error('earlybert and sparse training are separate methods: configure one of them');
+    if (r.data.distill && (r.data.earlybert || r.data.sparse)) throw new Error(`distillation and ${r.data.earlybert ? 'earlybert' : `sparse training (${r.data.sparse!.method})`} are separate methods: configure one of them`);
+    if (r.data.distill && r.data.task !== undefined) throw new Error('distill is for masked-LM pretraining, not a translation task');
     if (r.data.earlybert && r.data.task !== undefined) throw new Error('earlybert is for masked-LM pretraining, not a translation task');
     if (r.data.sparse && r.data.task !== undefined) throw new Error(`sparse training (${r.data.sparse.method}) is for masked-LM pretraining, not a translation task`);
   } catch (err) {

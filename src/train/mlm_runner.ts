@@ -4,6 +4,7 @@ import type { MlmBatch } from '../data/mlm_batches.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { MlmShape } from '../nn/mlm.ts';
 import type { Parameter } from '../nn/params.ts';
+import { TEACHER_PREFIX, type DistillOptions } from '../nn/distill.ts';
 import { createSession, ortTensor, type OptimizationLevel } from '../runtime/session.ts';
 import type { OptimizerConfig } from './optimizer.ts';
 import { parameterFeeds, type Feeds } from './feeds.ts';
@@ -26,6 +27,8 @@ export interface RunnerOptions {
   sparse?: readonly string[];
   /** EarlyBERT's search stage: the parameters end with slimming coefficients under this L1 penalty. */
   slimming?: { lambda: number };
+  /** Distillation: the loss and the teacher's weights, fed with every step. */
+  distill?: { options: DistillOptions; teacher: readonly Parameter[] };
 }
 
 export class MlmRunner {
@@ -35,15 +38,18 @@ export class MlmRunner {
     private readonly trainer: StepRunner | null,
     private readonly evaluator: InferenceSession,
     readonly params: Parameter[],
+    private readonly teacherFeeds: Feeds,
   ) {}
 
   static async create(model: ModelConfig, shape: MlmShape, opt: OptimizerConfig, params: Parameter[], moments: { m: Float32Array[]; v: Float32Array[] } | null, options: RunnerOptions = {}): Promise<MlmRunner> {
     const runtime = { threads: options.threads, optimization: options.optimization, spinning: options.spinning };
     const seed = options.seed ?? 0;
-    const trainer = options.evalOnly ? null : await StepRunner.create(buildTrainStep(model, shape, opt, options.sparse, options.slimming), params, moments, { ratio: model.dropout, seed }, runtime);
+    const method = { slimming: options.slimming, distill: options.distill?.options };
+    const trainer = options.evalOnly ? null : await StepRunner.create(buildTrainStep(model, shape, opt, options.sparse, method), params, moments, { ratio: model.dropout, seed }, runtime);
     const evalShape = options.evalShape ?? shape;
     const evaluator = await createSession(buildEvalStep(model, evalShape, options.slimming !== undefined), runtime);
-    return new MlmRunner(shape, evalShape, trainer, evaluator, params);
+    const teacherFeeds = Object.fromEntries((options.distill?.teacher ?? []).map((p) => [`${TEACHER_PREFIX}${p.spec.name}`, ortTensor('float32', p.data, p.spec.shape)]));
+    return new MlmRunner(shape, evalShape, trainer, evaluator, params, teacherFeeds);
   }
 
   get m(): Float32Array[] {
@@ -70,7 +76,13 @@ export class MlmRunner {
 
   /** One step; `extra` feeds sparse training's masks and asks for the dense gradients. */
   step(batch: MlmBatch, step: number, progress: number, extra: { feeds?: Feeds; denseGrads?: boolean } = {}): Promise<StepResult> {
-    return this.requireTrainer().step({ ...this.batchFeeds(batch, this.shape), ...extra.feeds }, step, progress, { denseGrads: extra.denseGrads });
+    return this.requireTrainer().step({ ...this.batchFeeds(batch, this.shape), ...this.teacherFeeds, ...extra.feeds }, step, progress, { denseGrads: extra.denseGrads });
+  }
+
+  /** The parameters the evaluation graph takes: all but distillation's projections, which only the training step uses. */
+  private get modelParams(): Parameter[] {
+    const inputs = new Set(this.evaluator.inputNames);
+    return this.params.filter((p) => inputs.has(p.spec.name));
   }
 
   /** Mean masked-LM loss over `batches` (equal masked counts, so the mean of batch means). */
@@ -88,7 +100,7 @@ export class MlmRunner {
     let [loadMax, dropped] = [0, 0];
     let routed = false;
     for (const batch of batches) {
-      const out = await this.evaluator.run(parameterFeeds(this.params, this.batchFeeds(batch, this.evalShape)) as never);
+      const out = await this.evaluator.run(parameterFeeds(this.modelParams, this.batchFeeds(batch, this.evalShape)) as never);
       total += (out.loss.data as Float32Array)[0];
       if (!out.expert_load) continue;
       routed = true;

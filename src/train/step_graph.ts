@@ -2,9 +2,7 @@
 import { gradients } from '../autodiff/index.ts';
 import { ops, serializeGraph, type Tensor } from '../graph/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
-import { buildMlmLoss, type MlmShape } from '../nn/mlm.ts';
-import { mlmParamSpecs } from '../nn/params.ts';
-import { slimmingParamSpecs } from '../nn/slimming_weights.ts';
+import { buildMlmLoss, mlmLossParamSpecs, type MlmLossOptions, type MlmShape } from '../nn/mlm.ts';
 import { adamw, globalNorm, learningRate, type OptimizerConfig } from './optimizer.ts';
 
 /** Names of the step graph's state outputs, so the trainer can adopt them as the next state. */
@@ -65,10 +63,14 @@ export function addOptimizerStep(
   });
 }
 
-/** The masked LM's step; the weights named in `sparse` train under keep-masks fed each step, with their dense gradients as outputs. */
-export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig, sparse: readonly string[] = [], slimming?: { lambda: number }): TrainStepModel {
-  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, pruned: sparse, slimming });
-  const specs = slimming ? [...mlmParamSpecs(c), ...slimmingParamSpecs(c)] : mlmParamSpecs(c);
+/**
+ * The masked LM's step; the weights named in `sparse` train under keep-masks fed each step, with
+ * their dense gradients as outputs; `distill` makes it a distillation step (nn/distill.ts), the
+ * teacher's weights fed as `teacher/<name>` inputs.
+ */
+export function buildTrainStep(c: ModelConfig, shape: MlmShape, opt: OptimizerConfig, sparse: readonly string[] = [], method: Pick<MlmLossOptions, 'slimming' | 'distill'> = {}): TrainStepModel {
+  const mlm = buildMlmLoss(c, shape, { dropout: c.dropout, pruned: sparse, ...method });
+  const specs = mlmLossParamSpecs(c, method);
   addOptimizerStep(mlm.loss, mlm.params, specs.map((s) => s.decay), opt, mlm.pruneMasks, mlm.effective);
   return {
     bytes: serializeGraph(mlm.graph),

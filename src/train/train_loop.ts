@@ -69,9 +69,9 @@ export interface JobOutcome {
 /**
  * The job trained from `start` to the end of its budget under a progress bar, then summary.json
  * (or, stopped by the signal, a note on how to resume). `baseline` is the unigram perplexity the
- * summary records beside the model's.
+ * summary records beside the model's; `summaryExtra` adds a method's own fields.
  */
-export async function runToEnd(job: TrainingJob, start: TrainState, log: RunLog, o: LoopCallbacks & { quiet?: boolean; name: string; baseline: number }): Promise<JobOutcome> {
+export async function runToEnd(job: TrainingJob, start: TrainState, log: RunLog, o: LoopCallbacks & { quiet?: boolean; name: string; baseline: number; summaryExtra?: (final: MetricsRow) => Record<string, unknown> }): Promise<JobOutcome> {
   const say = (line: string) => void (o.quiet || process.stderr.write(`${line}\n`));
   const bar = createProgress('train', 1000, {
     quiet: o.quiet,
@@ -83,14 +83,14 @@ export async function runToEnd(job: TrainingJob, start: TrainState, log: RunLog,
     bar.stop();
     if (reachedTarget(job, log)) {
       say(`reached val ppl ${fmt(final.val_ppl, 1)} <= ${job.eval.stop_at_ppl} at step ${state.step} (${fmt(state.train_s, 1)}s training); checkpoint ${log.checkpoint}`);
-      return { final, checkpoint: log.checkpoint, summary: log.writeSummary(o.name, o.baseline, { stopped_at_ppl: job.eval.stop_at_ppl }) };
+      return { final, checkpoint: log.checkpoint, summary: log.writeSummary(o.name, o.baseline, { stopped_at_ppl: job.eval.stop_at_ppl, ...o.summaryExtra?.(final) }) };
     }
     if (!spent(job.budget, state)) {
       say(`stopped at step ${state.step} (${fmt(100 * used(job.budget, state), 1)}% of the budget); checkpoint ${log.checkpoint}; continue with --resume`);
       return { final, checkpoint: log.checkpoint, summary: {}, stopped: true };
     }
     say(`done: ${state.step} steps, ${fmt(state.train_s, 1)}s training, val ppl ${fmt(final.val_ppl, 1)} (unigram ppl ${fmt(o.baseline, 1)}); checkpoint ${log.checkpoint}`);
-    return { final, checkpoint: log.checkpoint, summary: log.writeSummary(o.name, o.baseline) };
+    return { final, checkpoint: log.checkpoint, summary: log.writeSummary(o.name, o.baseline, o.summaryExtra?.(final)) };
   } finally {
     bar.stop();
   }

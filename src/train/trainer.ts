@@ -24,6 +24,8 @@ import { maskedUnigramPerplexity, resolveStartScales, startAtUnigram } from './u
 import { RunLog, type MetricsRow } from './run_log.ts';
 import { trainTranslation } from './seq2seq_trainer.ts';
 import { inRunFolder, runToEnd, type TrainingJob } from './train_loop.ts';
+import { checkTeacherTokenizer, loadTeacher, teacherStepFlops, withTeacherCost, type Teacher } from './distill_teacher.ts';
+import { mlmLossParamSpecs } from '../nn/mlm.ts';
 
 export type { MetricsRow } from './run_log.ts';
 
@@ -78,7 +80,8 @@ async function trainLocked(cfg: TrainConfig, model: ModelConfig, budget: Budget,
   const run = await setUpRun(cfg, model, budget, runDir, options, hasRun, say);
   const log = new RunLog(runDir, { model, train: cfg, tokenizerJson: run.tokenizerJson }, cfg.keep_checkpoints, run.resumedFrom);
   try {
-    const outcome = await runToEnd(mlmJob(run), run.state, log, { ...options, name: modelName(model), baseline: run.unigramValPpl });
+    const summaryExtra = run.teacher ? (final: MetricsRow) => withTeacherCost(run.teacher!, final) : undefined;
+    const outcome = await runToEnd(mlmJob(run), run.state, log, { ...options, name: modelName(model), baseline: run.unigramValPpl, summaryExtra });
     return { runDir, model, unigramValPpl: run.unigramValPpl, ...outcome };
   } finally {
     await run.runner.release();
@@ -106,6 +109,8 @@ interface Run {
   sparse: SparseTraining | null;
   /** EarlyBERT's search and ticket (cfg.earlybert), or null. */
   earlybert: EarlyBert | null;
+  /** Distillation's teacher (cfg.distill), or null. */
+  teacher: Teacher | null;
   /** The model being trained: the config's, or EarlyBERT's ticket once found. */
   model: ModelConfig;
   /** A training session for `model` holding `params` (EarlyBERT's switch to its ticket builds one). */
@@ -119,36 +124,38 @@ interface Run {
 /** Prepares data, loads or initializes the model, builds its sessions and writes run.json. */
 async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, runDir: string, options: TrainOptions, hasRun: boolean, say: Say): Promise<Run> {
   const threads = cfg.threads ?? defaultThreads();
+  const teacher = cfg.distill ? loadTeacher(cfg.distill, model, cfg.data.seq_len) : null;
   const data = prepareData(cfg, model, options.quiet);
   const latest = options.resume ? listCheckpoints(runDir).at(-1) : undefined;
   if (options.resume && hasRun && !latest) say(`no complete checkpoint in ${runDir}: starting from the beginning`);
   const unigramFrom = cfg.init.output_bias === 'unigram' ? data.corpus.train : null;
-  const { start, earlybert, runModel, specs } = startingPoint(cfg, model, latest, unigramFrom);
+  const tokenizerJson = JSON.stringify(tokenizerToJson(data.corpus.tokenizer));
+  if (teacher) checkTeacherTokenizer(teacher, tokenizerJson);
+  const { start, earlybert, runModel, specs } = startingPoint(cfg, model, latest, unigramFrom, teacher);
   const unigramValPpl = maskedUnigramPerplexity(data.corpus.train, model.vocab_size, data.valBatches);
   const sparse = sparseStart(cfg, model, start);
   if (latest) say(`resuming ${runDir} from ${path.basename(latest)} (step ${start.state.step}, ${fmt(start.state.train_s, 1)}s trained)`);
   const tokens = data.shape.batch * data.shape.seq;
   // Sparse runs count the FLOPs their masks would leave; the dense kernels do not get faster.
-  const denseFlops = 3 * mlmForwardFlops(runModel, data.shape);
+  const denseFlops = 3 * mlmForwardFlops(runModel, data.shape) + (teacher ? teacherStepFlops(teacher, data.shape) : 0);
   const perStep = { tokens, flops: denseFlops - (sparse ? 3 * prunedMatmulFlops(sparse, start.params, tokens) : 0) };
   say(
     `model ${modelName(model)}: ${(countParams(specs) / 1e6).toFixed(2)}M params, ${model.n_heads} heads, d_ff ${model.d_ff}, ` +
       `${(perStep.flops / perStep.tokens / 1e6).toFixed(1)} MFLOP/token (train); batch ${data.shape.batch}x${data.shape.seq}, budget ${formatBudget(budget)}, ${threads} threads`,
   );
   const makeRunner: Run['makeRunner'] = (m, params, moments, slimming) =>
-    MlmRunner.create(m, data.shape, optimizerConfig(cfg), params, moments, { threads, optimization: options.optimization, seed: cfg.seed, evalShape: data.evalShape, sparse: sparse ? [...sparse.masks.keys()] : undefined, slimming });
+    MlmRunner.create(m, data.shape, optimizerConfig(cfg), params, moments, { threads, optimization: options.optimization, seed: cfg.seed, evalShape: data.evalShape, sparse: sparse ? [...sparse.masks.keys()] : undefined, slimming, distill: teacher ? { options: teacher.options, teacher: teacher.params } : undefined });
   const searching = earlybert?.state.phase === 'search' ? { lambda: earlybert.config.lambda } : undefined;
   const runner = await makeRunner(runModel, start.params, start.moments, searching);
   const { corpus } = data;
   writeFileAtomic(
     path.join(runDir, 'run.json'),
-    JSON.stringify({ config: cfg, model, seed: cfg.seed, optimizer: { ...optimizerConfig(cfg), lr_source: peakLearningRate(cfg).source }, start: startOf(cfg, model), validation_mask_prob: VALIDATION_MASK_PROB, corpus: corpus.meta, machine: machineInfo(threads), started: new Date().toISOString() }, null, 2),
+    JSON.stringify({ config: cfg, model, seed: cfg.seed, optimizer: { ...optimizerConfig(cfg), lr_source: peakLearningRate(cfg).source }, start: startOf(cfg, model), ...(teacher ? { teacher: teacher.record } : {}), validation_mask_prob: VALIDATION_MASK_PROB, corpus: corpus.meta, machine: machineInfo(threads), started: new Date().toISOString() }, null, 2),
   );
   const resumedFrom = latest ? { checkpoint: latest, step: start.state.step } : undefined;
-  const tokenizerJson = JSON.stringify(tokenizerToJson(corpus.tokenizer));
   const initial = () => freshStart(mlmParamSpecs(model), model, cfg, unigramFrom).params;
   const common = { cfg, budget, corpus: corpus.meta, tokenizerJson, batcher: data.batcher, valBatches: data.valBatches, runDir, say };
-  return { ...common, runner, state: start.state, perStep, denseFlops, resumedFrom, unigramValPpl, sparse, earlybert, model: runModel, makeRunner, initial };
+  return { ...common, runner, state: start.state, perStep, denseFlops, resumedFrom, unigramValPpl, sparse, earlybert, teacher, model: runModel, makeRunner, initial };
 }
 
 /** The corpus (cached after the first run), the training batcher and the validation batches. */
@@ -199,13 +206,13 @@ function freshStart(specs: ParamSpec[], model: ModelConfig, cfg: TrainConfig, un
  * in the search stage the parameters include the slimming coefficients; in the ticket stage the
  * model is the checkpoint's smaller one.
  */
-function startingPoint(cfg: TrainConfig, model: ModelConfig, latest: string | undefined, unigramFrom: Uint16Array | null) {
+function startingPoint(cfg: TrainConfig, model: ModelConfig, latest: string | undefined, unigramFrom: Uint16Array | null, teacher: Teacher | null) {
   const ck = latest ? loadCheckpoint(latest, true) : null;
   const state = ck?.config.method_state as EarlyBertState | undefined;
   if (ck && Boolean(cfg.earlybert) !== Boolean(state)) throw new Error(`${latest} ${state ? 'is an EarlyBERT run' : 'holds no EarlyBERT state'}: resume with the run's own config, or start a new run`);
   const earlybert = cfg.earlybert ? new EarlyBert(cfg.earlybert, model, state) : null;
   const runModel = earlybert?.state.phase === 'ticket' ? ck!.config.model : model;
-  const specs = earlybert?.state.phase === 'search' ? EarlyBert.searchSpecs(model) : mlmParamSpecs(runModel);
+  const specs = earlybert?.state.phase === 'search' ? EarlyBert.searchSpecs(model) : mlmLossParamSpecs(runModel, { distill: teacher?.options });
   const start = ck ? fromCheckpoint(ck, specs, runModel) : freshStart(specs, model, cfg, unigramFrom);
   return { start, earlybert, runModel, specs };
 }
@@ -216,6 +223,8 @@ function fromCheckpoint(ck: Checkpoint, specs: ParamSpec[], model: ModelConfig):
   if (JSON.stringify(ck.config.model) !== JSON.stringify(model)) {
     throw new Error(`${dir} holds model ${modelName(ck.config.model)}, but the config asks for ${modelName(model)}: resume with the run's own config`);
   }
+  const missing = specs.find((s) => !ck.params.has(s.name));
+  if (missing) throw new Error(`${dir} holds no ${missing.name}: resume with the run's own config (its method and distillation settings)`);
   return {
     params: specs.map((spec) => ({ spec, data: ck.params.get(spec.name)! })),
     moments: { m: specs.map((s) => ck.moments!.m.get(s.name)!), v: specs.map((s) => ck.moments!.v.get(s.name)!) },

@@ -7,6 +7,7 @@ import { gradcheck } from '../helpers/gradcheck.ts';
 describe('nn gradients', () => {
   for (const axis of [-1, 1]) {
     it(`Softmax axis ${axis}`, () => gradcheck({ name: 'Softmax', inputs: [{ shape: [2, 3, 5] }], build: (_, [x]) => ops.softmax(x, axis) }));
+    it(`LogSoftmax axis ${axis}`, () => gradcheck({ name: 'LogSoftmax', inputs: [{ shape: [2, 3, 5] }], build: (_, [x]) => ops.logSoftmax(x, axis) }));
   }
   it('LayerNormalization (x, scale, bias)', () =>
     gradcheck({
@@ -36,5 +37,14 @@ describe('nn gradients', () => {
     const e = [1, 2, 3].map((v) => Math.exp(v));
     const z = e[0] + e[1] + e[2];
     e.forEach((v, i) => assert.ok(Math.abs(y[i] - v / z) < 1e-6));
+  });
+
+  it('LogSoftmax stays finite where softmax underflows to 0', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [1, 2]);
+    g.output(ops.logSoftmax(x), 'y');
+    const s = await createSession(serializeGraph(g), { threads: 1 });
+    const y = (await s.run({ x: ortTensor('float32', new Float32Array([0, 200]), [1, 2]) })).y.data as Float32Array;
+    assert.ok(Math.abs(y[0] + 200) < 1e-3 && Math.abs(y[1]) < 1e-6, `got ${[...y]}`);
   });
 });

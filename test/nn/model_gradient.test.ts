@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gradients } from '../../src/autodiff/index.ts';
 import { serializeGraph } from '../../src/graph/index.ts';
@@ -7,6 +6,7 @@ import { buildMlmLoss } from '../../src/nn/mlm.ts';
 import { initParams, mlmParamSpecs } from '../../src/nn/params.ts';
 import { createSession, ortTensor } from '../../src/runtime/session.ts';
 import { Random } from '../../src/util/random.ts';
+import { checkDirectionalGradients } from '../helpers/directional.ts';
 
 describe('whole-model gradient', () => {
   // Every parameter tensor of a 2-layer MLM, along a random direction: <grad, u> against a central
@@ -38,26 +38,6 @@ describe('whole-model gradient', () => {
       masked_positions: ortTensor('int64', BigInt64Array.from([1n, 3n, 9n, 14n]), [4]),
       labels: ortTensor('int64', BigInt64Array.from({ length: 4 }, () => BigInt(rng.int(50))), [4]),
     };
-    const directions = params.map((p) => Float32Array.from({ length: p.data.length }, () => rng.normal()));
-    const feeds = (which: number, shift: number) => {
-      const f: Record<string, unknown> = { ...batch };
-      params.forEach((p, i) => {
-        const d = p.data.slice();
-        if (i === which) for (let k = 0; k < d.length; k++) d[k] += shift * directions[i][k];
-        f[p.spec.name] = ortTensor('float32', d, p.spec.shape);
-      });
-      return f as never;
-    };
-    const base = await session.run(feeds(-1, 0));
-    for (let i = 0; i < params.length; i++) {
-      const g = base[`g${i}`].data as Float32Array;
-      let analytic = 0;
-      for (let k = 0; k < g.length; k++) analytic += g[k] * directions[i][k];
-      const h = 1e-2;
-      const plus = (await session.run(feeds(i, h))).loss.data[0] as number;
-      const minus = (await session.run(feeds(i, -h))).loss.data[0] as number;
-      const numeric = (plus - minus) / (2 * h);
-      assert.ok(Math.abs(analytic - numeric) <= 1e-2 + 2e-2 * Math.abs(numeric), `${params[i].spec.name}: analytic ${analytic} vs numeric ${numeric}`);
-    }
+    await checkDirectionalGradients(session, params, batch, rng);
   });
 });

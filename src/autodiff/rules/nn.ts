@@ -12,6 +12,12 @@ export const nnRules: Record<string, RuleEntry> = {
     const dot = ops.reduceSum(ops.mul(dy(c), y), [axis], { keepdims: true });
     return [ops.mul(y, ops.sub(dy(c), dot))];
   },
+  // y = x - logsumexp(x)  =>  dx = dy - exp(y) * sum(dy, axis)
+  LogSoftmax: (c) => {
+    const axis = c.attrs.axis as number;
+    const total = ops.reduceSum(dy(c), [axis], { keepdims: true });
+    return [ops.sub(dy(c), ops.mul(ops.exp(c.outputs[0]), total))];
+  },
   // xhat = (x - mean) * r,  g = dy * scale
   // dx = r * (g - mean(g) - xhat * mean(g * xhat)),  dscale = dy * xhat,  dbias = dy
   // (dscale and dbias are summed over rows by the walker)

@@ -1,4 +1,4 @@
-/** Neural-network ops: Softmax-13, LayerNormalization-17, Gelu-20 (or com.microsoft Gelu), dropout by a fed mask. */
+/** Neural-network ops: Softmax-13, LogSoftmax-13, LayerNormalization-17, Gelu-20 (or com.microsoft Gelu), dropout by a fed mask. */
 import { float, MS_DOMAIN } from '../graph.ts';
 import { formatShape, normalizeAxis } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
@@ -9,6 +9,13 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   requireDtype('Softmax', x, FLOATS);
   const ax = normalizeAxis(axis, x.rank, 'Softmax', x.shape);
   return x.graph.addNode('Softmax', [x], { axis: ax }, [{ dtype: x.dtype, shape: x.shape }])[0];
+}
+
+/** log(softmax(x)) along `axis` (LogSoftmax-13), computed without forming the probabilities: soft targets need it where they underflow. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  requireDtype('LogSoftmax', x, FLOATS);
+  const ax = normalizeAxis(axis, x.rank, 'LogSoftmax', x.shape);
+  return x.graph.addNode('LogSoftmax', [x], { axis: ax }, [{ dtype: x.dtype, shape: x.shape }])[0];
 }
 
 export interface LayerNormResult {

@@ -1,0 +1,89 @@
+import { Option, type Command } from 'commander';
+import path from 'node:path';
+import { readCheckpointConfig, resolveCheckpointDir } from '../train/checkpoint.ts';
+import { parseTrainConfig, readTrainConfig, type TrainConfig } from '../train/config.ts';
+import { train } from '../train/trainer.ts';
+import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from './errors.ts';
+
+interface DistillFlags {
+  teacher: string;
+  student?: string;
+  config?: string;
+  budget?: string;
+  out?: string;
+  resume?: boolean;
+  alpha?: number;
+  temperature?: number;
+  hiddenWeight?: number;
+  attentionWeight?: number;
+  seed?: number;
+  threads?: number;
+  batchSize?: number;
+  lr?: number;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/**
+ * The student's training config: the config file's, or the defaults; the data section (corpus,
+ * vocabulary, sequence length, masking) and batch size are the teacher's own unless the file sets them.
+ */
+function buildConfig(flags: DistillFlags): TrainConfig {
+  if (!flags.config && !flags.student) throw new Error('distill needs --student NAME (e.g. --student L2-H128) or --config FILE');
+  const teacherTrain = (readCheckpointConfig(resolveCheckpointDir(flags.teacher)).train ?? {}) as Partial<TrainConfig>;
+  const base = flags.config ? readTrainConfig(flags.config) : parseTrainConfig({ model: flags.student, data: teacherTrain.data, batch_size: teacherTrain.batch_size }, '--student');
+  const distill = {
+    ...base.distill,
+    teacher: path.resolve(flags.teacher),
+    ...(flags.alpha !== undefined ? { alpha: flags.alpha } : {}),
+    ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
+    ...(flags.hiddenWeight !== undefined ? { hidden_weight: flags.hiddenWeight } : {}),
+    ...(flags.attentionWeight !== undefined ? { attention_weight: flags.attentionWeight } : {}),
+  };
+  const merged = {
+    ...base,
+    ...(flags.student ? { model: flags.student } : {}),
+    ...(flags.budget ? { budget: flags.budget } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.threads ? { threads: flags.threads } : {}),
+    ...(flags.batchSize ? { batch_size: flags.batchSize } : {}),
+    optimizer: { ...base.optimizer, ...(flags.lr ? { lr: flags.lr } : {}) },
+    distill,
+  };
+  return parseTrainConfig(merged, flags.config ? `config ${flags.config}` : 'arguments');
+}
+
+export function registerDistill(program: Command): void {
+  program
+    .command('distill')
+    .description("pretrain a student masked LM from a trained teacher: the teacher's soft predictions (KL at a temperature) mixed with the hard MLM loss, optionally its hidden states and attention; summary.json charges the teacher's training time beside the student's")
+    .requiredOption('--teacher <dir>', 'a tltc train run folder (its newest checkpoint) or checkpoint folder')
+    .option('--student <name>', 'the student, L{layers}-H{width}, e.g. L2-H128')
+    .addOption(new Option('--method <kind>', "logits: the student learns from the teacher's outputs (with --hidden-weight and --attention-weight, also its hidden states and attention)").choices(['logits']).default('logits'))
+    .option('--config <file>', "the student's training config (JSON); its distill section sets the losses")
+    .option('--budget <budget>', "the student's budget: 90s, 10m, 2000steps or 5e6tokens (the teacher's forward passes run inside it)")
+    .option('--out <dir>', 'run folder (default runs/distill-<student>)')
+    .option('--resume', 'continue the run in --out from its newest complete checkpoint')
+    .option('--alpha <a>', 'weight of the soft loss in [0, 1]; the hard MLM loss gets 1 - a (default 0.5)', unitInterval('--alpha'))
+    .option('--temperature <t>', 'softmax temperature of both models (default 2)', positiveNumber('--temperature'))
+    .option('--hidden-weight <w>', 'weight of hidden-state matching through learned projections (TinyBERT; default 0)', nonNegativeNumber('--hidden-weight'))
+    .option('--attention-weight <w>', "weight of the KL between the last layers' attention distributions (MiniLM; default 0)", nonNegativeNumber('--attention-weight'))
+    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'))
+    .option('--threads <n>', 'intra-op threads (default: all cores)', positiveInt('--threads'))
+    .option('--batch-size <n>', "sequences per step (default: the teacher's)", positiveInt('--batch-size'))
+    .option('--lr <x>', 'peak learning rate (default: by the student\'s width)', positiveNumber('--lr'))
+    .option('--quiet', 'no progress output')
+    .option('--json', 'print the final summary as one JSON line')
+    .action(async (flags: DistillFlags) => {
+      const cfg = buildConfig(flags);
+      const outDir = flags.out ?? path.join('runs', `distill-${typeof cfg.model === 'string' ? cfg.model : `L${cfg.model.n_layers}-H${cfg.model.d_model}`}`);
+      const stop = new AbortController();
+      process.once('SIGINT', () => {
+        stop.abort();
+        process.once('SIGINT', () => process.exit(130));
+      });
+      const result = await train(cfg, { outDir, resume: flags.resume, quiet: flags.quiet, signal: stop.signal });
+      if (result.stopped) process.exitCode = 130;
+      else if (flags.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+    });
+}
