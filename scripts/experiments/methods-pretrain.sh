@@ -4,8 +4,10 @@
 # quiet machine, the crossover sweep's recipe otherwise. Each method is its own sweep folder:
 #   dense; static, rigl and gradual at 80% sparsity of the encoder's linear weights;
 #   earlybert (weights kept), earlybert-rewind, and earlybert-random (the random ticket);
-#   switch: MODEL with 8 Switch experts per FFN (MODEL-E8: the same active FLOPs per token).
-# Usage: bash scripts/experiments/methods-pretrain.sh MODEL BUDGET OUT_DIR [METHOD...]
+#   switch: MODEL with 8 Switch experts per FFN (MODEL-E8: the same active FLOPs per token);
+#   distill: MODEL distilled from the teacher in $TEACHER (soft targets, alpha 0.5, T 2);
+#   distill-all: the same with hidden-state and attention matching (weights 1 and 1).
+# Usage: [TEACHER=RUN_DIR] bash scripts/experiments/methods-pretrain.sh MODEL BUDGET OUT_DIR [METHOD...]
 # (finished runs are skipped, interrupted ones resumed; tltc report --markdown OUT_DIR/<method>/runs)
 set -euo pipefail
 model="${1:?usage: methods-pretrain.sh MODEL BUDGET OUT_DIR [METHOD...]}"
@@ -19,7 +21,8 @@ mkdir -p "$out"
 for method in "${methods[@]}"; do
   node -e '
     const fs = require("node:fs");
-    const [base, model, budget, method, file] = process.argv.slice(1);
+    const [base, model, budget, method, file, teacher] = process.argv.slice(1);
+    if (method.startsWith("distill") && !teacher) { console.error(`methods-pretrain.sh: method ${method} needs TEACHER=RUN_DIR`); process.exit(1); }
     const sweep = JSON.parse(fs.readFileSync(base, "utf8"));
     const extra = {
       dense: {},
@@ -30,11 +33,13 @@ for method in "${methods[@]}"; do
       "earlybert-rewind": { earlybert: { weights: "rewind" } },
       "earlybert-random": { earlybert: { ticket: "random" } },
       switch: {},
+      distill: { distill: { teacher } },
+      "distill-all": { distill: { teacher, hidden_weight: 1, attention_weight: 1 } },
     }[method];
     if (!extra) { console.error(`methods-pretrain.sh: unknown method ${method}`); process.exit(1); }
     const models = [method === "switch" ? `${model}-E8` : model];
     fs.writeFileSync(file, JSON.stringify({ models, seeds: [0, 1, 2], budget, base: { ...sweep.base, ...extra } }, null, 2) + "\n");
-  ' "$here/crossover-sweep.json" "$model" "$budget" "$method" "$out/$method.json"
+  ' "$here/crossover-sweep.json" "$model" "$budget" "$method" "$out/$method.json" "${TEACHER:+$(cd "$TEACHER" && pwd)}"
   node "$here/../../bin/tltc.js" sweep --config "$out/$method.json" --out "$out/$method"
 done
 echo "done: tltc report --markdown $out"

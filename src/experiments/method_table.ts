@@ -19,6 +19,13 @@ interface MethodRuns {
   method: string;
   model: string;
   curves: RoutedRow[][];
+  /** A distillation's teacher (run.json `teacher`), whose training the comparison with the teacher's time charges. */
+  teacher?: { model: string; train_s: number; checkpoint: string };
+}
+
+function teacherOf(runDir: string): MethodRuns['teacher'] {
+  const file = path.join(runDir, 'run.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { teacher?: MethodRuns['teacher'] }).teacher : undefined;
 }
 
 /** Method folders under `root` that a sweep finished (sweep.json with at least one run). */
@@ -30,7 +37,8 @@ function methodFolders(root: string): MethodRuns[] {
       const dir = path.join(root, e.name);
       const sweep = JSON.parse(readFileSync(path.join(dir, 'sweep.json'), 'utf8')) as { runs: { model: string; dir: string }[] };
       const curves = sweep.runs.map((r) => readCurve(path.join(dir, r.dir)) as RoutedRow[]).filter((c) => c.length > 0);
-      return { method: e.name, model: sweep.runs[0]?.model ?? '-', curves };
+      const teacher = sweep.runs[0] ? teacherOf(path.join(dir, sweep.runs[0].dir)) : undefined;
+      return { method: e.name, model: sweep.runs[0]?.model ?? '-', curves, ...(teacher ? { teacher } : {}) };
     })
     .filter((m) => m.curves.length > 0)
     .sort((a, b) => (a.method === 'dense' ? -1 : b.method === 'dense' ? 1 : a.method.localeCompare(b.method)));
@@ -92,6 +100,17 @@ function routingTable(methods: MethodRuns[]): string | null {
   return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
+/** What the distilled methods' teachers cost: the table above is the student alone; with the teacher's training added, the budget grows by it. */
+function teacherNote(methods: MethodRuns[]): string {
+  const taught = methods.filter((m) => m.teacher);
+  if (taught.length === 0) return '';
+  const lines = taught.map((m) => {
+    const student = meanStd(finals(m, (r) => r.wall_s)).mean;
+    return `${m.method} learned from ${m.teacher!.model} (${m.teacher!.checkpoint}), trained for ${fixed(m.teacher!.train_s, 0)} s: student alone ${fixed(student, 0)} s, student + teacher ${fixed(student + m.teacher!.train_s, 0)} s.`;
+  });
+  return `\n\nThe rows above charge a distilled student its own steps only (the teacher's forward passes included). ${lines.join(' ')}`;
+}
+
 export function methodTable(root: string): string {
   const methods = methodFolders(path.resolve(root));
   const dense = methods[0];
@@ -105,5 +124,5 @@ export function methodTable(root: string): string {
   const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
   const note = "\n\nMean ± standard deviation over seeds; tokens/s over the whole budget; train TFLOPs: the matmul FLOPs of the steps taken, forward and backward (sparse methods count only unmasked weights, though dense kernels do not get faster; Switch layers count their router and every capacity slot). Same time: the final perplexities, a difference only beyond twice its standard error. Equal steps and equal FLOPs: each run's final perplexity against the dense run of the same seed where that run had taken as many steps or FLOPs (interpolated between evaluations), a mean difference only beyond twice its standard error. Time to the dense runs' mean final perplexity in training seconds (runs that reached it / runs).";
   const routing = routingTable(methods);
-  return `${table}${note}${routing ? `\n\nRouting over the runs (1.00 = every expert takes the same share; E = all on one):\n\n${routing}` : ''}`;
+  return `${table}${note}${teacherNote(methods)}${routing ? `\n\nRouting over the runs (1.00 = every expert takes the same share; E = all on one):\n\n${routing}` : ''}`;
 }

@@ -7,13 +7,14 @@ import { hasMethods } from '../../src/experiments/method_table.ts';
 import { tmpDir } from '../helpers/cli.ts';
 
 /** A method folder as tltc sweep leaves it: sweep.json and each run's metrics.jsonl (rows every 100 steps). */
-function writeMethod(root: string, method: string, model: string, runs: { perStepPpl: (step: number) => number; flopsPerStep: number; extra?: Record<string, number> }[]) {
+function writeMethod(root: string, method: string, model: string, runs: { perStepPpl: (step: number) => number; flopsPerStep: number; extra?: Record<string, number> }[], teacher?: Record<string, unknown>) {
   const dir = path.join(root, method);
   const entries = runs.map((run, seed) => {
     const runDir = path.join(dir, 'runs', `${model}-b32-s${seed}`);
     mkdirSync(runDir, { recursive: true });
     const rows = [100, 200, 300, 400].map((step) => ({ step, wall_s: step / 4, tokens: step * 4096, flops: step * run.flopsPerStep, val_ppl: run.perStepPpl(step), ...run.extra }));
     writeFileSync(path.join(runDir, 'metrics.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    if (teacher) writeFileSync(path.join(runDir, 'run.json'), JSON.stringify({ teacher }));
     return { model, dir: `runs/${model}-b32-s${seed}` };
   });
   writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ runs: entries }));
@@ -38,6 +39,14 @@ describe('the pretraining-methods table', () => {
     assert.match(row('switch')[7], /^100\.0 \(threshold 3\.\d\): worse$/);
     assert.match(row('switch')[10], /not reached \(0\/3\)/);
     assert.ok(lines.some((l) => l.startsWith('| switch | L2-H128-E8 | 1.50 | 1.50 | 1.50 | 4.0% |')), 'the routing table');
+  });
+
+  it('charges a distilled method its teacher\'s training beside the student\'s own time', () => {
+    const root = tmpDir();
+    writeMethod(root, 'dense', 'L2-H128', [0, 1].map((n) => ({ perStepPpl: (s: number) => 1000 - s + n, flopsPerStep: 10 })));
+    writeMethod(root, 'distill', 'L2-H128', [0, 1].map((n) => ({ perStepPpl: (s: number) => 900 - s + n, flopsPerStep: 10 })), { model: 'L2-H192', train_s: 5400, checkpoint: 'teacher/checkpoints/step-00001000' });
+    const text = markdownTable(root);
+    assert.match(text, /distill learned from L2-H192 \(teacher\/checkpoints\/step-00001000\), trained for 5,400 s: student alone 100 s, student \+ teacher 5,500 s\./);
   });
 
   it('is not chosen without a dense baseline', () => {
