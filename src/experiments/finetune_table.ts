@@ -25,6 +25,8 @@ interface FinetuneFile {
   pooling?: string;
   test: Scores;
   baselines: { test: { majority: Scores; bag_of_words: Scores } };
+  /** A parameter-efficient method's add-on (tltc finetune --method ia3). */
+  adapter?: { method: string; bytes: number; trained_params: number; total_params: number };
 }
 
 /** Folders holding finetune.json under `root`, in path order. */
@@ -55,7 +57,7 @@ export function finetuneTable(root: string): string {
     const key = seedless(path.relative(path.resolve(root), dir) || '.');
     groups.set(key, [...(groups.get(key) ?? []), JSON.parse(readFileSync(path.join(dir, 'finetune.json'), 'utf8')) as FinetuneFile]);
   }
-  const header = ['runs', 'task', 'model', 'steps', 'test accuracy', 'macro-F1', 'classes predicted', 'test examples', 'majority class', 'bag of words'];
+  const header = ['runs', 'task', 'model', 'steps', 'trained params', 'add-on bytes', 'test accuracy', 'macro-F1', 'classes predicted', 'test examples', 'majority class', 'bag of words'];
   const rows = [...groups].map(([name, runs]) => {
     const first = runs[0];
     const range = (xs: number[]) => (Math.min(...xs) === Math.max(...xs) ? String(xs[0]) : `${Math.min(...xs)}-${Math.max(...xs)}`);
@@ -64,6 +66,8 @@ export function finetuneTable(root: string): string {
       first.task,
       first.model,
       range(runs.map((r) => r.steps)),
+      first.adapter ? `${first.adapter.trained_params.toLocaleString('en-US')} of ${first.adapter.total_params.toLocaleString('en-US')}` : 'all',
+      first.adapter ? first.adapter.bytes.toLocaleString('en-US') : '-',
       accuracyCell(runs),
       fixed(meanStd(runs.map((r) => r.test.macro_f1)).mean, 3),
       range(runs.map((r) => r.test.predicted_classes)),
