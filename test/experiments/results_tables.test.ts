@@ -57,8 +57,8 @@ describe('docs/RESULTS.md', () => {
     write('L2-H64-s1-mean', 0.84);
     write('L2-H64-first', 0.7);
     const table = markdownTable(root).split('\n');
-    assert.equal(table[2], '| L2-H64-first | spam | L2-H64 | 50 | 70.0% [65.0, 75.0] | 0.600 | 2 | 100 | 60.0% | 90.0% |');
-    assert.equal(table[3], '| L2-H64-mean | spam | L2-H64 | 50 | 82.0% ± 2.8 (2 seeds) | 0.720 | 2 | 100 | 60.0% | 90.0% |');
+    assert.equal(table[2], '| L2-H64-first | spam | L2-H64 | 50 | all | - | 70.0% [65.0, 75.0] | 0.600 | 2 | 100 | 60.0% | 90.0% |');
+    assert.equal(table[3], '| L2-H64-mean | spam | L2-H64 | 50 | all | - | 82.0% ± 2.8 (2 seeds) | 0.720 | 2 | 100 | 60.0% | 90.0% |');
     assert.equal(table.length, 4);
   });
 
