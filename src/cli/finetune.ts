@@ -5,7 +5,7 @@ import { finetuneAny } from '../pipeline/finetune_regression.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 import { TASK_HELP, taskColumns, withoutTaskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
-type FinetuneFlags = { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean; method?: 'earlybert' | 'ia3'; earlybertWeights?: 'keep' | 'rewind'; earlybertTicket?: 'earlybird' | 'random' } & TaskColumnFlags;
+type FinetuneFlags = { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean; method?: 'earlybert' | 'ia3' | 'prompt'; promptLength?: number; earlybertWeights?: 'keep' | 'rewind'; earlybertTicket?: 'earlybird' | 'random' } & TaskColumnFlags;
 
 export function registerFinetune(program: Command): void {
   withTaskColumnFlags(program.command('finetune'))
@@ -20,7 +20,8 @@ export function registerFinetune(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--eval-examples <n>', 'score val and test on a fixed random subset of this many examples each', positiveInt('--eval-examples'))
     .addOption(new Option('--pooling <how>', `the head's input: each sequence's first token or the mean of its tokens (default ${DEFAULT_POOLING})`).choices(['first', 'mean']))
-    .addOption(new Option('--method <name>', 'earlybert: search the early-bird ticket (heads and FFN neurons to remove) in the first part of the budget, then fine-tune the smaller model for the rest; writes ticket.json. ia3: train only (IA)^3 vectors scaling keys, values and FFN activations, and the head (default --lr 3e-3), merged into the weights afterwards; writes the add-on as adapter.safetensors').choices(['earlybert', 'ia3']))
+    .addOption(new Option('--method <name>', 'earlybert: search the early-bird ticket (heads and FFN neurons to remove) in the first part of the budget, then fine-tune the smaller model for the rest; writes ticket.json. ia3: train only (IA)^3 vectors scaling keys, values and FFN activations, and the head (default --lr 3e-3), merged into the weights afterwards; writes the add-on as adapter.safetensors. prompt: train only --prompt-length soft-prompt vectors read before each sequence, and the head (default --lr 1e-2); writes them as adapter.safetensors').choices(['earlybert', 'ia3', 'prompt']))
+    .option('--prompt-length <n>', 'with --method prompt: soft-prompt vectors (default 20), at most the model\'s sequence length', positiveInt('--prompt-length'))
     .addOption(new Option('--earlybert-weights <how>', "the ticket's start: the weights where the search ended, or the pretrained encoder's (rewind)").choices(['keep', 'rewind']))
     .addOption(new Option('--earlybert-ticket <kind>', 'the early-bird ticket, or one of the same per-layer sizes drawn at random (the control)').choices(['earlybird', 'random']))
     .option('--quiet', 'no progress output')

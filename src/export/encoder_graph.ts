@@ -5,9 +5,9 @@
  * `last_hidden_state` (batch, sequence, d_model) and, per head, `logits`: (batch, labels) for a
  * classifier, (batch, sequence, vocab) for the masked LM. Positions follow Hugging Face RoBERTa.
  */
-import { Graph } from '../graph/index.ts';
+import { Graph, type Tensor } from '../graph/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
-import { classifierHead, encode, maskedPositions, mlmHead, modelContext } from '../nn/encoder.ts';
+import { classifierLogits, encode, maskedPositions, mlmHead, modelContext } from '../nn/encoder.ts';
 import { attentionBias, DYNAMIC } from '../nn/layout.ts';
 import { exportWeights } from './quantized_weights.ts';
 import type { WeightFormat } from './weight_format.ts';
@@ -36,9 +36,15 @@ export function buildEncoderExport(input: ExportInput): Graph {
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   const positions = maskedPositions(mask);
   const ctx = modelContext(c, { weights, layout: DYNAMIC, kernels: 'standard', dropout: 0, attentionBias: attentionBias(mask) });
-  const hidden = encode(ids, positions, c, ctx);
-  if (head === 'classifier') g.output(classifierHead(hidden, mask, c, input.numLabels!, ctx), 'logits');
-  else if (head === 'mlm') g.output(mlmHead(hidden, c, ctx), 'logits');
+  let hidden: Tensor;
+  if (head === 'classifier') {
+    const out = classifierLogits(ids, positions, mask, c, input.numLabels!, ctx);
+    g.output(out.logits, 'logits');
+    hidden = out.hidden;
+  } else {
+    hidden = encode(ids, positions, c, ctx);
+    if (head === 'mlm') g.output(mlmHead(hidden, c, ctx), 'logits');
+  }
   g.output(hidden, 'last_hidden_state');
   return g;
 }

@@ -43,6 +43,7 @@ export function hfStateDict(model: ModelConfig, specs: readonly ParamSpec[], par
 
 export async function exportHuggingFace(options: { checkpoint: string; outDir: string }): Promise<HfExportResult> {
   const ck = loadCheckpoint(options.checkpoint, false, 'any');
+  if (ck.config.model.prompt_length !== undefined) throw new Error(`${ck.dir} reads a soft prompt (prompt tuning), which Hugging Face's RoBERTa has no place for: export it with --format transformersjs (the ONNX graph reads the prompt)`);
   if (ck.config.model.n_experts !== undefined) throw new Error(`${ck.dir} has Switch expert layers, which Hugging Face's RoBERTa has no place for: export it with --format transformersjs (the ONNX graph routes as training did)`);
   const arch = hfArchitectureOf(ck.config.model);
   const head: ExportHead = ck.config.model_type === 'tltc-classifier' ? 'classifier' : 'mlm';

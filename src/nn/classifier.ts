@@ -5,12 +5,12 @@
  */
 import { Graph, ops, type Tensor } from '../graph/index.ts';
 import type { ModelConfig } from './config.ts';
-import { classifierHead, encode, modelContext, staticPositions } from './encoder.ts';
+import { classifierLogits, modelContext, staticPositions } from './encoder.ts';
 import { FakeQuantWeights } from './fake_quant_weights.ts';
 import { attentionBias, rowsLayout } from './layout.ts';
 import { dropoutMaskInputs } from './layers.ts';
 import { MaskedWeights } from './masked_weights.ts';
-import { mlmParamSpecs, type ParamSpec } from './params.ts';
+import { mlmParamSpecs, PROMPT_EMBEDDINGS, type ParamSpec } from './params.ts';
 import { ParameterInputs, type GraphWeights } from './weights.ts';
 import { l1Penalty, slimmingParamSpecs, SlimmingWeights } from './slimming_weights.ts';
 import { ia3ParamSpecs, Ia3Weights } from './ia3_weights.ts';
@@ -25,6 +25,7 @@ export function classifierParamSpecs(c: ModelConfig, numLabels: number): ParamSp
   const encoder = mlmParamSpecs(c).filter((s) => !s.name.startsWith('lm_head.'));
   return [
     ...encoder,
+    ...(c.prompt_length ? [{ name: PROMPT_EMBEDDINGS, shape: [c.prompt_length, c.d_model], init: 'normal' as const, decay: false }] : []),
     { name: 'classifier.dense.weight', shape: [c.d_model, c.d_model], init: 'normal', decay: true },
     { name: 'classifier.dense.bias', shape: [c.d_model], init: 'zeros', decay: false },
     { name: 'classifier.out_proj.weight', shape: [numLabels, c.d_model], init: 'normal', decay: true },
@@ -88,7 +89,7 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
   const maskInputs = dropoutMaskInputs(g);
   const layout = rowsLayout(shape);
   const ctx = modelContext(c, { weights, layout, kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make, attentionBias: attentionBias(mask) });
-  const logits = classifierHead(encode(ids, staticPositions(ids, shape.seq), c, ctx), mask, c, numLabels, ctx);
+  const { logits } = classifierLogits(ids, staticPositions(ids, shape.seq), mask, c, numLabels, ctx);
   let loss: Tensor | undefined;
   if (options.withLabels) loss = options.objective === 'regression' ? squaredError(g, logits, shape.batch) : ops.softmaxCrossEntropy(logits, g.input('labels', 'int64', [shape.batch]), { ignoreIndex: -100 }).loss;
   if (loss && options.slimming && options.slimming.lambda > 0) loss = ops.add(loss, l1Penalty(slimmingParamSpecs(c).map((s) => params.weight(s.name)), options.slimming.lambda));

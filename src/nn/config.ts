@@ -31,6 +31,9 @@ export const ModelConfigSchema = z
     n_experts: z.number().int().min(2).max(256).optional(),
     capacity_factor: z.number().gt(0).max(64).optional(),
     load_balance_weight: z.number().min(0).max(1).optional(),
+    // Prompt tuning (nn/encoder.ts classifierLogits): a classifier reads prompt_length learned
+    // vectors before each sequence's tokens; absent: none.
+    prompt_length: z.number().int().min(1).max(4096).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -46,6 +49,9 @@ export const ModelConfigSchema = z
     }
     if (c.n_experts === undefined && (c.capacity_factor !== undefined || c.load_balance_weight !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['n_experts'], message: 'is needed for capacity_factor and load_balance_weight (a Switch model, e.g. L4-H256-E8)' });
+    }
+    if (c.prompt_length !== undefined && c.prompt_length > c.max_len) {
+      ctx.addIssue({ code: 'custom', path: ['prompt_length'], message: `${c.prompt_length} is longer than the model's sequences of ${c.max_len} tokens: use a prompt of at most ${c.max_len}` });
     }
     if (c.n_experts !== undefined && c.layer_ffn) ctx.addIssue({ code: 'custom', path: ['layer_ffn'], message: 'structured FFN pruning does not apply to Switch expert layers' });
   });

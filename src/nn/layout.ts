@@ -39,10 +39,10 @@ export function asActivations(x: Tensor, layout: TokenLayout, features: number):
   return layout.kind === 'rows' ? ops.reshape(x, activationShape(layout, features)) : x;
 }
 
-/** Each sequence's first token (B, D): rows b * seq, or position 0 of the sequence axis. */
-export function firstTokens(hidden: Tensor, layout: TokenLayout): Tensor {
-  if (layout.kind === 'dynamic') return ops.gather(hidden, ops.scalar(hidden.graph, 0, 'int64'), 1);
-  const rows = BigInt64Array.from({ length: layout.batch }, (_, b) => BigInt(b * layout.seq));
+/** Each sequence's token at `position` (B, D), its first by default: rows b * seq + position, or that index of the sequence axis. */
+export function firstTokens(hidden: Tensor, layout: TokenLayout, position = 0): Tensor {
+  if (layout.kind === 'dynamic') return ops.gather(hidden, ops.scalar(hidden.graph, position, 'int64'), 1);
+  const rows = BigInt64Array.from({ length: layout.batch }, (_, b) => BigInt(b * layout.seq + position));
   return ops.gather(hidden, hidden.graph.constant(rows, 'int64', [layout.batch], 'first_token_rows'));
 }
 

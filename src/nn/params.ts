@@ -48,6 +48,8 @@ export function layerNormNames(c: Pick<ModelConfig, 'norm'>, i: number): { atten
 }
 
 export const WORD_EMBEDDINGS = 'roberta.embeddings.word_embeddings.weight';
+/** Prompt tuning's learned vectors (prompt_length, d_model), which a classifier reads before its tokens. */
+export const PROMPT_EMBEDDINGS = 'prompt.embeddings';
 export const POSITION_EMBEDDINGS = 'roberta.embeddings.position_embeddings.weight';
 
 /** Layer i of a RoBERTa-family encoder: Hugging Face's parameter names, its (possibly pruned) sizes. */

@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { Example, Task } from '../data/tasks.ts';
 import { classifierParamSpecs, type Objective } from '../nn/classifier.ts';
 import { IA3_PREFIX, mergeIa3 } from '../nn/ia3_weights.ts';
+import { PROMPT_EMBEDDINGS, type Parameter } from '../nn/params.ts';
 import type { ModelConfig } from '../nn/config.ts';
-import type { Parameter } from '../nn/params.ts';
 import { tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
 import { parseBudget, type Budget } from '../train/budget.ts';
 import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
@@ -113,7 +113,8 @@ export interface ClassifierRun {
   /** After training, before saving (compression completes its pruning schedule here). */
   afterTraining?: () => void;
   /** (IA)^3: `params` end with its vectors, only they and the head train, and the saved model has them merged in. */
-  ia3?: boolean;
+  /** A parameter-efficient method: only its own parameters and the head train (IA3_LR or PROMPT_LR unless `lr`); (IA)^3's are merged into the saved model. */
+  peft?: 'ia3' | 'prompt';
   /** Where the checkpoint goes, what it came from, and what to record of the training. */
   outDir: string;
   from: Checkpoint;
@@ -129,12 +130,12 @@ export interface ClassifierRunResult {
 
 /** Trains `params` in place within the budget and saves them as a classifier checkpoint in outDir. */
 export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<ClassifierRunResult> {
-  const opt = classifierOptimizer(r.lr ?? (r.ia3 ? IA3_LR : undefined));
+  const opt = classifierOptimizer(r.lr ?? (r.peft === 'ia3' ? IA3_LR : r.peft === 'prompt' ? PROMPT_LR : undefined));
   const seq = r.model.max_len;
-  const peft = r.ia3 ? { ia3: true, trains: (name: string) => name.startsWith(IA3_PREFIX) || name.startsWith('classifier.') } : {};
+  const peft = r.peft ? { ia3: r.peft === 'ia3', trains: (name: string) => peftTrains(r.peft!, name) } : {};
   const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective, signal: r.signal, onStep: r.onStep, ...peft });
   r.afterTraining?.();
-  const saved = r.ia3 ? mergedIa3(r, trained) : { params: r.params, m: trained.m, v: trained.v };
+  const saved = r.peft === 'ia3' ? mergedIa3(r, trained) : { params: r.params, m: trained.m, v: trained.v };
   const checkpoint = saveCheckpoint(
     r.outDir,
     {
@@ -156,6 +157,14 @@ export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<Class
 
 /** (IA)^3's peak rate (Liu et al. 2022 train the vectors at 3e-3): they start at 1 and move little at fine-tuning's 1e-4. */
 export const IA3_LR = 3e-3;
+
+/** Prompt tuning's peak rate: soft prompts need far larger steps than weights (Lester et al. train them at 0.3 with Adafactor); 1e-2 for Adam is a choice, not a tuned value. */
+export const PROMPT_LR = 1e-2;
+
+/** What a parameter-efficient method trains: its own parameters and the classifier head. */
+export function peftTrains(method: 'ia3' | 'prompt', name: string): boolean {
+  return name.startsWith('classifier.') || (method === 'ia3' ? name.startsWith(IA3_PREFIX) : name === PROMPT_EMBEDDINGS);
+}
 
 /** A classifier's parameters, in classifierParamSpecs order, with the (IA)^3 vectors among `params` folded in. */
 export function ia3Merged(model: ModelConfig, classes: number, params: readonly Parameter[]): Parameter[] {

@@ -19,9 +19,8 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { EarlyBertSchema } from '../train/config.ts';
 import type { EarlyBertConfig } from '../train/earlybert.ts';
 import { searchTicket } from './finetune_earlybert.ts';
-import { classifierBudget, collapseWarning, freshOutDir, ia3Merged, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
-import { IA3_PREFIX, ia3ParamSpecs } from '../nn/ia3_weights.ts';
-import { encodeSafetensors } from '../io/safetensors.ts';
+import { classifierBudget, collapseWarning, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { trainIa3, trainPrompt, type Adapter } from './finetune_peft.ts';
 
 /** Measured in docs/RESULTS.md (the downstream protocol). */
 export const DEFAULT_POOLING: Pooling = 'first';
@@ -49,9 +48,12 @@ export interface FinetuneOptions {
   onStep?: (progress: { step: number; fraction: number; loss: number }) => void;
   /**
    * 'earlybert': search for an early-bird ticket, then fine-tune the smaller model (finetune_earlybert.ts);
-   * 'ia3': train only (IA)^3's vectors and the head, merged into the weights afterwards (nn/ia3_weights.ts).
+   * 'ia3': train only (IA)^3's vectors and the head, merged into the weights afterwards (nn/ia3_weights.ts);
+   * 'prompt': train only `promptLength` soft-prompt vectors and the head (prompt tuning, finetune_peft.ts).
    */
-  method?: 'earlybert' | 'ia3';
+  method?: 'earlybert' | 'ia3' | 'prompt';
+  /** Soft-prompt vectors for method 'prompt' (default 20). */
+  promptLength?: number;
   /** EarlyBERT's settings (config.ts EarlyBertSchema); unset ones take its defaults. */
   earlybert?: Partial<EarlyBertConfig>;
 }
@@ -74,8 +76,8 @@ export interface FinetuneResult {
   stopped?: true;
   /** With --method earlybert: the search and the ticket (ticket.json in the output folder has every draw). */
   earlybert?: Record<string, unknown>;
-  /** With --method ia3: the task's add-on (the vectors and the head) as adapter.safetensors, and what trained. */
-  adapter?: { method: 'ia3'; file: string; bytes: number; trained_params: number; total_params: number };
+  /** With --method ia3 or prompt: the task's add-on (the vectors or the prompt, and the head) as adapter.safetensors, and what trained. */
+  adapter?: Adapter;
 }
 
 /** What fine-tuning trained: the model (smaller after an EarlyBERT search), its weights and checkpoint. */
@@ -108,11 +110,9 @@ async function trainFinetuned(p: TrainingPlan): Promise<Trained> {
   const params = classifierFromEncoder(ck, p.model, labels.length, seed);
   const common = { labels, train, batch, lr: o.lr, seed, threads, quiet: o.quiet, outDir, from: ck, signal: o.signal, onStep: o.onStep };
   const record = { task: o.task, budget };
-  if (o.method === 'ia3') {
-    const withVectors = [...params, ...initParams(ia3ParamSpecs(p.model), p.model, seed)];
-    const t = await trainClassifierCheckpoint({ ...common, model: p.model, params: withVectors, budget, record: { ...record, method: 'ia3' }, ia3: true });
-    const adapter = writeAdapter(outDir, withVectors);
-    return { model: p.model, params: ia3Merged(p.model, labels.length, withVectors), checkpoint: t.checkpoint, steps: t.steps, trainS: t.trainS, lr: t.opt.lr, adapter };
+  if (o.method === 'ia3' || o.method === 'prompt') {
+    const t = await (o.method === 'ia3' ? trainIa3 : trainPrompt)({ ...common, model: p.model, budget, record }, params);
+    return { model: p.model, ...t };
   }
   if (o.method !== 'earlybert') {
     const t = await trainClassifierCheckpoint({ ...common, model: p.model, params, budget, record });
@@ -125,6 +125,15 @@ async function trainFinetuned(p: TrainingPlan): Promise<Trained> {
   const earlybert = { full: r.full, ticket: r.model, layer_heads: r.layer_heads, layer_ffn: r.layer_ffn, found_at: r.found_at, search: found.search, weights: config.weights, kind: config.ticket, ticket_budget: found.remaining };
   const t = await trainClassifierCheckpoint({ ...common, model: found.model, params: found.params, budget: found.remaining, label: 'earlybert ticket', record: { ...record, method: 'earlybert', earlybert } });
   return { model: found.model, params: found.params, checkpoint: t.checkpoint, steps: found.search.steps + t.steps, trainS: found.search.train_s + t.trainS, lr: t.opt.lr, earlybert };
+}
+
+/** The soft prompt's length of a prompt-tuning run, refused in one line when the model's sequences are shorter. */
+function promptOf(o: FinetuneOptions, model: ModelConfig): { prompt_length?: number } {
+  if (o.promptLength !== undefined && o.method !== 'prompt') throw new Error('--prompt-length needs --method prompt');
+  if (o.method !== 'prompt') return {};
+  const k = o.promptLength ?? 20;
+  if (!(Number.isInteger(k) && k >= 1 && k <= model.max_len)) throw new Error(`--prompt-length ${k} must be a whole number from 1 to the model's sequence length, ${model.max_len}`);
+  return { prompt_length: k };
 }
 
 /** The encoder's weights from the checkpoint, the head's freshly initialized. */
@@ -146,24 +155,16 @@ async function scoreSplits(model: ModelConfig, classes: number, params: Paramete
   }
 }
 
-/** The (IA)^3 add-on of a task: its vectors and the classifier head, unmerged, beside the merged checkpoint. */
-function writeAdapter(outDir: string, params: readonly Parameter[]): NonNullable<FinetuneResult['adapter']> {
-  const trained = params.filter((p) => p.spec.name.startsWith(IA3_PREFIX) || p.spec.name.startsWith('classifier.'));
-  const bytes = encodeSafetensors(new Map(trained.map((p) => [p.spec.name, { dtype: 'F32' as const, shape: p.spec.shape, data: p.data }])), { method: 'ia3' });
-  writeFileAtomic(path.join(outDir, 'adapter.safetensors'), bytes);
-  const count = (ps: readonly Parameter[]) => ps.reduce((n, p) => n + p.data.length, 0);
-  return { method: 'ia3', file: 'adapter.safetensors', bytes: bytes.length, trained_params: count(trained), total_params: count(params.filter((p) => !p.spec.name.startsWith(IA3_PREFIX))) };
-}
-
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
   const budget = options.budget ?? '3m';
   classifierBudget(budget, 1, 1); // a bad budget fails before any work
   const task = await resolveClassificationTask(options.task, options.columns ?? {}, 'finetune() (finetuneRegression() trains a numeric target)');
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-mlm');
+  const prompt = promptOf(options, ck.config.model);
   const outDir = freshOutDir(options.outDir, 'finetune.json', 'a fine-tuned model');
   if (options.method !== undefined && ck.config.model.n_experts !== undefined) throw new Error(`${ck.dir} has Switch expert layers, which --method ${options.method} does not handle (it works on dense FFNs): fine-tune it without --method`);
   return withRunLock(outDir, async () => {
-    const model: ModelConfig = { ...ck.config.model, pooling: options.pooling ?? DEFAULT_POOLING };
+    const model: ModelConfig = { ...ck.config.model, pooling: options.pooling ?? DEFAULT_POOLING, ...prompt };
     const [batch, seed, threads] = [options.batchSize ?? 16, options.seed ?? 0, options.threads ?? defaultThreads()];
     const encode = splitEncoder(ck);
     const trained = await trainFinetuned({ options, ck, model, labels: task.labels, train: encode(task.train), outDir, budget, batch, seed, threads });

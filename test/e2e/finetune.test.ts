@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadTask } from '../../src/data/tasks.ts';
@@ -163,6 +163,36 @@ describe('tltc finetune and compress end to end', () => {
     const same = (name: string) => ck.params.get(name)!.every((v, i) => v === base.params.get(name)![i]);
     assert.ok(same('roberta.encoder.layer.0.attention.self.query.weight') && same('roberta.encoder.layer.1.intermediate.dense.weight'), 'weights (IA)^3 does not scale are the pretrained ones');
     assert.ok(!same('roberta.encoder.layer.0.attention.self.key.weight') && !same('roberta.encoder.layer.1.output.dense.weight'), 'the scaled weights carry the trained vectors');
+  });
+
+  it('fine-tunes with --method prompt: only the soft prompt and the head train; predict and the ONNX export read the prompt', () => {
+    const promptDir = path.join(dir, 'prompt');
+    const r = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--out', promptDir, '--budget', '100steps', '--batch-size', '32', '--eval-examples', '100', '--threads', '2', '--quiet', '--method', 'prompt', '--prompt-length', '8'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout.trim());
+    assert.equal(result.lr, 1e-2, "prompt tuning's default rate");
+    const head = 64 * 64 + 64 + 64 * 15 + 15;
+    assert.equal(result.adapter.method, 'prompt');
+    assert.equal(result.adapter.trained_params, 8 * 64 + head);
+    const ck = loadCheckpoint(promptDir, false, 'tltc-classifier');
+    assert.equal(ck.config.model.prompt_length, 8);
+    const base = loadCheckpoint(pre);
+    assert.ok([...base.params.keys()].filter((k) => !k.startsWith('lm_head.')).every((k) => ck.params.get(k)!.every((v, i) => v === base.params.get(k)![i])), 'the encoder is the pretrained one');
+    // The exported ONNX graph reads the prompt: its predictions are the checkpoint's.
+    const text = 'Call me Ishmael. Some years ago, never mind how long precisely, I went to sea.';
+    const exported = runCli(['export', '--checkpoint', promptDir, '--format', 'transformersjs', '--out', path.join(dir, 'prompt-onnx')], env);
+    assert.equal(exported.code, 0, exported.stderr);
+    const fromCheckpoint = JSON.parse(runCli(['predict', '--checkpoint', promptDir, '--text', text], env).stdout.trim());
+    const onnx = readdirSync(path.join(dir, 'prompt-onnx', 'onnx')).find((f) => f === 'model.onnx')!;
+    const fromOnnx = JSON.parse(runCli(['predict', '--onnx', path.join(dir, 'prompt-onnx', 'onnx', onnx), '--text', text], env).stdout.trim());
+    assert.equal(fromOnnx.label, fromCheckpoint.label);
+    assert.ok(Math.abs(fromOnnx.score - fromCheckpoint.score) < 1e-4, `${fromOnnx.score} vs ${fromCheckpoint.score}`);
+    const hf = runCli(['export', '--checkpoint', promptDir, '--format', 'hf', '--out', path.join(dir, 'prompt-hf')], env);
+    assert.match(hf.stderr, /^tltc: .* reads a soft prompt \(prompt tuning\), which Hugging Face's RoBERTa has no place for/);
+    const long = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--out', path.join(dir, 'prompt-long'), '--method', 'prompt', '--prompt-length', '65'], env);
+    assert.equal(long.code, 1);
+    assert.match(long.stderr, /^tltc: --prompt-length 65 must be a whole number from 1 to the model's sequence length, 64\n$/);
+    assert.ok(!existsSync(path.join(dir, 'prompt-long')), 'nothing written');
   });
 
   it('finds lottery tickets by iterative magnitude pruning with rewinding, and random tickets of the same sparsity', () => {
