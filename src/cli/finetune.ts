@@ -2,10 +2,10 @@ import { Option, type Command } from 'commander';
 import type { Pooling } from '../nn/config.ts';
 import { DEFAULT_POOLING } from '../pipeline/finetune.ts';
 import { finetuneAny } from '../pipeline/finetune_regression.ts';
-import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
+import { nonNegativeInt, positiveInt, positiveNumber, unitInterval } from './errors.ts';
 import { TASK_HELP, taskColumns, withoutTaskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
-type FinetuneFlags = { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean; method?: 'earlybert' | 'ia3' | 'prompt'; promptLength?: number; earlybertWeights?: 'keep' | 'rewind'; earlybertTicket?: 'earlybird' | 'random' } & TaskColumnFlags;
+type FinetuneFlags = { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean; method?: 'earlybert' | 'ia3' | 'prompt'; promptLength?: number; teacher?: string; distillAlpha?: number; distillTemperature?: number; earlybertWeights?: 'keep' | 'rewind'; earlybertTicket?: 'earlybird' | 'random' } & TaskColumnFlags;
 
 export function registerFinetune(program: Command): void {
   withTaskColumnFlags(program.command('finetune'))
@@ -22,6 +22,9 @@ export function registerFinetune(program: Command): void {
     .addOption(new Option('--pooling <how>', `the head's input: each sequence's first token or the mean of its tokens (default ${DEFAULT_POOLING})`).choices(['first', 'mean']))
     .addOption(new Option('--method <name>', 'earlybert: search the early-bird ticket (heads and FFN neurons to remove) in the first part of the budget, then fine-tune the smaller model for the rest; writes ticket.json. ia3: train only (IA)^3 vectors scaling keys, values and FFN activations, and the head (default --lr 3e-3), merged into the weights afterwards; writes the add-on as adapter.safetensors. prompt: train only --prompt-length soft-prompt vectors read before each sequence, and the head (default --lr 1e-2); writes them as adapter.safetensors').choices(['earlybert', 'ia3', 'prompt']))
     .option('--prompt-length <n>', 'with --method prompt: soft-prompt vectors (default 20), at most the model\'s sequence length', positiveInt('--prompt-length'))
+    .option('--teacher <dir>', "task distillation: a classifier fine-tuned on this task labels the training examples with its logits (its own tokenizer), and the student learns from them beside the labels; finetune.json records what the teacher cost")
+    .option('--distill-alpha <a>', 'with --teacher: weight of the soft-target loss in [0, 1]; the labels\' loss gets 1 - a (default 0.5)', unitInterval('--distill-alpha'))
+    .option('--distill-temperature <t>', 'with --teacher: softmax temperature of both models (default 2)', positiveNumber('--distill-temperature'))
     .addOption(new Option('--earlybert-weights <how>', "the ticket's start: the weights where the search ended, or the pretrained encoder's (rewind)").choices(['keep', 'rewind']))
     .addOption(new Option('--earlybert-ticket <kind>', 'the early-bird ticket, or one of the same per-layer sizes drawn at random (the control)').choices(['earlybird', 'random']))
     .option('--quiet', 'no progress output')

@@ -14,6 +14,7 @@ import { mlmParamSpecs, PROMPT_EMBEDDINGS, type ParamSpec } from './params.ts';
 import { ParameterInputs, type GraphWeights } from './weights.ts';
 import { l1Penalty, slimmingParamSpecs, SlimmingWeights } from './slimming_weights.ts';
 import { ia3ParamSpecs, Ia3Weights } from './ia3_weights.ts';
+import { softTargetLoss } from './distill.ts';
 
 export interface ClassifierShape {
   batch: number;
@@ -60,6 +61,11 @@ export interface ClassifierBuildOptions {
   slimming?: { lambda: number };
   /** (IA)^3: the parameters end with the vectors that scale keys, values and FFN activations (ia3_weights.ts). */
   ia3?: boolean;
+  /**
+   * Task distillation: inputs `teacher_logits` (B, labels) and `teacher_weights` (B, 1 for rows
+   * that count), and the loss (1 - alpha) * cross-entropy + alpha * the soft-target loss (distill.ts).
+   */
+  soft?: { alpha: number; temperature: number };
 }
 
 /** The parameters a classifier graph takes: the classifier's, then EarlyBERT's coefficients or the (IA)^3 vectors. */
@@ -74,6 +80,13 @@ function squaredError(g: Graph, logits: Tensor, batch: number): Tensor {
   const error = ops.sub(ops.reshape(logits, [batch]), target); // (B, 1) -> (B)
   const total = ops.reduceSum(ops.mul(weights, ops.mul(error, error)), undefined, { keepdims: false });
   return ops.div(total, ops.max(ops.reduceSum(weights, undefined, { keepdims: false }), 1));
+}
+
+/** The hard loss mixed with the soft-target loss against the teacher's logits fed for the batch. */
+function withSoftTargets(hard: Tensor, logits: Tensor, batch: number, numLabels: number, o: { alpha: number; temperature: number }): Tensor {
+  const g = hard.graph;
+  const soft = softTargetLoss(g.input('teacher_logits', 'float32', [batch, numLabels]), logits, o.temperature, g.input('teacher_weights', 'float32', [batch]));
+  return ops.add(ops.mul(hard, 1 - o.alpha), ops.mul(soft, o.alpha));
 }
 
 export function buildClassifier(c: ModelConfig, numLabels: number, shape: ClassifierShape, options: ClassifierBuildOptions): ClassifierGraph {
@@ -92,6 +105,7 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
   const { logits } = classifierLogits(ids, staticPositions(ids, shape.seq), mask, c, numLabels, ctx);
   let loss: Tensor | undefined;
   if (options.withLabels) loss = options.objective === 'regression' ? squaredError(g, logits, shape.batch) : ops.softmaxCrossEntropy(logits, g.input('labels', 'int64', [shape.batch]), { ignoreIndex: -100 }).loss;
+  if (loss && options.soft) loss = withSoftTargets(loss, logits, shape.batch, numLabels, options.soft);
   if (loss && options.slimming && options.slimming.lambda > 0) loss = ops.add(loss, l1Penalty(slimmingParamSpecs(c).map((s) => params.weight(s.name)), options.slimming.lambda));
   return { graph: g, params: params.inputs, logits, loss, dropoutMasks: maskInputs.masks, pruneMasks: masked?.inputs ?? new Map() };
 }

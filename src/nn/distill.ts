@@ -63,8 +63,7 @@ interface StudentSide {
 export function distillationLoss(s: StudentSide, student: ModelConfig, shape: MlmShape, o: DistillOptions): Tensor {
   const g = s.hard.graph;
   const teacher = teacherForward(g, s, shape, o.teacher);
-  const T = o.temperature;
-  const soft = ops.mul(softTargetKl(ops.div(teacher.logits, T), ops.div(s.logits, T)), T * T);
+  const soft = softTargetLoss(teacher.logits, s.logits, o.temperature);
   let loss = ops.add(ops.mul(s.hard, 1 - o.alpha), ops.mul(soft, o.alpha));
   if (o.hiddenWeight > 0) loss = ops.add(loss, ops.mul(hiddenMse(s, teacher.taps, student, o), o.hiddenWeight));
   if (o.attentionWeight > 0) loss = ops.add(loss, ops.mul(attentionKl(s.taps.scores.at(-1)!, teacher.taps.scores.at(-1)!), o.attentionWeight));
@@ -87,8 +86,18 @@ function klRows(targetLogP: Tensor, logP: Tensor): Tensor {
   return ops.reduceMean(kl);
 }
 
-function softTargetKl(teacherLogits: Tensor, studentLogits: Tensor): Tensor {
-  return klRows(ops.logSoftmax(teacherLogits), ops.logSoftmax(studentLogits));
+/**
+ * Hinton et al.'s soft-target loss: T^2 * KL(softmax(teacher / T) || softmax(student / T)) per
+ * row of (rows, classes) logits, averaged over the rows, or with `weights` (rows) over the rows
+ * they keep (sum(w * kl) / max(sum(w), 1)); T^2 keeps the gradient's scale independent of T.
+ */
+export function softTargetLoss(teacherLogits: Tensor, studentLogits: Tensor, temperature: number, weights?: Tensor): Tensor {
+  const T = temperature;
+  const [t, s] = [ops.logSoftmax(ops.div(teacherLogits, T)), ops.logSoftmax(ops.div(studentLogits, T))];
+  if (!weights) return ops.mul(klRows(t, s), T * T);
+  const kl = ops.reduceSum(ops.mul(ops.exp(t), ops.sub(t, s)), [-1]);
+  const mean = ops.div(ops.reduceSum(ops.mul(kl, weights)), ops.max(ops.reduceSum(weights), 1));
+  return ops.mul(mean, T * T);
 }
 
 /** Per-token standardization (zero mean, unit variance): pre-LN residual streams grow with depth, and unscaled deep layers would outweigh the rest. */

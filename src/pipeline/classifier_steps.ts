@@ -18,6 +18,7 @@ import { trainClassifier, type WeightConstraints } from '../train/classifier_tra
 import { baselines, type Baselines } from '../train/bow_baseline.ts';
 import { acquireRunLock } from '../train/lock.ts';
 import type { OptimizerConfig } from '../train/optimizer.ts';
+import type { Feeds } from '../train/feeds.ts';
 
 /**
  * AdamW in the range used for fine-tuning small encoders (peak 1e-4, warm-up over the first 6%
@@ -115,6 +116,8 @@ export interface ClassifierRun {
   /** (IA)^3: `params` end with its vectors, only they and the head train, and the saved model has them merged in. */
   /** A parameter-efficient method: only its own parameters and the head train (IA3_LR or PROMPT_LR unless `lr`); (IA)^3's are merged into the saved model. */
   peft?: 'ia3' | 'prompt';
+  /** Task distillation's soft targets and the feeds that carry them (trainClassifier's `soft` and `rowFeeds`). */
+  soft?: { alpha: number; temperature: number; rowFeeds: (rows: Int32Array) => Feeds };
   /** Where the checkpoint goes, what it came from, and what to record of the training. */
   outDir: string;
   from: Checkpoint;
@@ -133,7 +136,7 @@ export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<Class
   const opt = classifierOptimizer(r.lr ?? (r.peft === 'ia3' ? IA3_LR : r.peft === 'prompt' ? PROMPT_LR : undefined));
   const seq = r.model.max_len;
   const peft = r.peft ? { ia3: r.peft === 'ia3', trains: (name: string) => peftTrains(r.peft!, name) } : {};
-  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective, signal: r.signal, onStep: r.onStep, ...peft });
+  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective, signal: r.signal, onStep: r.onStep, ...peft, ...(r.soft ? { soft: { alpha: r.soft.alpha, temperature: r.soft.temperature }, rowFeeds: r.soft.rowFeeds } : {}) });
   r.afterTraining?.();
   const saved = r.peft === 'ia3' ? mergedIa3(r, trained) : { params: r.params, m: trained.m, v: trained.v };
   const checkpoint = saveCheckpoint(

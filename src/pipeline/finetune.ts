@@ -4,7 +4,7 @@
  * Steps: load -> encode the task -> train into a checkpoint -> score -> summarize.
  */
 import path from 'node:path';
-import { sampleExamples } from '../data/tasks.ts';
+import { sampleExamples, type Example } from '../data/tasks.ts';
 import { resolveClassificationTask, type TaskColumns } from '../data/task_source.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { modelName, type ModelConfig, type Pooling } from '../nn/config.ts';
@@ -19,8 +19,9 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { EarlyBertSchema } from '../train/config.ts';
 import type { EarlyBertConfig } from '../train/earlybert.ts';
 import { searchTicket } from './finetune_earlybert.ts';
-import { classifierBudget, collapseWarning, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { classifierBudget, collapseWarning, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock, type ClassifierRun } from './classifier_steps.ts';
 import { trainIa3, trainPrompt, type Adapter } from './finetune_peft.ts';
+import { labelWithTeacher, openTeacher, softTargetFeeds, type TaskTeacher } from './finetune_distill.ts';
 
 /** Measured in docs/RESULTS.md (the downstream protocol). */
 export const DEFAULT_POOLING: Pooling = 'first';
@@ -54,6 +55,11 @@ export interface FinetuneOptions {
   method?: 'earlybert' | 'ia3' | 'prompt';
   /** Soft-prompt vectors for method 'prompt' (default 20). */
   promptLength?: number;
+  /** Task distillation: a classifier fine-tuned on the task whose logits on the training split teach the student (finetune_distill.ts). */
+  teacher?: string;
+  /** The soft-target loss's weight (default 0.5; the labels' loss gets 1 - alpha) and temperature (default 2). */
+  distillAlpha?: number;
+  distillTemperature?: number;
   /** EarlyBERT's settings (config.ts EarlyBertSchema); unset ones take its defaults. */
   earlybert?: Partial<EarlyBertConfig>;
 }
@@ -76,6 +82,10 @@ export interface FinetuneResult {
   stopped?: true;
   /** With --method earlybert: the search and the ticket (ticket.json in the output folder has every draw). */
   earlybert?: Record<string, unknown>;
+  /** With --teacher: the teacher, the soft-target settings and what the teacher cost (its pretraining, fine-tuning and labelling). */
+  teacher?: TaskTeacher & { alpha: number; temperature: number };
+  /** With --teacher: train_s plus every second the teacher cost. */
+  train_s_with_teacher?: number;
   /** With --method ia3 or prompt: the task's add-on (the vectors or the prompt, and the head) as adapter.safetensors, and what trained. */
   adapter?: Adapter;
 }
@@ -103,12 +113,14 @@ interface TrainingPlan {
   batch: number;
   seed: number;
   threads: number;
+  /** Task distillation's soft targets, when a teacher labelled the training split. */
+  soft?: ClassifierRun['soft'];
 }
 
 async function trainFinetuned(p: TrainingPlan): Promise<Trained> {
   const { options: o, ck, labels, train, outDir, budget, batch, seed, threads } = p;
   const params = classifierFromEncoder(ck, p.model, labels.length, seed);
-  const common = { labels, train, batch, lr: o.lr, seed, threads, quiet: o.quiet, outDir, from: ck, signal: o.signal, onStep: o.onStep };
+  const common = { labels, train, batch, lr: o.lr, seed, threads, quiet: o.quiet, outDir, from: ck, signal: o.signal, onStep: o.onStep, soft: p.soft };
   const record = { task: o.task, budget };
   if (o.method === 'ia3' || o.method === 'prompt') {
     const t = await (o.method === 'ia3' ? trainIa3 : trainPrompt)({ ...common, model: p.model, budget, record }, params);
@@ -136,6 +148,30 @@ function promptOf(o: FinetuneOptions, model: ModelConfig): { prompt_length?: num
   return { prompt_length: k };
 }
 
+/** The teacher of a task distillation (--teacher), checked before anything is written; refuses distillation settings without one. */
+function openTaskTeacher(o: FinetuneOptions, task: { name: string; labels: readonly string[] }): Checkpoint | null {
+  if (!o.teacher) {
+    if (o.distillAlpha !== undefined || o.distillTemperature !== undefined) throw new Error('--distill-alpha and --distill-temperature need --teacher DIR');
+    return null;
+  }
+  if (o.method === 'earlybert') throw new Error('--teacher and --method earlybert are separate: distill into a full, ia3 or prompt fine-tuning');
+  if (o.distillAlpha !== undefined && !(o.distillAlpha >= 0 && o.distillAlpha <= 1)) throw new Error(`--distill-alpha must be in [0, 1], got ${o.distillAlpha}`);
+  if (o.distillTemperature !== undefined && !(o.distillTemperature > 0)) throw new Error(`--distill-temperature must be positive, got ${o.distillTemperature}`);
+  return openTeacher(o.teacher, task);
+}
+
+/** The teacher's logits on the training split, as the soft targets of the student's steps. */
+async function softTargets(o: FinetuneOptions, teacherCk: Checkpoint, task: { labels: readonly string[]; train: readonly Example[] }, batch: number, threads: number) {
+  const { logits, teacher } = await labelWithTeacher(teacherCk, task.train, batch, threads);
+  const [alpha, temperature] = [o.distillAlpha ?? 0.5, o.distillTemperature ?? 2];
+  return { soft: { alpha, temperature, rowFeeds: softTargetFeeds(logits, task.labels.length, batch) }, teacher: { ...teacher, alpha, temperature } };
+}
+
+/** finetune.json's teacher record, and the student's seconds with every second the teacher cost. */
+function withTeacherTime(teacher: NonNullable<FinetuneResult['teacher']>, trainS: number): Pick<FinetuneResult, 'teacher' | 'train_s_with_teacher'> {
+  return { teacher, train_s_with_teacher: trainS + teacher.finetune_s + (teacher.pretrain_s ?? 0) + teacher.labeling_s };
+}
+
 /** The encoder's weights from the checkpoint, the head's freshly initialized. */
 export function classifierFromEncoder(ck: Checkpoint, model: ModelConfig, classes: number, seed: number): Parameter[] {
   const specs = classifierParamSpecs(model, classes);
@@ -161,19 +197,21 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const task = await resolveClassificationTask(options.task, options.columns ?? {}, 'finetune() (finetuneRegression() trains a numeric target)');
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-mlm');
   const prompt = promptOf(options, ck.config.model);
+  const teacherCk = openTaskTeacher(options, task);
   const outDir = freshOutDir(options.outDir, 'finetune.json', 'a fine-tuned model');
   if (options.method !== undefined && ck.config.model.n_experts !== undefined) throw new Error(`${ck.dir} has Switch expert layers, which --method ${options.method} does not handle (it works on dense FFNs): fine-tune it without --method`);
   return withRunLock(outDir, async () => {
     const model: ModelConfig = { ...ck.config.model, pooling: options.pooling ?? DEFAULT_POOLING, ...prompt };
     const [batch, seed, threads] = [options.batchSize ?? 16, options.seed ?? 0, options.threads ?? defaultThreads()];
     const encode = splitEncoder(ck);
-    const trained = await trainFinetuned({ options, ck, model, labels: task.labels, train: encode(task.train), outDir, budget, batch, seed, threads });
+    const taught = teacherCk ? await softTargets(options, teacherCk, task, batch, threads) : null;
+    const trained = await trainFinetuned({ options, ck, model, labels: task.labels, train: encode(task.train), outDir, budget, batch, seed, threads, soft: taught?.soft });
     const splits = { val: sampleExamples(task.val, options.evalExamples), test: sampleExamples(task.test, options.evalExamples) };
     const [val, test] = await scoreSplits(trained.model, task.labels.length, trained.params, [encode(splits.val), encode(splits.test)], batch, threads);
     const base = taskBaselines(task, splits, `val+test/${options.evalExamples ?? 'all'}`) as FinetuneResult['baselines'];
     const warnings = [collapseWarning(`the fine-tuned ${modelName(trained.model)}`, test, task.labels.length)].filter((w): w is string => w !== null);
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings, ...(trained.earlybert ? { earlybert: trained.earlybert } : {}), ...(trained.adapter ? { adapter: trained.adapter } : {}), ...(options.signal?.aborted ? { stopped: true } : {}) };
+    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings, ...(trained.earlybert ? { earlybert: trained.earlybert } : {}), ...(trained.adapter ? { adapter: trained.adapter } : {}), ...(taught ? withTeacherTime(taught.teacher, trained.trainS) : {}), ...(options.signal?.aborted ? { stopped: true } : {}) };
     writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
     return result;
   });

@@ -53,6 +53,10 @@ export interface ClassifierTrainingOptions {
   ia3?: boolean;
   /** Which parameters train (by name); the others are fed unchanged every step. Default: all. */
   trains?: (name: string) => boolean;
+  /** Task distillation: the loss mixes in soft targets, which `rowFeeds` supplies for each batch's rows. */
+  soft?: { alpha: number; temperature: number };
+  /** Further feeds for the training rows of a step (a teacher's logits), in batch order. */
+  rowFeeds?: (rows: Int32Array) => Feeds;
 }
 
 /** After each step: its number, the budget used, the loss, and the training seconds so far. */
@@ -74,7 +78,7 @@ export interface ClassifierTrainingResult {
 export async function trainClassifier(o: ClassifierTrainingOptions): Promise<ClassifierTrainingResult> {
   const { batch, seq, train, budget } = o;
   const specs = classifierGraphSpecs(o.model, o.classes, { slimming: o.slimming !== undefined, ia3: o.ia3 });
-  const trainGraph = buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, objective: o.objective, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant, slimming: o.slimming, ia3: o.ia3 });
+  const trainGraph = buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, objective: o.objective, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant, slimming: o.slimming, ia3: o.ia3, soft: o.soft });
   const trains = specs.map((s) => o.trains?.(s.name) ?? true);
   const pick = <T>(xs: readonly T[], want = true) => xs.filter((_, i) => trains[i] === want);
   addOptimizerStep(trainGraph.loss!, pick(trainGraph.params), pick(specs).map((s) => s.decay), o.opt, trainGraph.pruneMasks);
@@ -106,7 +110,7 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
       cursor += batch;
       const progress = budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS });
       const extra = o.constraints?.beforeStep(steps + 1, progress, runner.params) ?? {};
-      const r = await runner.step({ ...batchOf(train, rows, batch, seq), ...frozen, ...extra }, steps + 1, progress);
+      const r = await runner.step({ ...batchOf(train, rows, batch, seq), ...o.rowFeeds?.(rows), ...frozen, ...extra }, steps + 1, progress);
       if (r.nonFinite) throw new Error(`${label} diverged at step ${steps + 1}: ${r.nonFinite} is not finite; lower --lr`);
       steps++;
       tokens += batch * seq;
@@ -144,6 +148,18 @@ export async function scoreRegressionSplit(session: InferenceSession, params: re
     predicted.set(logits.subarray(0, n), start);
   }
   return scoreRegression(predicted, split.targets!);
+}
+
+/** The evaluator's logits (rows, classes) for every row of the split, in order. */
+export async function splitLogits(session: InferenceSession, params: readonly Parameter[], split: EncodedSplit, classes: number, batch: number, seq: number): Promise<Float32Array> {
+  const out = new Float32Array(split.count * classes);
+  for (let start = 0; start < split.count; start += batch) {
+    const n = Math.min(batch, split.count - start);
+    const { input_ids, attention_mask } = batchOf(split, Array.from({ length: n }, (_, i) => start + i), batch, seq);
+    const logits = (await session.run(parameterFeeds(params, { input_ids, attention_mask }) as never)).logits.data as Float32Array;
+    out.set(logits.subarray(0, n * classes), start * classes);
+  }
+  return out;
 }
 
 export async function scoreSplit(session: InferenceSession, params: readonly Parameter[], split: EncodedSplit, classes: number, batch: number, seq: number): Promise<SplitScores> {

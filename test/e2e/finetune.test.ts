@@ -195,6 +195,29 @@ describe('tltc finetune and compress end to end', () => {
     assert.ok(!existsSync(path.join(dir, 'prompt-long')), 'nothing written');
   });
 
+  it('distills a fine-tuned teacher into the student with --teacher: soft targets change what trains, alpha 0 is plain fine-tuning, and the teacher\'s cost is recorded', () => {
+    const student = (name: string, extra: string[]) => {
+      const r = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--out', path.join(dir, name), '--budget', '60steps', '--batch-size', '32', '--eval-examples', '100', '--threads', '2', '--quiet', ...extra], env);
+      assert.equal(r.code, 0, r.stderr);
+      return { result: JSON.parse(r.stdout.trim()), weights: readFileSync(path.join(loadCheckpoint(path.join(dir, name), false, 'tltc-classifier').dir, 'model.safetensors')) };
+    };
+    const plain = student('kd-none', []);
+    const hardOnly = student('kd-alpha0', ['--teacher', out, '--distill-alpha', '0']);
+    const softOnly = student('kd-alpha1', ['--teacher', out, '--distill-alpha', '1', '--distill-temperature', '3']);
+    assert.ok(hardOnly.weights.equals(plain.weights), 'alpha 0 trains on the labels alone');
+    assert.ok(!softOnly.weights.equals(plain.weights), 'alpha 1 trains on the teacher');
+    const t = softOnly.result.teacher;
+    assert.deepEqual([t.model, t.alpha, t.temperature], ['L2-H64', 1, 3]);
+    assert.ok(t.finetune_s > 0 && t.pretrain_s > 0 && t.labeling_s > 0, JSON.stringify(t));
+    assert.ok(Math.abs(softOnly.result.train_s_with_teacher - (softOnly.result.train_s + t.finetune_s + t.pretrain_s + t.labeling_s)) < 1e-9);
+    const otherTask = runCli(['finetune', '--checkpoint', pre, '--task', 'spam', '--teacher', out, '--out', path.join(dir, 'kd-spam')], env);
+    assert.equal(otherTask.code, 1);
+    assert.match(otherTask.stderr, /^tltc: teacher .* was fine-tuned for the classes \[.*\], not this task's \[.*\]: pass a teacher fine-tuned on --task spam\n$/);
+    assert.ok(!existsSync(path.join(dir, 'kd-spam')), 'nothing written');
+    const noTeacher = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--distill-alpha', '0.3', '--out', path.join(dir, 'kd-bad')], env);
+    assert.match(noTeacher.stderr, /^tltc: --distill-alpha and --distill-temperature need --teacher DIR/);
+  });
+
   it('finds lottery tickets by iterative magnitude pruning with rewinding, and random tickets of the same sparsity', () => {
     const compress = (name: string, args: string[]) => {
       const r = runCli(['compress', '--checkpoint', out, '--quant', 'fp32', '--examples', '100', '--lr', '1e-3', '--threads', '2', '--quiet', '--out', path.join(dir, name), ...args], env);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gradients } from '../../src/autodiff/index.ts';
-import { serializeGraph } from '../../src/graph/index.ts';
+import { Graph, serializeGraph } from '../../src/graph/index.ts';
 import { validateModelConfig, type ModelConfig } from '../../src/nn/config.ts';
-import { distillParamSpecs, layerMap, TEACHER_PREFIX, teacherMismatch, type DistillOptions } from '../../src/nn/distill.ts';
+import { distillParamSpecs, layerMap, softTargetLoss, TEACHER_PREFIX, teacherMismatch, type DistillOptions } from '../../src/nn/distill.ts';
 import { buildMlmLoss, mlmLossParamSpecs } from '../../src/nn/mlm.ts';
 import { initParams, mlmParamSpecs, type Parameter } from '../../src/nn/params.ts';
 import { createSession, ortTensor } from '../../src/runtime/session.ts';
@@ -91,6 +91,23 @@ describe('pretraining distillation loss', () => {
     const plain = await lossOf(student, undefined, params, [], batch);
     const distilled = await lossOf(student, options(teacher, { alpha: 0, hiddenWeight: 0, attentionWeight: 0 }), params, initParams(mlmParamSpecs(teacher), teacher, 9), batch);
     assert.ok(Math.abs(plain - distilled) < 1e-6, `${plain} vs ${distilled}`);
+  });
+
+  it('the soft-target loss is T^2 KL averaged over the rows its weights keep', async () => {
+    const g = new Graph('soft');
+    const [t, st, w] = [g.input('t', 'float32', [2, 3]), g.input('s', 'float32', [2, 3]), g.input('w', 'float32', [2])];
+    g.output(softTargetLoss(t, st, 2, w), 'loss');
+    const session = await createSession(serializeGraph(g), { threads: 1 });
+    const teacher = [1, 2, 3, 9, -9, 0];
+    const student = [0, 0, 1, 5, 5, 5];
+    const run = async (weights: number[]) => (await session.run({ t: ortTensor('float32', Float32Array.from(teacher), [2, 3]), s: ortTensor('float32', Float32Array.from(student), [2, 3]), w: ortTensor('float32', Float32Array.from(weights), [2]) })).loss.data[0] as number;
+    const softmax = (xs: number[]) => xs.map((x) => Math.exp(x / 2) / xs.reduce((a, y) => a + Math.exp(y / 2), 0));
+    const kl = (row: number) => {
+      const [p, q] = [softmax(teacher.slice(3 * row, 3 * row + 3)), softmax(student.slice(3 * row, 3 * row + 3))];
+      return p.reduce((a, pi, i) => a + pi * Math.log(pi / q[i]), 0);
+    };
+    assert.ok(Math.abs((await run([1, 0])) - 4 * kl(0)) < 1e-5, 'a row of weight 0 counts for nothing');
+    assert.ok(Math.abs((await run([1, 1])) - 2 * (kl(0) + kl(1))) < 1e-5);
   });
 
   it('names what makes a teacher unusable', () => {
