@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readCheckpointConfig, resolveCheckpointDir } from '../train/checkpoint.ts';
 import { parseTrainConfig, readTrainConfig, type TrainConfig } from '../train/config.ts';
 import { train } from '../train/trainer.ts';
-import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber, unitInterval } from './errors.ts';
+import { nonNegativeInt, nonNegativeNumber, openUnitInterval, positiveInt, positiveNumber, unitInterval } from './errors.ts';
 
 interface DistillFlags {
   teacher: string;
@@ -16,6 +16,8 @@ interface DistillFlags {
   temperature?: number;
   hiddenWeight?: number;
   attentionWeight?: number;
+  method?: 'logits' | 'layerwise';
+  imitation?: number;
   seed?: number;
   threads?: number;
   batchSize?: number;
@@ -39,6 +41,8 @@ function buildConfig(flags: DistillFlags): TrainConfig {
     ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
     ...(flags.hiddenWeight !== undefined ? { hidden_weight: flags.hiddenWeight } : {}),
     ...(flags.attentionWeight !== undefined ? { attention_weight: flags.attentionWeight } : {}),
+    ...(flags.method ? { method: flags.method } : {}),
+    ...(flags.imitation !== undefined ? { imitation: flags.imitation } : {}),
   };
   const merged = {
     ...base,
@@ -59,7 +63,8 @@ export function registerDistill(program: Command): void {
     .description("pretrain a student masked LM from a trained teacher: the teacher's soft predictions (KL at a temperature) mixed with the hard MLM loss, optionally its hidden states and attention; summary.json charges the teacher's training time beside the student's")
     .requiredOption('--teacher <dir>', 'a tltc train run folder (its newest checkpoint) or checkpoint folder')
     .option('--student <name>', 'the student, L{layers}-H{width}, e.g. L2-H128')
-    .addOption(new Option('--method <kind>', "logits: the student learns from the teacher's outputs (with --hidden-weight and --attention-weight, also its hidden states and attention)").choices(['logits']).default('logits'))
+    .addOption(new Option('--method <kind>', "logits: the student learns from the teacher's outputs (with --hidden-weight and --attention-weight, also its hidden states and attention); layerwise (Go Wide, Then Narrow): a student of the teacher's depth, no wider, imitates its hidden states layer by layer, bottom-up, for the --imitation share of the budget, then trains on the masked-LM loss").choices(['logits', 'layerwise']))
+    .option('--imitation <share>', "with --method layerwise: the budget's share spent imitating, in (0, 1) (default 0.3)", openUnitInterval('--imitation'))
     .option('--config <file>', "the student's training config (JSON); its distill section sets the losses")
     .option('--budget <budget>', "the student's budget: 90s, 10m, 2000steps or 5e6tokens (the teacher's forward passes run inside it)")
     .option('--out <dir>', 'run folder (default runs/distill-<student>)')

@@ -50,3 +50,11 @@ export function unitInterval(flag: string) {
     return n;
   };
 }
+
+export function openUnitInterval(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(n > 0 && n < 1)) throw new Error(`${flag} must be between 0 and 1 (exclusive), got "${value}"`);
+    return n;
+  };
+}

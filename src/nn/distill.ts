@@ -22,6 +22,11 @@ export interface DistillOptions {
   temperature: number;
   hiddenWeight: number;
   attentionWeight: number;
+  /**
+   * Layerwise imitation (Go Wide, Then Narrow) up to student layer l: the loss is the hidden-state
+   * MSE over the pairs of layers 0..l alone, no masked-LM or soft-target loss.
+   */
+  imitate?: number;
 }
 
 export const TEACHER_PREFIX = 'teacher/';
@@ -34,7 +39,7 @@ export function layerMap(student: Pick<ModelConfig, 'n_layers'>, teacher: Pick<M
 
 /** The projections (d_teacher, d_student) of hidden-state matching, one per matched layer; none without it. They train with the student and are not part of it. */
 export function distillParamSpecs(student: ModelConfig, o: DistillOptions): ParamSpec[] {
-  if (o.hiddenWeight <= 0) return [];
+  if (o.hiddenWeight <= 0 && o.imitate === undefined) return [];
   return layerMap(student, o.teacher).map(([i]) => ({ name: PROJECTION(i), shape: [o.teacher.d_model, student.d_model], init: 'normal', decay: true }));
 }
 
@@ -62,21 +67,23 @@ interface StudentSide {
 /** The student's distillation loss; builds the teacher's forward pass into the graph. */
 export function distillationLoss(s: StudentSide, student: ModelConfig, shape: MlmShape, o: DistillOptions): Tensor {
   const g = s.hard.graph;
-  const teacher = teacherForward(g, s, shape, o.teacher);
-  const soft = softTargetLoss(teacher.logits, s.logits, o.temperature);
+  if (o.imitate !== undefined) return hiddenMse(s, teacherForward(g, s, shape, o.teacher, false).taps, student, o, o.imitate);
+  const teacher = teacherForward(g, s, shape, o.teacher, true);
+  const soft = softTargetLoss(teacher.logits!, s.logits, o.temperature);
   let loss = ops.add(ops.mul(s.hard, 1 - o.alpha), ops.mul(soft, o.alpha));
   if (o.hiddenWeight > 0) loss = ops.add(loss, ops.mul(hiddenMse(s, teacher.taps, student, o), o.hiddenWeight));
   if (o.attentionWeight > 0) loss = ops.add(loss, ops.mul(attentionKl(s.taps.scores.at(-1)!, teacher.taps.scores.at(-1)!), o.attentionWeight));
   return loss;
 }
 
-function teacherForward(g: Graph, s: StudentSide, shape: MlmShape, t: ModelConfig): { logits: Tensor; taps: LayerTaps } {
+/** The teacher's hidden states and, with `head`, its logits at the masked positions. */
+function teacherForward(g: Graph, s: StudentSide, shape: MlmShape, t: ModelConfig, head: boolean): { logits?: Tensor; taps: LayerTaps } {
   return g.scope('teacher', () => {
     const taps: LayerTaps = { hidden: [], scores: [] };
     const weights = new ParameterInputs(g, mlmParamSpecs(t), TEACHER_PREFIX);
     const ctx = modelContext(t, { weights, layout: rowsLayout(shape), kernels: 'contrib', dropout: 0, taps });
     const hidden = encode(s.inputIds, s.positions, t, ctx);
-    return { logits: mlmHead(ops.gather(hidden, s.maskedPositions), t, ctx), taps };
+    return { ...(head ? { logits: mlmHead(ops.gather(hidden, s.maskedPositions), t, ctx) } : {}), taps };
   });
 }
 
@@ -106,8 +113,9 @@ function standardized(x: Tensor, d: number): Tensor {
   return ops.layerNorm(x, g.constant(new Float32Array(d).fill(1), 'float32', [d], 'ones'), g.constant(new Float32Array(d), 'float32', [d], 'zeros'), 1e-5).y;
 }
 
-function hiddenMse(s: StudentSide, teacher: LayerTaps, student: ModelConfig, o: DistillOptions): Tensor {
-  const terms = layerMap(student, o.teacher).map(([i, j]) => {
+/** Mean over the matched pairs (those of student layers up to `upTo`) of the standardized MSE. */
+function hiddenMse(s: StudentSide, teacher: LayerTaps, student: ModelConfig, o: DistillOptions, upTo = student.n_layers): Tensor {
+  const terms = layerMap(student, o.teacher).filter(([i]) => i <= upTo).map(([i, j]) => {
     const projected = ops.gemm(s.taps.hidden[i], s.weights.weight(PROJECTION(i)), null, { transB: true });
     const d = o.teacher.d_model;
     const diff = ops.sub(standardized(projected, d), standardized(teacher.hidden[j], d));

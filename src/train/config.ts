@@ -61,6 +61,11 @@ export const DistillSchema = z
     temperature: z.number().gt(0).max(100).default(2),
     hidden_weight: z.number().min(0).default(0), // TinyBERT-style hidden-state matching through learned projections
     attention_weight: z.number().min(0).default(0), // MiniLM-style KL of the last layers' attention distributions
+    // 'logits': the losses above for the whole budget. 'layerwise' (Go Wide, Then Narrow): for the
+    // first `imitation` share of the budget the student imitates the teacher's hidden states layer
+    // by layer, bottom-up (stage l of L adds layer l's pair), then trains on the masked-LM loss alone.
+    method: z.enum(['logits', 'layerwise']).default('logits'),
+    imitation: z.number().gt(0).lt(1).default(0.3),
   })
   .strict();
 

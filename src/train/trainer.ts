@@ -23,8 +23,9 @@ import { prunableWeights } from '../compress/constraints.ts';
 import { maskedUnigramPerplexity, resolveStartScales, startAtUnigram } from './unigram_start.ts';
 import { RunLog, type MetricsRow } from './run_log.ts';
 import { trainTranslation } from './seq2seq_trainer.ts';
-import { inRunFolder, runToEnd, type TrainingJob } from './train_loop.ts';
-import { checkTeacherTokenizer, loadTeacher, teacherStepFlops, withTeacherCost, type Teacher } from './distill_teacher.ts';
+import { inRunFolder, runToEnd, used, type TrainingJob } from './train_loop.ts';
+import { checkTeacherTokenizer, distillationAt, loadTeacher, teacherStepFlops, withTeacherCost, type Teacher } from './distill_teacher.ts';
+import { isDistillParam, type DistillOptions } from '../nn/distill.ts';
 import { mlmLossParamSpecs } from '../nn/mlm.ts';
 
 export type { MetricsRow } from './run_log.ts';
@@ -111,10 +112,12 @@ interface Run {
   earlybert: EarlyBert | null;
   /** Distillation's teacher (cfg.distill), or null. */
   teacher: Teacher | null;
+  /** The distillation the current runner trains with (layerwise imitation changes it by stage; none after it). */
+  distill: DistillOptions | undefined;
   /** The model being trained: the config's, or EarlyBERT's ticket once found. */
   model: ModelConfig;
   /** A training session for `model` holding `params` (EarlyBERT's switch to its ticket builds one). */
-  makeRunner: (model: ModelConfig, params: Parameter[], moments: StartingPoint['moments'], slimming?: { lambda: number }) => Promise<MlmRunner>;
+  makeRunner: (model: ModelConfig, params: Parameter[], moments: StartingPoint['moments'], method?: { slimming?: { lambda: number }; distill?: DistillOptions }) => Promise<MlmRunner>;
   /** The run's initial weights again (EarlyBERT's 'rewind'). */
   initial: () => Parameter[];
   runDir: string;
@@ -131,22 +134,22 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   const unigramFrom = cfg.init.output_bias === 'unigram' ? data.corpus.train : null;
   const tokenizerJson = JSON.stringify(tokenizerToJson(data.corpus.tokenizer));
   if (teacher) checkTeacherTokenizer(teacher, tokenizerJson);
-  const { start, earlybert, runModel, specs } = startingPoint(cfg, model, latest, unigramFrom, teacher);
+  const { start, earlybert, runModel, specs, distill } = startingPoint(cfg, model, latest, unigramFrom, teacher, budget);
   const unigramValPpl = maskedUnigramPerplexity(data.corpus.train, model.vocab_size, data.valBatches);
   const sparse = sparseStart(cfg, model, start);
   if (latest) say(`resuming ${runDir} from ${path.basename(latest)} (step ${start.state.step}, ${fmt(start.state.train_s, 1)}s trained)`);
   const tokens = data.shape.batch * data.shape.seq;
   // Sparse runs count the FLOPs their masks would leave; the dense kernels do not get faster.
-  const denseFlops = 3 * mlmForwardFlops(runModel, data.shape) + (teacher ? teacherStepFlops(teacher, data.shape) : 0);
+  const denseFlops = 3 * mlmForwardFlops(runModel, data.shape) + (teacher && distill ? teacherStepFlops(teacher, data.shape) : 0);
   const perStep = { tokens, flops: denseFlops - (sparse ? 3 * prunedMatmulFlops(sparse, start.params, tokens) : 0) };
   say(
     `model ${modelName(model)}: ${(countParams(specs) / 1e6).toFixed(2)}M params, ${model.n_heads} heads, d_ff ${model.d_ff}, ` +
       `${(perStep.flops / perStep.tokens / 1e6).toFixed(1)} MFLOP/token (train); batch ${data.shape.batch}x${data.shape.seq}, budget ${formatBudget(budget)}, ${threads} threads`,
   );
-  const makeRunner: Run['makeRunner'] = (m, params, moments, slimming) =>
-    MlmRunner.create(m, data.shape, optimizerConfig(cfg), params, moments, { threads, optimization: options.optimization, seed: cfg.seed, evalShape: data.evalShape, sparse: sparse ? [...sparse.masks.keys()] : undefined, slimming, distill: teacher ? { options: teacher.options, teacher: teacher.params } : undefined });
+  const makeRunner: Run['makeRunner'] = (m, params, moments, method = {}) =>
+    MlmRunner.create(m, data.shape, optimizerConfig(cfg), params, moments, { threads, optimization: options.optimization, seed: cfg.seed, evalShape: data.evalShape, sparse: sparse ? [...sparse.masks.keys()] : undefined, slimming: method.slimming, distill: teacher && method.distill ? { options: method.distill, teacher: teacher.params } : undefined });
   const searching = earlybert?.state.phase === 'search' ? { lambda: earlybert.config.lambda } : undefined;
-  const runner = await makeRunner(runModel, start.params, start.moments, searching);
+  const runner = await makeRunner(runModel, start.params, start.moments, { slimming: searching, distill });
   const { corpus } = data;
   writeFileAtomic(
     path.join(runDir, 'run.json'),
@@ -155,7 +158,7 @@ async function setUpRun(cfg: TrainConfig, model: ModelConfig, budget: Budget, ru
   const resumedFrom = latest ? { checkpoint: latest, step: start.state.step } : undefined;
   const initial = () => freshStart(mlmParamSpecs(model), model, cfg, unigramFrom).params;
   const common = { cfg, budget, corpus: corpus.meta, tokenizerJson, batcher: data.batcher, valBatches: data.valBatches, runDir, say };
-  return { ...common, runner, state: start.state, perStep, denseFlops, resumedFrom, unigramValPpl, sparse, earlybert, teacher, model: runModel, makeRunner, initial };
+  return { ...common, runner, state: start.state, perStep, denseFlops, resumedFrom, unigramValPpl, sparse, earlybert, teacher, distill, model: runModel, makeRunner, initial };
 }
 
 /** The corpus (cached after the first run), the training batcher and the validation batches. */
@@ -206,15 +209,16 @@ function freshStart(specs: ParamSpec[], model: ModelConfig, cfg: TrainConfig, un
  * in the search stage the parameters include the slimming coefficients; in the ticket stage the
  * model is the checkpoint's smaller one.
  */
-function startingPoint(cfg: TrainConfig, model: ModelConfig, latest: string | undefined, unigramFrom: Uint16Array | null, teacher: Teacher | null) {
+function startingPoint(cfg: TrainConfig, model: ModelConfig, latest: string | undefined, unigramFrom: Uint16Array | null, teacher: Teacher | null, budget: Budget) {
   const ck = latest ? loadCheckpoint(latest, true) : null;
   const state = ck?.config.method_state as EarlyBertState | undefined;
   if (ck && Boolean(cfg.earlybert) !== Boolean(state)) throw new Error(`${latest} ${state ? 'is an EarlyBERT run' : 'holds no EarlyBERT state'}: resume with the run's own config, or start a new run`);
   const earlybert = cfg.earlybert ? new EarlyBert(cfg.earlybert, model, state) : null;
   const runModel = earlybert?.state.phase === 'ticket' ? ck!.config.model : model;
-  const specs = earlybert?.state.phase === 'search' ? EarlyBert.searchSpecs(model) : mlmLossParamSpecs(runModel, { distill: teacher?.options });
+  const distill = teacher ? distillationAt(teacher, ck ? used(budget, ck.config.state) : 0, model.n_layers) : undefined;
+  const specs = earlybert?.state.phase === 'search' ? EarlyBert.searchSpecs(model) : mlmLossParamSpecs(runModel, { distill });
   const start = ck ? fromCheckpoint(ck, specs, runModel) : freshStart(specs, model, cfg, unigramFrom);
-  return { start, earlybert, runModel, specs };
+  return { start, earlybert, runModel, specs, distill };
 }
 
 /** Weights, Adam moments and state from a checkpoint of this run, refusing one of another model. */
@@ -240,6 +244,7 @@ function mlmJob(run: Run): TrainingJob {
     eval: run.cfg.eval,
     perStep: run.perStep,
     step: async (step, progress, before) => {
+      if (run.teacher?.imitation !== undefined) await followImitation(run, run.teacher, step, progress);
       const r = await (run.sparse ? sparseStep(run, run.sparse, step, progress) : run.runner.step(run.batcher.batch(step - 1), step, progress));
       if (run.earlybert && !r.nonFinite && run.earlybert.afterStep(step, progress, before.train_s, run.runner.params)) await switchToTicket(run, run.earlybert, step, before.train_s);
       return r;
@@ -271,6 +276,25 @@ async function switchToTicket(run: Run, earlybert: EarlyBert, step: number, trai
   run.perStep.flops = run.denseFlops;
   writeFileAtomic(path.join(run.runDir, 'ticket.json'), `${JSON.stringify(t.record, null, 2)}\n`);
   run.say(`step ${step}: ${t.record.reason}; training the ticket ${t.record.model} (${t.record.weights === 'keep' ? 'weights kept' : 'weights rewound'}) for the rest of the budget`);
+}
+
+/**
+ * Layerwise imitation moves to its next stage, or ends, where the budget says: the runner is
+ * rebuilt for the new loss with the weights and moments it had (after imitation, without the
+ * projections, which only the imitation losses use).
+ */
+async function followImitation(run: Run, teacher: Teacher, step: number, progress: number): Promise<void> {
+  const want = distillationAt(teacher, progress, run.model.n_layers);
+  if (want?.imitate === run.distill?.imitate) return;
+  const { runner } = run;
+  const keep = want ? runner.params.map(() => true) : runner.params.map((p) => !isDistillParam(p.spec.name));
+  const pick = <T>(xs: readonly T[]) => xs.filter((_, i) => keep[i]);
+  await runner.release();
+  run.runner = await run.makeRunner(run.model, pick(runner.params), { m: pick(runner.m), v: pick(runner.v) }, { distill: want });
+  run.distill = want;
+  run.denseFlops = 3 * mlmForwardFlops(run.model, run.runner.shape) + (want ? teacherStepFlops(teacher, run.runner.shape) : 0);
+  run.perStep.flops = run.denseFlops;
+  run.say(want ? `step ${step}: layerwise imitation up to layer ${want.imitate}` : `step ${step}: layerwise imitation done; masked-LM training for the rest of the budget`);
 }
 
 /** A step under the masks; at RigL's update steps, with the dense gradients, then drop and grow. */

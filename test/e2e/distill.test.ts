@@ -61,6 +61,28 @@ describe('tltc distill end to end', () => {
     assert.equal(readMetrics(resumed.runDir).at(-1)!.step, 14);
   });
 
+  it('layerwise imitation (Go Wide, Then Narrow) climbs the layers, then trains on the masked-LM loss, and resumes bit-identically across its stages', async () => {
+    // 14 steps, half of them imitating the 2-layer teacher: layer 1 for steps 1-3, layer 2 for 4-7, then masked-LM training.
+    const cfg = parseTrainConfig({ ...common, model: 'L2-H32', budget: '14steps', distill: { teacher: teacherDir, method: 'layerwise', imitation: 0.5 } }, 'test');
+    const whole = await train(cfg, { outDir: path.join(dir, 'gw-whole'), quiet: true });
+    const stop = new AbortController();
+    const first = await train(cfg, { outDir: path.join(dir, 'gw-parts'), quiet: true, signal: stop.signal, onStep: (p) => p.step === 5 && stop.abort() });
+    assert.equal(first.stopped, true);
+    const tensors = (ckDir: string) => [...decodeSafetensors(readFileSync(path.join(ckDir, 'model.safetensors')), 'model').tensors.keys()];
+    assert.deepEqual(tensors(first.checkpoint).filter((k) => k.startsWith('distill.')), ['distill.hidden.0.weight', 'distill.hidden.1.weight', 'distill.hidden.2.weight'], 'imitating: the projections are saved');
+    const resumed = await train(cfg, { outDir: path.join(dir, 'gw-parts'), quiet: true, resume: true });
+    assert.ok(!tensors(resumed.checkpoint).some((k) => k.startsWith('distill.')), 'after imitation the student stands alone');
+    const weights = (run: string) => readFileSync(path.join(run, 'checkpoints', 'step-00000014', 'model.safetensors'));
+    assert.ok(weights(whole.runDir).equals(weights(resumed.runDir)), 'the resumed run drifted from the uninterrupted one');
+    assert.ok(whole.final.val_ppl < whole.unigramValPpl * 1.2, `val ppl ${whole.final.val_ppl}`);
+    const wider = runCli(['distill', '--teacher', teacherDir, '--student', 'L2-H128', '--method', 'layerwise', '--out', path.join(dir, 'gw-bad')], env);
+    assert.match(wider.stderr, /^tltc: teacher .* cannot teach this student: layerwise imitation narrows a wide model, but the student \(width 128\) is wider than the teacher \(64\)/);
+    const shallower = runCli(['distill', '--teacher', teacherDir, '--student', 'L1-H32', '--method', 'layerwise', '--out', path.join(dir, 'gw-bad')], env);
+    assert.match(shallower.stderr, /the student has 1 layers and the teacher 2: use a student of the teacher's depth/);
+    const share = runCli(['distill', '--teacher', teacherDir, '--student', 'L2-H32', '--method', 'layerwise', '--imitation', '1'], env);
+    assert.match(share.stderr, /--imitation must be between 0 and 1 \(exclusive\), got "1"/);
+  });
+
   it('refuses a teacher of another vocabulary or tokenizer, a missing teacher or student, a bad alpha and a second method with one line each', () => {
     const cfgFile = path.join(dir, 'other-vocab.json');
     writeFileSync(cfgFile, JSON.stringify({ ...common, model: 'L1-H32', data: { ...data, vocab_size: 600 }, budget: '5steps' }));
