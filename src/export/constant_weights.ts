@@ -52,6 +52,10 @@ export class ConstantWeights implements WeightProvider {
     return ops.gather(this.tensor(name, [rows, cols]), ids);
   }
 
+  expertMatrices(name: string, shape: readonly [number, number, number]): Tensor {
+    return this.tensor(name, shape);
+  }
+
   /** One copy of the table in the file: onnxruntime folds the constant transpose when the session loads. */
   tiedDecoder(h: Tensor, table: string, bias: string, vocab: number, d: number): Tensor {
     return ops.add(ops.matmul(h, ops.transpose(this.tensor(table, [vocab, d]), [1, 0])), this.tensor(bias, [vocab]));

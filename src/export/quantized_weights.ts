@@ -10,6 +10,7 @@ import { ConstantWeights } from './constant_weights.ts';
 import { int8Linear, integerMatMul } from './int8.ts';
 import { blockQuantized, unpackNibbles } from './packing.ts';
 import { embeddingQuantizable, quantizedEmbedding } from './quantized_embedding.ts';
+import { quantizedExperts } from './quantized_experts.ts';
 import { nbitsScheme, type NbitsBlock, type WeightFormat } from './weight_format.ts';
 
 /** The provider for a weight format; `quantizeEmbeddings` stores the embedding tables quantized too. */
@@ -24,7 +25,7 @@ abstract class QuantizedWeights extends ConstantWeights {
   constructor(
     g: Graph,
     params: ReadonlyMap<string, Float32Array>,
-    private readonly embeddingBits: number,
+    private readonly codeBits: number,
     private readonly embeddingBlock: NbitsBlock,
     private readonly quantizeEmbeddings: boolean,
   ) {
@@ -33,11 +34,16 @@ abstract class QuantizedWeights extends ConstantWeights {
 
   override embedding(name: string, rows: number, cols: number, ids: Tensor): Tensor {
     if (!this.quantizeEmbeddings || !embeddingQuantizable(cols, this.embeddingBlock)) return super.embedding(name, rows, cols, ids);
-    return quantizedEmbedding(this.g, this.param(name), name, { rows, cols }, ids, this.embeddingBits, this.embeddingBlock);
+    return quantizedEmbedding(this.g, this.param(name), name, { rows, cols }, ids, this.codeBits, this.embeddingBlock);
   }
 
   override tiedDecoder(h: Tensor, table: string, bias: string, vocab: number, d: number): Tensor {
     return this.storedLinear(h, 'lm_head.decoder', vocab, d, table, bias);
+  }
+
+  /** Switch experts at the format's bits (8 for int8), per expert and output column (quantized_experts.ts). */
+  override expertMatrices(name: string, shape: readonly [number, number, number]): Tensor {
+    return quantizedExperts(this.g, this.param(name), shape, this.codeBits, name);
   }
 }
 

@@ -86,8 +86,8 @@ export function switchFfn(x: Tensor, ctx: LayerContext, s: SwitchSpec): { y: Ten
   const padded = ops.concat([zerosLike(rows, [1, s.d], 'empty_slot'), rows], 0); // row 0: zeros
   const block = ops.reshape(ops.gather(padded, tokenOfSlot), [s.experts, -1, s.d]); // (E, C, d)
   const bias = (name: string, width: number) => ops.unsqueeze(w.tensor(name, [s.experts, width]), [1]);
-  const inner = activation(ops.add(ops.matmul(block, w.tensor(`${s.name}.fc1.weight`, [s.experts, s.d, s.ffn])), bias(`${s.name}.fc1.bias`, s.ffn)), s.activation, ctx.kernels);
-  const out = ops.add(ops.matmul(inner, w.tensor(`${s.name}.fc2.weight`, [s.experts, s.ffn, s.d])), bias(`${s.name}.fc2.bias`, s.d));
+  const inner = activation(ops.add(ops.matmul(block, w.expertMatrices(`${s.name}.fc1.weight`, [s.experts, s.d, s.ffn])), bias(`${s.name}.fc1.bias`, s.ffn)), s.activation, ctx.kernels);
+  const out = ops.add(ops.matmul(inner, w.expertMatrices(`${s.name}.fc2.weight`, [s.experts, s.ffn, s.d])), bias(`${s.name}.fc2.bias`, s.d));
   const combined = ops.mul(ops.gather(ops.reshape(out, [-1, s.d]), ops.squeeze(slotIndex, [1])), ops.mul(gate, kept)); // (N, d)
   const y = x.rank === 2 ? combined : ops.reshapeTo(combined, ops.shapeOf(x), x.shape);
   const load = ops.reduceMean(oneHot, [0]);

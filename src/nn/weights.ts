@@ -17,6 +17,8 @@ export interface WeightProvider {
   embedding(name: string, rows: number, cols: number, ids: Tensor): Tensor;
   /** h @ table^T + bias: a decoder that shares the embedding table (vocab, d). */
   tiedDecoder(h: Tensor, table: string, bias: string, vocab: number, d: number): Tensor;
+  /** A stack of Switch expert matrices (experts, in, out) as the layer multiplies them: as stored, or decoded from a compact form. */
+  expertMatrices(name: string, shape: readonly [number, number, number]): Tensor;
 }
 
 /**
@@ -42,6 +44,10 @@ export abstract class GraphWeights implements WeightProvider {
 
   tiedDecoder(h: Tensor, table: string, bias: string): Tensor {
     return ops.gemm(h, this.weight(table), this.weight(bias), { transB: true });
+  }
+
+  expertMatrices(name: string): Tensor {
+    return this.weight(name);
   }
 }
 

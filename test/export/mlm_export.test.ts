@@ -91,7 +91,7 @@ describe('masked-LM export', () => {
     }
   });
 
-  it('Switch experts: exported fp32 logits route as the training graph does, with capacity computed at run time; int8 stays close', async () => {
+  it('Switch experts: exported fp32 logits route as the training graph does, with capacity computed at run time; int8 and 4-bit store the expert stacks as codes and stay close', async () => {
     const m = validateModelConfig({ ...model, n_experts: 4, capacity_factor: 1 }, 'test');
     const ps = initParams(mlmParamSpecs(m), m, 5);
     // Routers and biases away from their near-uniform start, so tokens pick different experts and some are dropped.
@@ -102,5 +102,19 @@ describe('masked-LM export', () => {
     assert.ok(maxDiff(ref, got) < 1e-4 * Math.max(1, maxAbs(ref)), `max diff ${maxDiff(ref, got)}`);
     const int8 = (await exported({ kind: 'int8' }, m, w)).logits.data as Float32Array;
     assert.ok(maxDiff(ref, int8) < 0.05 * maxAbs(ref), `int8 max diff ${maxDiff(ref, int8)}`);
+    // At 4 bits a token's route can flip with its quantized hidden state, so only finiteness is asked here; quantized_experts.test.ts checks the decoding.
+    const four = (await exported({ kind: 'nbits', bits: 4, block: 32 }, m, w)).logits.data as Float32Array;
+    assert.ok(four.every(Number.isFinite));
+    // The expert stacks are stored as codes: int8 bytes, or two 4-bit codes per byte, never fp32.
+    const stored = (format: WeightFormat) => {
+      const g = buildEncoderExport({ model: m, head: 'mlm', params: w, format, quantizeEmbeddings: true });
+      return g.initializers.filter((i) => i.tensor.name.includes('experts.fc')).map((i) => [i.tensor.name, i.tensor.dtype, i.data.byteLength] as const);
+    };
+    const expertBytes = ps.filter((q) => /experts\.fc\d\.weight/.test(q.spec.name)).reduce((n, q) => n + q.data.length, 0);
+    const codes = (format: WeightFormat) => stored(format).filter(([name]) => /weight_q\d$/.test(name));
+    assert.deepEqual(codes({ kind: 'int8' }).map(([, dtype]) => dtype), Array(4).fill('int8'));
+    assert.equal(codes({ kind: 'int8' }).reduce((n, [, , b]) => n + b, 0), expertBytes);
+    assert.equal(codes({ kind: 'nbits', bits: 4, block: 32 }).reduce((n, [, , b]) => n + b, 0), expertBytes / 2);
+    assert.ok(!stored({ kind: 'int8' }).some(([, dtype, bytes]) => dtype === 'float32' && bytes >= expertBytes / 4), 'no fp32 copy of an expert stack');
   });
 });
