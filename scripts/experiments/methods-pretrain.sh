@@ -6,7 +6,8 @@
 #   earlybert (weights kept), earlybert-rewind, and earlybert-random (the random ticket);
 #   switch: MODEL with 8 Switch experts per FFN (MODEL-E8: the same active FLOPs per token);
 #   distill: MODEL distilled from the teacher in $TEACHER (soft targets, alpha 0.5, T 2);
-#   distill-all: the same with hidden-state and attention matching (weights 1 and 1).
+#   distill-all: the same with hidden-state and attention matching (weights 1 and 1);
+#   layerwise: Go Wide, Then Narrow from $TEACHER (imitation for 30% of the budget, then MLM).
 # Usage: [TEACHER=RUN_DIR] bash scripts/experiments/methods-pretrain.sh MODEL BUDGET OUT_DIR [METHOD...]
 # (finished runs are skipped, interrupted ones resumed; tltc report --markdown OUT_DIR/<method>/runs)
 set -euo pipefail
@@ -22,7 +23,7 @@ for method in "${methods[@]}"; do
   node -e '
     const fs = require("node:fs");
     const [base, model, budget, method, file, teacher] = process.argv.slice(1);
-    if (method.startsWith("distill") && !teacher) { console.error(`methods-pretrain.sh: method ${method} needs TEACHER=RUN_DIR`); process.exit(1); }
+    if ((method.startsWith("distill") || method === "layerwise") && !teacher) { console.error(`methods-pretrain.sh: method ${method} needs TEACHER=RUN_DIR`); process.exit(1); }
     const sweep = JSON.parse(fs.readFileSync(base, "utf8"));
     const extra = {
       dense: {},
@@ -35,6 +36,7 @@ for method in "${methods[@]}"; do
       switch: {},
       distill: { distill: { teacher } },
       "distill-all": { distill: { teacher, hidden_weight: 1, attention_weight: 1 } },
+      layerwise: { distill: { teacher, method: "layerwise" } },
     }[method];
     if (!extra) { console.error(`methods-pretrain.sh: unknown method ${method}`); process.exit(1); }
     const models = [method === "switch" ? `${model}-E8` : model];
