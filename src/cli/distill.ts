@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import path from 'node:path';
 import { readCheckpointConfig, resolveCheckpointDir } from '../train/checkpoint.ts';
 import { parseTrainConfig, readTrainConfig, type TrainConfig } from '../train/config.ts';
-import { train } from '../train/trainer.ts';
+import { trainFromCli } from './train.ts';
 import { nonNegativeInt, nonNegativeNumber, openUnitInterval, positiveInt, positiveNumber, unitInterval } from './errors.ts';
 
 interface DistillFlags {
@@ -82,13 +82,6 @@ export function registerDistill(program: Command): void {
     .action(async (flags: DistillFlags) => {
       const cfg = buildConfig(flags);
       const outDir = flags.out ?? path.join('runs', `distill-${typeof cfg.model === 'string' ? cfg.model : `L${cfg.model.n_layers}-H${cfg.model.d_model}`}`);
-      const stop = new AbortController();
-      process.once('SIGINT', () => {
-        stop.abort();
-        process.once('SIGINT', () => process.exit(130));
-      });
-      const result = await train(cfg, { outDir, resume: flags.resume, quiet: flags.quiet, signal: stop.signal });
-      if (result.stopped) process.exitCode = 130;
-      else if (flags.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+      await trainFromCli(cfg, outDir, flags);
     });
 }

@@ -89,15 +89,22 @@ export function registerTrain(program: Command): void {
     .action(async (flags: TrainFlags) => {
       const cfg = buildConfig(flags);
       const name = typeof cfg.model === 'string' ? cfg.model : `L${cfg.model.n_layers}-H${cfg.model.d_model}`;
-      const outDir = flags.out ?? path.join('runs', name);
-      // The first Ctrl-C stops at the end of the current step with a checkpoint; a second one exits at once.
-      const stop = new AbortController();
-      process.once('SIGINT', () => {
-        stop.abort();
-        process.once('SIGINT', () => process.exit(130));
-      });
-      const result = await train(cfg, { outDir, resume: flags.resume, quiet: flags.quiet, signal: stop.signal });
-      if (result.stopped) process.exitCode = 130;
-      else if (flags.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+      await trainFromCli(cfg, flags.out ?? path.join('runs', name), flags);
     });
+}
+
+/**
+ * Trains `cfg` into `outDir` as a command does: the first Ctrl-C stops at the end of the current
+ * step with a checkpoint (exit 130, --resume continues), a second one exits at once; --json
+ * prints the summary.
+ */
+export async function trainFromCli(cfg: TrainConfig, outDir: string, flags: { resume?: boolean; quiet?: boolean; json?: boolean }): Promise<void> {
+  const stop = new AbortController();
+  process.once('SIGINT', () => {
+    stop.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  const result = await train(cfg, { outDir, resume: flags.resume, quiet: flags.quiet, signal: stop.signal });
+  if (result.stopped) process.exitCode = 130;
+  else if (flags.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
 }
