@@ -11,6 +11,7 @@ import { ortTensor } from '../runtime/session.ts';
 import type { WeightConstraints } from '../train/classifier_training.ts';
 import type { Feeds } from '../train/step_runner.ts';
 import { fakeQuantize, type QuantScheme } from './quantize.ts';
+import { keptPerGroup, nmMask, type NmPattern } from './nm.ts';
 import { cubicSparsity, magnitudeMasks, type PruneScope } from './prune.ts';
 
 export interface PruningPlan {
@@ -24,17 +25,23 @@ export interface PruningPlan {
    * first step and never recomputed from the weights being trained.
    */
   masks?: ReadonlyMap<string, Uint8Array>;
+  /** N:M structured sparsity: masks keep the largest of every M inputs, N at the end (then `sparsity` is 1 - N/M). */
+  pattern?: NmPattern;
 }
+
+const PRUNABLE_MODULES = ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense', 'intermediate.dense', 'output.dense'];
 
 /** The weights magnitude pruning applies to: every linear weight of the encoder layers. */
 export function prunableWeights(c: ModelConfig): string[] {
   const names: string[] = [];
-  for (let i = 0; i < c.n_layers; i++) {
-    const p = layerPrefix(i);
-    for (const m of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense', 'intermediate.dense', 'output.dense']) names.push(`${p}.${m}.weight`);
-  }
+  for (let i = 0; i < c.n_layers; i++) for (const m of PRUNABLE_MODULES) names.push(`${layerPrefix(i)}.${m}.weight`);
   return names;
 }
+
+const PRUNABLE_NAME = new RegExp(`^${layerPrefix(0).replace(/\.0$/, '').replace(/\./g, '\\.')}\\.\\d+\\.(${PRUNABLE_MODULES.join('|').replace(/\./g, '\\.')})\\.weight$`);
+
+/** Whether `name` is one of prunableWeights' (an encoder layer's linear weight), whatever the model. */
+export const isPrunableWeight = (name: string): boolean => PRUNABLE_NAME.test(name);
 
 /** Sparsity steps smaller than this wait for the next step: each update re-sorts all magnitudes. */
 const MIN_SPARSITY_STEP = 0.01;
@@ -66,7 +73,7 @@ export class CompressionConstraints implements WeightConstraints {
   /** Recomputes the masks at `sparsity` from the current weights (or takes the given ones) and zeroes what they prune. */
   private prune(sparsity: number, byName: Map<string, Parameter>): void {
     const targets = this.pruned.map((name) => ({ name, data: byName.get(name)!.data }));
-    const masks = this.pruning!.masks ?? magnitudeMasks(targets, sparsity, this.pruning!.scope);
+    const masks = this.pruning!.masks ?? this.maskAt(sparsity, byName);
     for (const t of targets) {
       const keep = masks.get(t.name)!;
       const mask = this.masks.get(t.name) ?? new Float32Array(keep.length);
@@ -78,6 +85,17 @@ export class CompressionConstraints implements WeightConstraints {
     }
     this.sparsity = sparsity;
     this.maskUpdates++;
+  }
+
+  private maskAt(sparsity: number, byName: Map<string, Parameter>): ReadonlyMap<string, Uint8Array> {
+    const { pattern, scope } = this.pruning!;
+    if (!pattern) return magnitudeMasks(this.pruned.map((name) => ({ name, data: byName.get(name)!.data })), sparsity, scope);
+    const keep = keptPerGroup(sparsity, pattern);
+    return new Map(this.pruned.map((name) => {
+      const { data, spec } = byName.get(name)!;
+      const [rows, cols] = spec.shape;
+      return [name, nmMask(data, rows, cols, keep, pattern.m)];
+    }));
   }
 
   beforeStep(_step: number, progress: number, params: readonly Parameter[]): Feeds {

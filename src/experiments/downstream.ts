@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Pooling } from '../nn/config.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
 import { compress, type ReferenceMeasurement } from '../pipeline/compress.ts';
-import { parseWeightFormat } from '../export/weight_format.ts';
+import { formatFile, parseWeightFormat } from '../export/weight_format.ts';
 import { checkTask, resolveTask, type TaskColumns } from '../data/task_source.ts';
 import { collapseWarning } from '../pipeline/classifier_steps.ts';
 import { finetuneAny } from '../pipeline/finetune_regression.ts';
@@ -40,7 +40,8 @@ export function parseGrid(spec: string): GridPoint[] {
     const f = parseWeightFormat(quant);
     const prune = m[2] === undefined ? undefined : Number(m[2]) / 100;
     if (prune !== undefined && !(prune > 0 && prune < 1)) throw new Error(`--grid entry "${entry}": the pruning percentage must be between 0 and 100`);
-    const base = f.kind === 'fp32' || f.kind === 'int8' ? f.kind : `q${quant.toLowerCase().replace(/^int/, '').replace(/:/g, '-')}`;
+    if (f.kind === 'nm' && prune !== undefined) throw new Error(`--grid entry "${entry}": ${quant} prunes to its own pattern, so it takes no +p`);
+    const base = f.kind === 'fp32' || f.kind === 'int8' ? f.kind : f.kind === 'nm' || f.kind === 'bcq' ? formatFile(f).replace(/^model_|\.onnx$/g, '').replace(/_/g, '-') : `q${quant.toLowerCase().replace(/^int/, '').replace(/:/g, '-')}`;
     return { name: prune === undefined ? base : `${base}-p${m[2]}`, quant, ...(prune === undefined ? {} : { prune }) };
   });
   const seen = new Set<string>();

@@ -9,7 +9,7 @@ import { Graph, type Tensor } from '../graph/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { classifierLogits, encode, maskedPositions, mlmHead, modelContext } from '../nn/encoder.ts';
 import { attentionBias, DYNAMIC } from '../nn/layout.ts';
-import { exportWeights } from './quantized_weights.ts';
+import { exportWeights } from './weight_providers.ts';
 import type { WeightFormat } from './weight_format.ts';
 
 export type ExportHead = 'classifier' | 'mlm' | 'features';

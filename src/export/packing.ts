@@ -64,3 +64,20 @@ export function unpackNibbles(g: Graph, values: Int8Array, rows: number, cols: n
   const signed = g.constant(Int8Array.from({ length: 16 }, (_, i) => (i < 8 ? i : i - 16)), 'int8', [16], `${name}_lut`);
   return ops.gather(signed, ops.cast(nibbles, 'int64'));
 }
+
+/**
+ * `count` unsigned codes of `container` bits (1, 2, 4 or 8) packed by packCodes, as a constant
+ * uint8 tensor [count]: each byte shifted by every field's offset at once (broadcast) and masked,
+ * two ops that onnxruntime folds when a session loads.
+ */
+export function unpackBits(g: Graph, codes: ArrayLike<number>, count: number, container: 1 | 2 | 4 | 8, name: string): Tensor {
+  if (container === 8) return g.constant(Uint8Array.from(codes), 'uint8', [count], name);
+  const packed = packCodes(codes, container);
+  const perByte = 8 / container;
+  const table = g.constant(packed, 'uint8', [packed.length, 1], name);
+  const shifts = g.constant(Uint8Array.from({ length: perByte }, (_, j) => container * j), 'uint8', [perByte], `${name}_shifts`);
+  const mask = g.constant(new Uint8Array([(1 << container) - 1]), 'uint8', [], `${name}_mask`);
+  const fields = ops.bitwiseAnd(ops.bitShift(table, shifts, 'RIGHT'), mask); // (bytes, perByte), low bits first
+  const all = ops.reshape(fields, [packed.length * perByte]);
+  return packed.length * perByte === count ? all : ops.slice(all, [0], [count], [0]);
+}

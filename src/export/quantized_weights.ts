@@ -5,23 +5,15 @@
  */
 import { ops, type Graph, type Tensor } from '../graph/index.ts';
 import { quantize } from '../compress/quantize.ts';
-import type { WeightProvider } from '../nn/weights.ts';
 import { ConstantWeights } from './constant_weights.ts';
 import { int8Linear, integerMatMul } from './int8.ts';
 import { blockQuantized, unpackNibbles } from './packing.ts';
 import { embeddingQuantizable, quantizedEmbedding } from './quantized_embedding.ts';
 import { quantizedExperts } from './quantized_experts.ts';
-import { nbitsScheme, type NbitsBlock, type WeightFormat } from './weight_format.ts';
-
-/** The provider for a weight format; `quantizeEmbeddings` stores the embedding tables quantized too. */
-export function exportWeights(g: Graph, params: ReadonlyMap<string, Float32Array>, format: WeightFormat, quantizeEmbeddings = false): WeightProvider {
-  if (format.kind === 'fp32') return new ConstantWeights(g, params);
-  if (format.kind === 'int8') return new Int8Weights(g, params, quantizeEmbeddings);
-  return new NbitsWeights(g, params, format.bits, format.block, quantizeEmbeddings);
-}
+import { nbitsScheme, type NbitsBlock } from './weight_format.ts';
 
 /** What the quantized providers share: embeddings in `bits`-bit blocks, the tied decoder as a quantized linear. */
-abstract class QuantizedWeights extends ConstantWeights {
+export abstract class QuantizedWeights extends ConstantWeights {
   constructor(
     g: Graph,
     params: ReadonlyMap<string, Float32Array>,

@@ -13,7 +13,7 @@ import { tokenizerConfigJson, tokenizerFromJson } from '../tokenizer/tokenizer_j
 import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { assertNewFolder, createFolder } from '../util/new_folder.ts';
 import { onnxFileEntry, type OnnxFileEntry } from './onnx_file.ts';
-import { formatFile, parseWeightFormat } from './weight_format.ts';
+import { compressesEmbeddings, formatFile, parseWeightFormat } from './weight_format.ts';
 import { buildEncoderExport, type ExportHead } from './encoder_graph.ts';
 import type { WeightFormat } from './weight_format.ts';
 import { hfArchitectureName, hfConfig } from './hf_config.ts';
@@ -65,7 +65,7 @@ export async function exportTransformersJs(options: TransformersJsOptions): Prom
     for (const [name, text] of transformersJsMetadata(model, head, labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`, ck.config.objective)) write(name, text);
     const files = formats.map((format) => {
       const file = path.join('onnx', formatFile(format));
-      const bytes = serializeGraph(buildEncoderExport({ model, head, numLabels: labels?.length, params: ck.params, format, quantizeEmbeddings: format.kind !== 'fp32' }));
+      const bytes = serializeGraph(buildEncoderExport({ model, head, numLabels: labels?.length, params: ck.params, format, quantizeEmbeddings: compressesEmbeddings(format) }));
       write(file, bytes);
       return { ...onnxFileEntry(staging, path.join(staging, file), bytes), format };
     });

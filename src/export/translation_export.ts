@@ -17,8 +17,8 @@ import { loadSeq2SeqCheckpoint } from '../train/checkpoint.ts';
 import { DECODER_START } from '../data/translation_batches.ts';
 import { assertNewFolder, createFolder } from '../util/new_folder.ts';
 import { onnxFileEntry, type OnnxFileEntry } from './onnx_file.ts';
-import { exportWeights } from './quantized_weights.ts';
-import { formatFile, parseWeightFormat, type WeightFormat } from './weight_format.ts';
+import { exportWeights } from './weight_providers.ts';
+import { compressesEmbeddings, formatFile, parseWeightFormat, type WeightFormat } from './weight_format.ts';
 import { assertOutsideCheckpoint } from './transformersjs.ts';
 
 export interface TranslationExportResult {
@@ -73,7 +73,7 @@ export async function exportTranslation(options: { checkpoint: string; outDir: s
     write('tokenizer_config.json', `${JSON.stringify(tokenizerConfigJson(c.max_len, tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`)), null, 2)}\n`);
     const files = formats.flatMap((format) =>
       (['encoder_model', 'decoder_model_merged'] as const).map((graph) => {
-        const weights = (g: Parameters<typeof exportWeights>[0]) => exportWeights(g, ck.params, format, format.kind !== 'fp32');
+        const weights = (g: Parameters<typeof exportWeights>[0]) => exportWeights(g, ck.params, format, compressesEmbeddings(format));
         const bytes = serializeGraph(graph === 'encoder_model' ? buildEncoderGraph(c, weights) : buildHfDecoderGraph(c, weights));
         const file = fileOf(graph, format);
         write(file, bytes);

@@ -8,7 +8,7 @@ import { Graph } from '../graph/index.ts';
 import { DYNAMIC } from '../nn/layout.ts';
 import { useLiteEncode } from '../nn/use_lite.ts';
 import type { UseLiteConfig } from '../nn/use_lite_config.ts';
-import { exportWeights } from './quantized_weights.ts';
+import { exportWeights } from './weight_providers.ts';
 import type { WeightFormat } from './weight_format.ts';
 
 export interface UseLiteExportInput {

@@ -1,4 +1,6 @@
 /** Weight formats of exported files: their types, the quantizers they apply, how the CLI names them (`--quant`, `--grid`) and the file names transformers.js looks up. */
+import { checkBcqScheme } from '../compress/bcq.ts';
+import { checkNmPattern } from '../compress/nm.ts';
 import type { Granularity, QuantScheme } from '../compress/quantize.ts';
 
 /**
@@ -7,7 +9,14 @@ import type { Granularity, QuantScheme } from '../compress/quantize.ts';
  * (MatMulNBits, weights only). onnxruntime has 2-, 4- and 8-bit kernels; other widths are
  * quantized to their own levels and stored in the next wider container.
  */
-export type WeightFormat = { kind: 'fp32' } | { kind: 'int8' } | { kind: 'nbits'; bits: number; block: NbitsBlock };
+export type WeightFormat = { kind: 'fp32' } | { kind: 'int8' } | { kind: 'nbits'; bits: number; block: NbitsBlock } | NmFormat | BcqFormat;
+/**
+ * N:M sparse encoder weights (nm.ts) stored compactly: values fp32 (`values` null), int8 (the
+ * int8 format's 7-bit codes) or `values`-bit codes per output channel, computed by int8 kernels.
+ */
+export type NmFormat = { kind: 'nm'; n: number; m: number; values: null | 'int8' | number };
+/** Binary-coding quantization (bcq.ts): q binary planes per weight with q scales per group along the input axis. */
+export type BcqFormat = { kind: 'bcq'; q: number; block: 32 | 64 | 128 };
 /** Group size along the input axis, or one scale per output channel (a whole row). */
 export type NbitsBlock = 32 | 64 | 128 | 'channel';
 
@@ -41,18 +50,63 @@ export function containerBits(bits: number): 2 | 4 | 8 {
  */
 export const INT8_WEIGHT_SCHEME: QuantScheme = { bits: 7, symmetric: true, granularity: { kind: 'channel' } };
 
-/** The quantizers a format applies to linear weights and to embeddings; null for fp32. QAT fakes exactly these. */
+/** N:M values' quantizer: symmetric per output channel, so pruned weights stay exactly zero; null for fp32 values. */
+export function nmValueScheme(f: NmFormat): QuantScheme | null {
+  if (f.values === null) return null;
+  return f.values === 'int8' ? INT8_WEIGHT_SCHEME : { bits: f.values, symmetric: true, granularity: { kind: 'channel' } };
+}
+
+/**
+ * The uniform quantizers a format applies to linear weights and to embeddings; null where
+ * weights stay fp32, and for binary coding, whose levels are fitted to the weights rather than
+ * uniform. QAT fakes exactly these.
+ */
 export function formatSchemes(f: WeightFormat): { linear: QuantScheme; embeddings: QuantScheme } | null {
-  if (f.kind === 'fp32') return null;
+  if (f.kind === 'fp32' || f.kind === 'bcq') return null;
   if (f.kind === 'int8') return { linear: INT8_WEIGHT_SCHEME, embeddings: embeddingScheme(8, 32) };
+  if (f.kind === 'nm') {
+    const linear = nmValueScheme(f);
+    return linear && { linear, embeddings: embeddingScheme(f.values === 'int8' ? 8 : linear.bits, 32) };
+  }
   return { linear: nbitsScheme(f.bits, f.block), embeddings: embeddingScheme(f.bits, f.block) };
 }
 
-const QUANT_HINT = 'use fp32, int8, int4, or <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8';
+/** Whether a file of this format stores its embedding tables compressed too (when the caller allows it). */
+export function compressesEmbeddings(f: WeightFormat): boolean {
+  return !(f.kind === 'fp32' || (f.kind === 'nm' && f.values === null));
+}
 
-/** `fp32`, `int8` (per-channel weights, dynamic int8 activations), `int4` (= 4:g32), or `<bits>[:g32|:g64|:g128|:per-channel]`. */
+const QUANT_HINT = 'use fp32, int8, int4, <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8, nmN:M[:int8|:q<bits>] or bcq<q>[:g32|:g64|:g128]';
+
+/** `nm2:4` (fp32 values), `nm2:4:int8`, `nm2:4:q4` (4-bit values, bits 2..7). */
+function parseNmFormat(spec: string): NmFormat {
+  const match = /^nm(\d+):(\d+)(?::(int8|q\d+))?$/.exec(spec);
+  if (!match) throw new Error(`--quant "${spec}" is not understood: N:M sparse weights are written nmN:M[:int8|:q<bits>], e.g. nm2:4 or nm2:4:q4`);
+  const [n, m] = [Number(match[1]), Number(match[2])];
+  checkNmPattern({ n, m });
+  const values = match[3] === undefined ? null : match[3] === 'int8' ? 'int8' : Number(match[3].slice(1));
+  if (typeof values === 'number' && !(values >= 2 && values <= 7)) {
+    throw new Error(`--quant "${spec}": N:M values take 2 to 7 bits (int8 kernels without VNNI saturate on full 8-bit codes), or :int8 for the int8 format's codes`);
+  }
+  return { kind: 'nm', n, m, values };
+}
+
+/** `bcq3` (3 binary planes, groups of 128 inputs), `bcq2:g64`; q from 1 to 4. */
+function parseBcqFormat(spec: string): BcqFormat {
+  const match = /^bcq(\d+)(?::g(32|64|128))?$/.exec(spec);
+  if (!match) throw new Error(`--quant "${spec}" is not understood: binary-coding quantization is written bcq<q>[:g32|:g64|:g128] with q 1..4, e.g. bcq3`);
+  const q = Number(match[1]);
+  const block = Number(match[2] ?? 128) as 32 | 64 | 128;
+  checkBcqScheme({ q, block });
+  return { kind: 'bcq', q, block };
+}
+
+/** `fp32`, `int8` (per-channel weights, dynamic int8 activations), `int4` (= 4:g32), `<bits>[:g32|:g64|:g128|:per-channel]`, `nmN:M[...]` or `bcq<q>[...]`. */
 export function parseWeightFormat(spec: string): WeightFormat {
-  const parts = spec.trim().toLowerCase().split(':');
+  const lower = spec.trim().toLowerCase();
+  if (lower.startsWith('nm')) return parseNmFormat(lower);
+  if (lower.startsWith('bcq')) return parseBcqFormat(lower);
+  const parts = lower.split(':');
   const head = parts[0];
   if (parts.length === 1 && (head === 'fp32' || head === 'int8')) return { kind: head };
   const bits = head === 'int4' ? 4 : /^\d+$/.test(head) ? Number(head) : NaN;
@@ -72,5 +126,7 @@ export function parseWeightFormat(spec: string): WeightFormat {
 export function formatFile(f: WeightFormat): string {
   if (f.kind === 'fp32') return 'model.onnx';
   if (f.kind === 'int8') return 'model_quantized.onnx';
+  if (f.kind === 'nm') return `model_nm${f.n}of${f.m}${f.values === null ? '' : f.values === 'int8' ? '_int8' : `_q${f.values}`}.onnx`;
+  if (f.kind === 'bcq') return `model_bcq${f.q}${f.block === 128 ? '' : `_g${f.block}`}.onnx`;
   return `model_q${f.bits}${f.block === 32 ? '' : f.block === 'channel' ? '_channel' : `_g${f.block}`}.onnx`;
 }

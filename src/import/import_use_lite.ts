@@ -11,7 +11,7 @@ import { loadTask } from '../data/tasks.ts';
 import { buildUseLiteGraph } from '../export/use_lite_graph.ts';
 import { medianLatency } from '../export/measure.ts';
 import { onnxFileEntry, type OnnxFileEntry } from '../export/onnx_file.ts';
-import { formatFile, parseWeightFormat } from '../export/weight_format.ts';
+import { compressesEmbeddings, formatFile, parseWeightFormat } from '../export/weight_format.ts';
 import type { WeightFormat } from '../export/weight_format.ts';
 import { serializeGraph } from '../graph/index.ts';
 import { encodeSafetensors, type StTensor } from '../io/safetensors.ts';
@@ -94,7 +94,7 @@ export async function importModel(options: ImportOptions): Promise<Record<string
     let reference: Float32Array | undefined;
     for (const format of formats) {
       const file = path.join('onnx', formatFile(format));
-      const bytes = serializeGraph(buildUseLiteGraph({ config, params, format, quantizeEmbeddings: format.kind !== 'fp32' }));
+      const bytes = serializeGraph(buildUseLiteGraph({ config, params, format, quantizeEmbeddings: compressesEmbeddings(format) }));
       write(file, bytes);
       files.push({ ...onnxFileEntry(staging, path.join(staging, file), bytes), format });
       const session = await createSession(bytes, { threads: options.threads });
@@ -103,7 +103,7 @@ export async function importModel(options: ImportOptions): Promise<Record<string
         reference ??= embeddings;
         const cos = cosines(reference, embeddings, config.output_dim);
         reports.push({
-          format: format.kind === 'nbits' ? `${format.bits}-bit ${format.block === 'channel' ? 'per channel' : `g${format.block}`}` : format.kind,
+          format: format.kind === 'nbits' ? `${format.bits}-bit ${format.block === 'channel' ? 'per channel' : `g${format.block}`}` : format.kind === 'fp32' || format.kind === 'int8' ? format.kind : formatFile(format).replace(/^model_|\.onnx$/g, ''),
           file,
           bytes: bytes.length,
           fidelity: { mean_cosine: cos.reduce((a, b) => a + b, 0) / cos.length, min_cosine: Math.min(...cos) },

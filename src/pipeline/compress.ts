@@ -14,7 +14,8 @@ import { sampleExamples, type Task } from '../data/tasks.ts';
 import type { EncodedSplit } from '../train/classifier_data.ts';
 import { transformersJsMetadata } from '../export/transformersjs.ts';
 import { resolveClassificationTask, resolveRegressionTask, type TaskColumns } from '../data/task_source.ts';
-import { formatFile, parseWeightFormat, type WeightFormat } from '../export/weight_format.ts';
+import { formatFile, formatSchemes, parseWeightFormat, type NmFormat, type WeightFormat } from '../export/weight_format.ts';
+import { nmSparsity, type NmPattern } from '../compress/nm.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
 import { countParams, type Parameter } from '../nn/params.ts';
 import { defaultThreads } from '../runtime/session.ts';
@@ -101,13 +102,21 @@ function planTicket(options: CompressOptions): TicketPlan | null {
   return { method, schedule: ticketSchedule(method, { prune: options.prune, rounds: options.rounds, perRound: options.prunePerRound }), rewindTo: parseRewind(options.rewindTo ?? 'pretrained') };
 }
 
+/** An N:M format prunes to its own pattern while recovery trains (gradually, within groups, unless --schedule oneshot). */
+function nmPatternOf(format: NmFormat, options: CompressOptions, ticket: TicketPlan | null): NmPattern {
+  if (options.prune !== undefined) throw new Error(`--quant ${options.quant} prunes to its ${format.n}:${format.m} pattern: leave out --prune`);
+  if (ticket) throw new Error(`--quant ${options.quant} prunes to its ${format.n}:${format.m} pattern: --method ${ticket.method} does not apply`);
+  return { n: format.n, m: format.m };
+}
+
 async function planCompression(options: CompressOptions): Promise<Plan> {
   const format = parseWeightFormat(options.quant);
   const ticket = planTicket(options);
-  const sparsity = ticket ? ticket.schedule.at(-1)! : (options.prune ?? 0);
+  const pattern = format.kind === 'nm' ? nmPatternOf(format, options, ticket) : undefined;
+  const sparsity = ticket ? ticket.schedule.at(-1)! : pattern ? nmSparsity(pattern) : (options.prune ?? 0);
   if (!(sparsity >= 0 && sparsity < 1)) throw new Error(`--prune ${sparsity}: sparsity must be in [0, 1), e.g. 0.6`);
   const structured: StructuredPlan = options.structured ? parseStructured(options.structured) : { heads: 0, ffn: 0 };
-  if (options.qat && format.kind === 'fp32') throw new Error('--qat needs a quantized --quant (int8, int4 or <bits>)');
+  if (options.qat && !formatSchemes(format)) throw new Error(`--qat needs uniformly quantized weights: --quant int8, int4, <bits> or nmN:M:int8|q<bits> (got ${options.quant})`);
   classifierBudget(options.budget ?? '2m', 1, 1);
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-classifier');
   if (ck.config.model.n_experts !== undefined) throw new Error(`${ck.dir} has Switch expert layers, which tltc compress does not prune or quantize-train: export it with tltc export --quant int8,int4 instead`);
@@ -121,7 +130,7 @@ async function planCompression(options: CompressOptions): Promise<Plan> {
     if (typeof ticket.rewindTo === 'number' && ticket.rewindTo > steps) throw new Error(`--rewind-to ${ticket.rewindTo} is past the end of ${ck.dir}'s fine-tuning (${steps} steps): pick an earlier step`);
   }
   const outDir = freshOutDir(options.outDir, 'compress.json', 'a compressed model');
-  const pruning: PruningPlan | null = sparsity > 0 ? { sparsity, schedule: ticket ? 'oneshot' : (options.schedule ?? 'gradual'), scope: ticket ? 'global' : (options.scope ?? 'global'), rampEnd: 0.75 } : null;
+  const pruning: PruningPlan | null = sparsity > 0 ? { sparsity, schedule: ticket ? 'oneshot' : (options.schedule ?? 'gradual'), scope: ticket || pattern ? 'global' : (options.scope ?? 'global'), rampEnd: 0.75, ...(pattern ? { pattern } : {}) } : null;
   return { format, pruning, structured, task, ck, labels, outDir, regression, ticket };
 }
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PruningPlan } from '../compress/constraints.ts';
 import { onnxFileEntry } from '../export/onnx_file.ts';
-import { containerBits, type WeightFormat } from '../export/weight_format.ts';
+import { compressesEmbeddings, containerBits, type WeightFormat } from '../export/weight_format.ts';
 import { modelName, type ModelConfig } from '../nn/config.ts';
 import { countParams, type Parameter } from '../nn/params.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
@@ -11,10 +11,15 @@ import { collapseWarning } from './classifier_steps.ts';
 import type { Measured } from './compress_measure.ts';
 
 function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
-  const emb = fp32Embeddings || f.kind === 'fp32' ? '' : '; embeddings symmetric in the same blocks';
   if (f.kind === 'fp32') return 'fp32 weights';
   if (f.kind === 'int8') return `int8 weights per output channel (7-bit range), dynamic uint8 activations (DynamicQuantizeLinear + MatMulInteger)${fp32Embeddings ? '' : '; embeddings 8-bit symmetric in blocks of 32'}`;
+  if (f.kind === 'nm') {
+    const values = f.values === null ? 'fp32 values' : `${f.values === 'int8' ? 'int8 (7-bit range)' : `${f.values}-bit`} values per output channel, int8 kernels${fp32Embeddings ? '' : '; embeddings symmetric in blocks of 32'}`;
+    return `${f.n}:${f.m} sparse encoder weights stored as kept values plus a 1-bit position mask, decoded to dense when the session loads (no sparse kernel runs them); ${values}`;
+  }
+  if (f.kind === 'bcq') return `binary-coding quantization: ${f.q} binary planes per weight with ${f.q} fp32 scales per ${f.block} inputs (alternating least squares), decoded to fp32 when the session loads (no lookup-table kernel)${fp32Embeddings ? '' : '; embeddings coded the same way'}`;
   const stored = containerBits(f.bits) === f.bits ? '' : `, stored as ${containerBits(f.bits)}-bit`;
+  const emb = fp32Embeddings ? '' : '; embeddings symmetric in the same blocks';
   return `${f.bits}-bit weights, asymmetric, ${f.block === 'channel' ? 'per output channel' : `blocks of ${f.block}`} (MatMulNBits${stored})${emb}`;
 }
 
@@ -64,9 +69,9 @@ export interface CompressionOutcome {
 export function compressionSummary(o: CompressionOutcome): Record<string, unknown> {
   const { quantized: q, baseline, format } = o;
   const { prunableCount, prunableZeros, nonzero } = sparsityCounts(o.params, new Set(o.prunable));
-  const bitsPerWeight = format.kind === 'fp32' ? 32 : format.kind === 'int8' ? 8 : containerBits(format.bits);
-  // Bitmap encoding of the pruned matrices: one bit per position plus the non-zero values.
-  const sparseBytes = q.bytes - (prunableCount * bitsPerWeight) / 8 + prunableCount / 8 + ((prunableCount - prunableZeros) * bitsPerWeight) / 8;
+  const bitsPerWeight = format.kind === 'fp32' ? 32 : format.kind === 'int8' ? 8 : format.kind === 'nbits' ? containerBits(format.bits) : null;
+  // Bitmap encoding of the pruned matrices: one bit per position plus the non-zero values (N:M files store it so already).
+  const sparseBytes = bitsPerWeight === null ? null : q.bytes - (prunableCount * bitsPerWeight) / 8 + prunableCount / 8 + ((prunableCount - prunableZeros) * bitsPerWeight) / 8;
   const s = o.structured as { heads_removed: number; heads_total: number; neurons_removed: number; neurons_total: number } | undefined;
   const methods = [
     s ? `structured: ${s.heads_removed}/${s.heads_total} heads and ${s.neurons_removed}/${s.neurons_total} FFN neurons removed` : '',
@@ -100,7 +105,7 @@ export function compressionSummary(o: CompressionOutcome): Record<string, unknow
     sparsity: prunableCount > 0 ? prunableZeros / prunableCount : 0,
     bytes: q.bytes,
     fp32_bytes: baseline.bytes,
-    ...(prunableZeros > 0 ? { sparse_bytes: Math.round(sparseBytes), sparse_encoding: 'pruned encoder matrices as a 1-bit-per-weight bitmap plus their non-zero values' } : {}),
+    ...(prunableZeros > 0 && sparseBytes !== null ? { sparse_bytes: Math.round(sparseBytes), sparse_encoding: 'pruned encoder matrices as a 1-bit-per-weight bitmap plus their non-zero values' } : {}),
     latency_seq: Math.min(128, o.reference.max_len),
     latency_ms: q.latency_ms,
     fp32_latency_ms: baseline.latency_ms,
@@ -111,7 +116,7 @@ export function compressionSummary(o: CompressionOutcome): Record<string, unknow
     ...(o.structured ? { structured: o.structured } : {}),
     ...(o.pruning ? { prune: { ...o.pruning, mask_updates: o.maskUpdates } } : {}),
     ...(o.recovery ? { recovery: o.recovery } : {}),
-    quantization: { format, qat: o.qat, embeddings: o.quantizeEmbeddings && format.kind !== 'fp32' ? 'quantized' : 'fp32' },
+    quantization: { format, qat: o.qat, embeddings: o.quantizeEmbeddings && compressesEmbeddings(format) ? 'quantized' : 'fp32' },
     // Checksums, so a file handed back later (tltc eval --onnx) is verified.
     onnx_files: [...new Set([baseline.file, o.fp32.file, q.file])].map((f) => onnxFileEntry(o.outDir, f, readFileSync(f))),
   };
@@ -125,6 +130,7 @@ interface TicketRecord {
 
 function pruningText(p: PruningPlan, ticket: TicketRecord | undefined): string {
   const what = `of the encoder's linear weights`;
+  if (p.pattern) return `${p.pattern.n}:${p.pattern.m} magnitude pruning within groups of ${p.pattern.m} inputs (${p.schedule === 'gradual' ? `kept per group lowered from ${p.pattern.m} to ${p.pattern.n} on the cubic schedule` : 'one-shot'}) ${what}`;
   if (!ticket) return `magnitude pruning to ${p.sparsity} (${p.schedule}, ${p.scope}) ${what}`;
   const rewind = ticket.rewind.to === 'step' ? `fine-tuning step ${ticket.rewind.step}` : 'the pretrained weights';
   if (ticket.method === 'random') return `random ticket: ${p.sparsity} ${what} pruned at random, the rest rewound to ${rewind} and trained`;

@@ -118,5 +118,16 @@ describe('equal-bytes comparison and the compression grid', () => {
     assert.throws(() => parseGrid('4+x5'), /not understood/);
     assert.throws(() => parseGrid('9'), /bits must be from 2 to 8/);
     assert.throws(() => parseGrid('4,int4'), /q4 twice/);
+    assert.deepEqual(parseGrid('nm2:4,nm4:8:q4,nm2:4:int8,bcq3,bcq2:g64'), [
+      { name: 'nm2of4', quant: 'nm2:4' },
+      { name: 'nm4of8-q4', quant: 'nm4:8:q4' },
+      { name: 'nm2of4-int8', quant: 'nm2:4:int8' },
+      { name: 'bcq3', quant: 'bcq3' },
+      { name: 'bcq2-g64', quant: 'bcq2:g64' },
+    ]);
+    assert.throws(() => parseGrid('nm2:4+p50'), /prunes to its own pattern/);
+    assert.throws(() => parseGrid('nm4:2'), /N must be less than M/);
+    assert.throws(() => parseGrid('nm2:4:q8'), /2 to 7 bits/);
+    assert.throws(() => parseGrid('bcq5'), /q \(binary planes\) must be 1 to 4/);
   });
 });

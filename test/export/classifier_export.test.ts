@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { fakeQuantize } from '../../src/compress/quantize.ts';
 import { buildClassifierExport } from '../../src/export/encoder_graph.ts';
 import { int8Linear, int8Weights } from '../../src/export/int8.ts';
-import { unpackNibbles } from '../../src/export/packing.ts';
+import { bcqDecode, bcqEncode } from '../../src/compress/bcq.ts';
+import { isPrunableWeight, prunableWeights } from '../../src/compress/constraints.ts';
+import { nmMask } from '../../src/compress/nm.ts';
+import { unpackBits, unpackNibbles } from '../../src/export/packing.ts';
 import { blockGranularity, embeddingScheme, type NbitsBlock, type WeightFormat } from '../../src/export/weight_format.ts';
 import { Graph, ops, serializeGraph } from '../../src/graph/index.ts';
 import { buildClassifier, classifierParamSpecs } from '../../src/nn/classifier.ts';
@@ -151,5 +154,64 @@ describe('classifier export', () => {
     const got = await exportedLogits({ kind: 'int8' }, weights);
     // A loose sanity bound on this deliberately perturbed random model; accuracy is measured on real tasks.
     assert.ok(maxDiff(ref, got) < 0.2 * maxAbs(ref), `max diff ${maxDiff(ref, got)} of max |logit| ${maxAbs(ref)}`);
+  });
+
+  /** The weights an N:M or binary-coded export computes with: `each` applied to every linear weight (prunable or not), embeddings optionally too. */
+  function transformed(each: (name: string, w: Float32Array, rows: number, cols: number) => Float32Array, embeddings = false): Map<string, Float32Array> {
+    const out = new Map(weights);
+    for (const s of specs) {
+      const isEmbedding = s.name.includes('embeddings');
+      if (s.shape.length === 2 && (!isEmbedding || embeddings)) out.set(s.name, each(s.name, weights.get(s.name)!, s.shape[0], s.shape[1]));
+    }
+    return out;
+  }
+  const pruned24 = (name: string, w: Float32Array, rows: number, cols: number) => {
+    if (!isPrunableWeight(name)) return w;
+    const mask = nmMask(w, rows, cols, 2, 4);
+    return w.map((v, i) => (mask[i] ? v : 0));
+  };
+
+  it('N:M export with fp32 values computes with the 2:4-pruned encoder weights', async () => {
+    const ref = await trainingLogits(transformed(pruned24));
+    const got = await exportedLogits({ kind: 'nm', n: 2, m: 4, values: null }, weights);
+    assert.ok(maxDiff(ref, got) < 1e-4, `max diff ${maxDiff(ref, got)}`);
+    assert.ok(maxDiff(await trainingLogits(weights), got) > 1e-3, '2:4 pruning should change the logits');
+  });
+
+  it('N:M export with 4-bit values runs the pruned, per-channel quantized weights on int8 kernels', async () => {
+    const scheme = { bits: 4, symmetric: true, granularity: { kind: 'channel' as const } };
+    const ref = await trainingLogits(transformed((name, w, rows, cols) => fakeQuantize(pruned24(name, w, rows, cols), [rows, cols], scheme)));
+    const got = await exportedLogits({ kind: 'nm', n: 2, m: 4, values: 4 }, weights);
+    const tolerance = 0.02 * maxAbs(ref); // activations are quantized to uint8 per call
+    assert.ok(maxDiff(ref, got) < tolerance, `max diff ${maxDiff(ref, got)}, tolerance ${tolerance}`);
+  });
+
+  it('binary-coded export (3 planes, groups of 32, embeddings too) computes with its decoded weights', async () => {
+    const ref = await trainingLogits(transformed((_, w, rows, cols) => bcqDecode(bcqEncode(w, rows, cols, { q: 3, block: 32 })), true));
+    const got = await exportedLogits({ kind: 'bcq', q: 3, block: 32 }, weights, batch, true);
+    assert.ok(maxDiff(ref, got) < 1e-4, `max diff ${maxDiff(ref, got)}`);
+  });
+
+  it('N:M files store the kept values and a 1-bit mask: 2:4 saves half the encoder weights less 1/32', () => {
+    const big = validateModelConfig({ vocab_size: 512, max_len: 32, d_model: 128, n_layers: 2, n_heads: 2, d_ff: 512 }, 'test');
+    const bigParams = new Map(initParams(classifierParamSpecs(big, 4), big, 2).map((p) => [p.spec.name, p.data]));
+    const size = (f: WeightFormat) => serializeGraph(buildClassifierExport({ model: big, numLabels: 4, params: bigParams, format: f, quantizeEmbeddings: false })).length;
+    const prunable = prunableWeights(big).reduce((n, name) => n + bigParams.get(name)!.length, 0);
+    const saved = size({ kind: 'fp32' }) - size({ kind: 'nm', n: 2, m: 4, values: null });
+    const expected = 4 * prunable - (2 * prunable + prunable / 8);
+    // Less the decoding ops' own bytes in the graph (a few kB per matrix, whatever its size).
+    const decoders = prunableWeights(big).length * 4096;
+    assert.ok(saved <= expected && saved > expected - decoders, `saved ${saved} bytes, expected ${expected} less at most ${decoders}`);
+  });
+
+  it('bit-packed codes unpack exactly at 1, 2 and 4 bits, partial last bytes included', async () => {
+    for (const container of [1, 2, 4] as const) {
+      const count = 37;
+      const codes = Array.from({ length: count }, () => rng.int(1 << container));
+      const g = new Graph();
+      g.output(ops.cast(unpackBits(g, codes, count, container, 'c'), 'int32'), 'y');
+      const y = (await (await createSession(serializeGraph(g), { threads: 1 })).run({})).y;
+      assert.deepEqual(Array.from(y.data as Int32Array), codes, `container ${container}`);
+    }
   });
 });
