@@ -5,35 +5,13 @@
  * ticket against the dense control, the random ticket and one-shot pruning, a difference
  * counting only beyond twice its standard error.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { meanStd, seedDifference } from './analysis.ts';
+import { compressFiles, type CompressFile } from './compress_files.ts';
 import { fixed } from './run_table.ts';
-
-interface CompressFile {
-  task: string;
-  model: string;
-  accuracy: number;
-  fp32_accuracy: number;
-  examples: number;
-  sparsity: number;
-  prune?: { sparsity: number };
-  recovery?: { steps: number; ticket?: { method: 'imp' | 'random'; rounds: unknown[] } };
-  baselines: { majority: { accuracy: number }; bag_of_words: { accuracy: number } };
-}
 
 type Kind = 'imp' | 'oneshot' | 'random' | 'dense';
 const KINDS: Kind[] = ['imp', 'oneshot', 'random'];
-
-/** compress.json files one level under `root`. */
-function compressFiles(root: string): CompressFile[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(path.join(root, e.name, 'compress.json')))
-    .map((e) => e.name)
-    .sort()
-    .map((name) => JSON.parse(readFileSync(path.join(root, name, 'compress.json'), 'utf8')) as CompressFile);
-}
 
 /** True when `root` holds at least one lottery or random ticket. */
 export function hasTickets(root: string): boolean {

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { compressionTable, hasCompressionGrid } from '../../src/experiments/compression_table.ts';
+import { markdownTable } from '../../src/experiments/markdown_report.ts';
+import { tmpDir } from '../helpers/cli.ts';
+
+function write(root: string, name: string, accuracy: number, fp32: number, bytes: number, extra: Record<string, unknown> = {}) {
+  mkdirSync(path.join(root, name), { recursive: true });
+  const file = {
+    ...{ task: 'spam', model: 'L2-H128', method: 'x', accuracy, fp32_accuracy: fp32, examples: 600, sparsity: 0, bytes, fp32_bytes: 6e6, threads: 2, onnx: `onnx/${name}.onnx` },
+    ...{ latency_ms: { batch1: 2, batch8: 10 }, fp32_latency_ms: { batch1: 2, batch8: 20 }, quantization: { format: { kind: 'bcq' }, qat: false, embeddings: 'quantized' } },
+    baselines: { majority: { accuracy: 0.67 }, bag_of_words: { accuracy: 0.98 } },
+    ...extra,
+  };
+  writeFileSync(path.join(root, name, 'compress.json'), JSON.stringify(file));
+}
+
+describe('compression grid table', () => {
+  const root = tmpDir();
+  const fp32 = [0.94, 0.95, 0.93];
+  // small: 0.5 MB, clearly worse than the reference; mid: 0.8 MB, as good; big: 1 MB, worse than mid beyond noise.
+  fp32.forEach((f, s) => {
+    write(root, `small-s${s}`, f - 0.1 + 0.002 * s, f, 0.5e6);
+    write(root, `mid-s${s}`, f - 0.001 * (s - 1), f, 0.8e6, { recovery: { steps: 300 }, quantization: { format: { kind: 'nm' }, qat: true, embeddings: 'quantized' }, sparsity: 0.5 });
+    write(root, `big-s${s}`, f - 0.05 + 0.001 * s, f, 1e6, { sparse_bytes: 0.7e6 });
+  });
+
+  it('sorts arms by bytes, pairs each with its uncompressed model, and names a smaller arm that beats it beyond the noise', () => {
+    assert.ok(hasCompressionGrid(root));
+    const lines = compressionTable(root).split('\n');
+    const row = (arm: string) => lines.find((l) => l.startsWith(`| ${arm} |`))!.split(' | ');
+    assert.deepEqual(
+      lines.slice(2, 5).map((l) => l.split(' | ')[0]),
+      ['| small', '| mid', '| big'],
+    );
+    assert.match(row('small')[7], /^-9\.8 ± 0\.2$/);
+    assert.equal(row('small')[8], '-');
+    assert.match(row('mid')[7], /\(no difference\)/);
+    assert.equal(row('mid')[2], '300 steps, QAT');
+    assert.match(row('big')[8], /^mid \(0\.800 MB, \+4\.\d\)$/);
+    assert.equal(row('big')[5], '0.700');
+    assert.match(row('big')[9], /10\.0 \(0\.50x\)/);
+    assert.match(compressionTable(root), /the uncompressed fp32 model: 94\.0% ± 1\.0 \(3\)/);
+    assert.equal(markdownTable(root), compressionTable(root));
+  });
+});
