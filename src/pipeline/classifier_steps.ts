@@ -14,7 +14,8 @@ import { tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
 import { parseBudget, type Budget } from '../train/budget.ts';
 import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { encodeExamples, type EncodedSplit } from '../train/classifier_data.ts';
-import { trainClassifier, type WeightConstraints } from '../train/classifier_training.ts';
+import { trainClassifier, type TrainingState, type WeightConstraints } from '../train/classifier_training.ts';
+import { snapshotDir, stateFrom } from './finetune_resume.ts';
 import { baselines, type Baselines } from '../train/bow_baseline.ts';
 import { acquireRunLock } from '../train/lock.ts';
 import type { OptimizerConfig } from '../train/optimizer.ts';
@@ -122,6 +123,10 @@ export interface ClassifierRun {
   outDir: string;
   from: Checkpoint;
   record: Record<string, unknown>;
+  /** A snapshot of this run to continue from (finetune_resume.ts); `params` get its weights. */
+  resume?: Checkpoint | null;
+  /** Save a snapshot to resume from every this many training seconds (finetune_resume.ts). */
+  snapshotEveryS?: number;
 }
 
 export interface ClassifierRunResult {
@@ -136,26 +141,31 @@ export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<Class
   const opt = classifierOptimizer(r.lr ?? (r.peft === 'ia3' ? IA3_LR : r.peft === 'prompt' ? PROMPT_LR : undefined));
   const seq = r.model.max_len;
   const peft = r.peft ? { ia3: r.peft === 'ia3', trains: (name: string) => peftTrains(r.peft!, name) } : {};
-  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective, signal: r.signal, onStep: r.onStep, ...peft, ...(r.soft ? { soft: { alpha: r.soft.alpha, temperature: r.soft.temperature }, rowFeeds: r.soft.rowFeeds } : {}) });
+  const start = r.resume ? stateFrom(r.resume, r.params) : undefined;
+  const snapshot = r.snapshotEveryS === undefined ? undefined : { intervalS: r.snapshotEveryS, save: (st: TrainingState) => saveClassifier(snapshotDir(r.outDir), r, opt, st, { params: r.params, m: st.m, v: st.v }) };
+  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective, signal: r.signal, onStep: r.onStep, start, snapshot, ...peft, ...(r.soft ? { soft: { alpha: r.soft.alpha, temperature: r.soft.temperature }, rowFeeds: r.soft.rowFeeds } : {}) });
   r.afterTraining?.();
   const saved = r.peft === 'ia3' ? mergedIa3(r, trained) : { params: r.params, m: trained.m, v: trained.v };
-  const checkpoint = saveCheckpoint(
-    r.outDir,
+  const checkpoint = saveClassifier(r.outDir, r, opt, trained, saved);
+  return { steps: trained.steps, trainS: trained.trainS, checkpoint, opt };
+}
+
+/** A classifier checkpoint of the run at `state` in `dir` (the newest only). */
+function saveClassifier(dir: string, r: ClassifierRun, opt: OptimizerConfig, state: Pick<TrainingState, 'steps' | 'tokens' | 'trainS'>, saved: { params: Parameter[]; m: Float32Array[]; v: Float32Array[] }): string {
+  return saveCheckpoint(
+    dir,
     {
       modelType: 'tltc-classifier',
       labels: r.labels,
       ...(r.objective === 'regression' ? { objective: 'regression' as const } : {}),
       model: r.model,
       train: { ...r.record, from: path.resolve(r.from.dir), batch_size: r.batch, optimizer: opt, seed: r.seed },
-      state: { step: trained.steps, tokens: trained.tokens, flops: 0, train_s: trained.trainS },
-      params: saved.params,
-      m: saved.m,
-      v: saved.v,
+      state: { step: state.steps, tokens: state.tokens, flops: 0, train_s: state.trainS },
+      ...saved,
       tokenizerJson: r.from.tokenizerJson,
     },
     1,
   );
-  return { steps: trained.steps, trainS: trained.trainS, checkpoint, opt };
 }
 
 /** (IA)^3's peak rate (Liu et al. 2022 train the vectors at 3e-3): they start at 1 and move little at fine-tuning's 1e-4. */

@@ -22,6 +22,7 @@ import { searchTicket } from './finetune_earlybert.ts';
 import { classifierBudget, collapseWarning, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock, type ClassifierRun } from './classifier_steps.ts';
 import { trainIa3, trainPrompt, type Adapter } from './finetune_peft.ts';
 import { labelWithTeacher, openTeacher, softTargetFeeds, type TaskTeacher } from './finetune_distill.ts';
+import { dropSnapshots, findSnapshot } from './finetune_resume.ts';
 
 /** Measured in docs/RESULTS.md (the downstream protocol). */
 export const DEFAULT_POOLING: Pooling = 'first';
@@ -62,6 +63,10 @@ export interface FinetuneOptions {
   distillTemperature?: number;
   /** EarlyBERT's settings (config.ts EarlyBertSchema); unset ones take its defaults. */
   earlybert?: Partial<EarlyBertConfig>;
+  /** Continue the interrupted fine-tuning in outDir from its newest snapshot (finetune_resume.ts). */
+  resume?: boolean;
+  /** Training seconds between snapshots to resume from (default 60). */
+  snapshotEveryS?: number;
 }
 
 export interface FinetuneResult {
@@ -115,19 +120,23 @@ interface TrainingPlan {
   threads: number;
   /** Task distillation's soft targets, when a teacher labelled the training split. */
   soft?: ClassifierRun['soft'];
+  /** The settings a snapshot must share to be resumed, and the snapshot, if any. */
+  resumeKey: Record<string, unknown>;
+  resumeFrom: Checkpoint | null;
 }
 
 async function trainFinetuned(p: TrainingPlan): Promise<Trained> {
   const { options: o, ck, labels, train, outDir, budget, batch, seed, threads } = p;
   const params = classifierFromEncoder(ck, p.model, labels.length, seed);
   const common = { labels, train, batch, lr: o.lr, seed, threads, quiet: o.quiet, outDir, from: ck, signal: o.signal, onStep: o.onStep, soft: p.soft };
-  const record = { task: o.task, budget };
+  const record = { task: o.task, budget, resume_key: p.resumeKey };
+  const resumable = { resume: p.resumeFrom, snapshotEveryS: o.snapshotEveryS ?? 60 };
   if (o.method === 'ia3' || o.method === 'prompt') {
-    const t = await (o.method === 'ia3' ? trainIa3 : trainPrompt)({ ...common, model: p.model, budget, record }, params);
+    const t = await (o.method === 'ia3' ? trainIa3 : trainPrompt)({ ...common, ...resumable, model: p.model, budget, record }, params);
     return { model: p.model, ...t };
   }
   if (o.method !== 'earlybert') {
-    const t = await trainClassifierCheckpoint({ ...common, model: p.model, params, budget, record });
+    const t = await trainClassifierCheckpoint({ ...common, ...resumable, model: p.model, params, budget, record });
     return { model: p.model, params, checkpoint: t.checkpoint, steps: t.steps, trainS: t.trainS, lr: t.opt.lr };
   }
   const config = EarlyBertSchema.parse(o.earlybert ?? {});
@@ -137,6 +146,13 @@ async function trainFinetuned(p: TrainingPlan): Promise<Trained> {
   const earlybert = { full: r.full, ticket: r.model, layer_heads: r.layer_heads, layer_ffn: r.layer_ffn, found_at: r.found_at, search: found.search, weights: config.weights, kind: config.ticket, ticket_budget: found.remaining };
   const t = await trainClassifierCheckpoint({ ...common, model: found.model, params: found.params, budget: found.remaining, label: 'earlybert ticket', record: { ...record, method: 'earlybert', earlybert } });
   return { model: found.model, params: found.params, checkpoint: t.checkpoint, steps: found.search.steps + t.steps, trainS: found.search.train_s + t.trainS, lr: t.opt.lr, earlybert };
+}
+
+/** What a fine-tuning's snapshot must share with the command that resumes it. */
+export function resumeKeyOf(o: FinetuneOptions, ck: Checkpoint, batch: number, seed: number): Record<string, unknown> {
+  if (o.resume && o.method === 'earlybert') throw new Error('--resume does not cover --method earlybert (its search and ticket training are two runs): start it again');
+  const distill = o.teacher ? { teacher: path.resolve(o.teacher), alpha: o.distillAlpha ?? 0.5, temperature: o.distillTemperature ?? 2 } : null;
+  return { from: path.resolve(ck.dir), task: o.task, budget: o.budget ?? '3m', batch, seed, lr: o.lr ?? null, method: o.method ?? 'full', prompt_length: o.promptLength ?? null, pooling: o.pooling ?? DEFAULT_POOLING, distill };
 }
 
 /** The soft prompt's length of a prompt-tuning run, refused in one line when the model's sequences are shorter. */
@@ -204,8 +220,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const model: ModelConfig = { ...ck.config.model, pooling: options.pooling ?? DEFAULT_POOLING, ...prompt };
     const [batch, seed, threads] = [options.batchSize ?? 16, options.seed ?? 0, options.threads ?? defaultThreads()];
     const encode = splitEncoder(ck);
+    const resumeKey = resumeKeyOf(options, ck, batch, seed);
+    const resumeFrom = options.method === 'earlybert' ? null : findSnapshot(outDir, resumeKey, options.resume === true);
     const taught = teacherCk ? await softTargets(options, teacherCk, task, batch, threads) : null;
-    const trained = await trainFinetuned({ options, ck, model, labels: task.labels, train: encode(task.train), outDir, budget, batch, seed, threads, soft: taught?.soft });
+    const trained = await trainFinetuned({ options, ck, model, labels: task.labels, train: encode(task.train), outDir, budget, batch, seed, threads, soft: taught?.soft, resumeKey, resumeFrom });
     const splits = { val: sampleExamples(task.val, options.evalExamples), test: sampleExamples(task.test, options.evalExamples) };
     const [val, test] = await scoreSplits(trained.model, task.labels.length, trained.params, [encode(splits.val), encode(splits.test)], batch, threads);
     const base = taskBaselines(task, splits, `val+test/${options.evalExamples ?? 'all'}`) as FinetuneResult['baselines'];
@@ -213,6 +231,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings, ...(trained.earlybert ? { earlybert: trained.earlybert } : {}), ...(trained.adapter ? { adapter: trained.adapter } : {}), ...(taught ? withTeacherTime(taught.teacher, trained.trainS) : {}), ...(options.signal?.aborted ? { stopped: true } : {}) };
     writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
+    dropSnapshots(outDir);
     return result;
   });
 }

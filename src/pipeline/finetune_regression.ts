@@ -13,7 +13,8 @@ import { classifierEvaluator, scoreRegressionSplit } from '../train/classifier_t
 import type { RegressionScores } from '../train/regression_scores.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { classifierBudget, freshOutDir, meanBaseline, splitEncoder, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
-import { classifierFromEncoder, DEFAULT_POOLING, finetune, type FinetuneOptions, type FinetuneResult } from './finetune.ts';
+import { classifierFromEncoder, DEFAULT_POOLING, finetune, resumeKeyOf, type FinetuneOptions, type FinetuneResult } from './finetune.ts';
+import { dropSnapshots, findSnapshot } from './finetune_resume.ts';
 
 export interface RegressionFinetuneResult {
   task: string;
@@ -50,7 +51,9 @@ export async function finetuneRegression(options: FinetuneOptions): Promise<Regr
     const [batch, seed, threads] = [options.batchSize ?? 16, options.seed ?? 0, options.threads ?? defaultThreads()];
     const encode = splitEncoder(ck, true);
     const params = classifierFromEncoder(ck, model, 1, seed);
-    const trained = await trainClassifierCheckpoint({ model, labels: task.labels, params, train: encode(task.train), batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, outDir, from: ck, record: { task: task.name, budget }, objective: 'regression', signal: options.signal, onStep: options.onStep });
+    const resumeKey = resumeKeyOf(options, ck, batch, seed);
+    const resume = { resume: findSnapshot(outDir, resumeKey, options.resume === true), snapshotEveryS: options.snapshotEveryS ?? 60 };
+    const trained = await trainClassifierCheckpoint({ model, labels: task.labels, params, train: encode(task.train), batch, budget, lr: options.lr, seed, threads, quiet: options.quiet, outDir, from: ck, record: { task: task.name, budget, resume_key: resumeKey }, objective: 'regression', signal: options.signal, onStep: options.onStep, ...resume });
     const splits = { val: sampleExamples(task.val, options.evalExamples), test: sampleExamples(task.test, options.evalExamples) };
     const evaluator = await classifierEvaluator(model, 1, batch, model.max_len, threads);
     const score = (examples: readonly Example[]) => scoreRegressionSplit(evaluator, params, encode(examples), batch, model.max_len);
@@ -65,6 +68,7 @@ export async function finetuneRegression(options: FinetuneOptions): Promise<Regr
     const baselines = { val: { mean: meanBaseline(task.train, splits.val) }, test: { mean: meanBaseline(task.train, splits.test) } };
     const result: RegressionFinetuneResult = { task: task.name, kind: 'regression', model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.opt.lr, val, test, baselines, warnings };
     writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
+    dropSnapshots(outDir);
     return result;
   });
 }

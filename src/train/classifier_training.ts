@@ -57,6 +57,19 @@ export interface ClassifierTrainingOptions {
   soft?: { alpha: number; temperature: number };
   /** Further feeds for the training rows of a step (a teacher's logits), in batch order. */
   rowFeeds?: (rows: Int32Array) => Feeds;
+  /** Continue an interrupted run: `params` hold its weights; these are its counters and Adam moments (in `params` order). */
+  start?: TrainingState;
+  /** Called after a step once `intervalS` training seconds passed since the last call (not after the last step): the caller saves a checkpoint to resume from. */
+  snapshot?: { intervalS: number; save: (state: TrainingState) => void };
+}
+
+/** Where a classifier training stands: what a snapshot saves and `start` resumes. */
+export interface TrainingState {
+  steps: number;
+  trainS: number;
+  tokens: number;
+  m: Float32Array[];
+  v: Float32Array[];
 }
 
 /** After each step: its number, the budget used, the loss, and the training seconds so far. */
@@ -87,27 +100,25 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
   const runner = await StepRunner.create(
     { bytes: serializeGraph(trainGraph.graph), dropoutMasks: trainGraph.dropoutMasks.map((m) => m.shape as number[]) },
     pick(o.params),
-    null,
+    o.start ? { m: pick(o.start.m), v: pick(o.start.v) } : null,
     { ratio: o.model.dropout, seed: o.seed },
     { threads: o.threads },
   );
-  const rng = new Random(o.seed, 0x66696e65);
-  let order = rng.shuffle(Int32Array.from({ length: train.count }, (_, i) => i));
-  let cursor = 0;
-  let steps = 0;
-  let trainS = 0;
-  let tokens = 0;
+  const data = new BatchOrder(train.count, batch, o.seed);
+  let { steps, trainS, tokens } = o.start ?? { steps: 0, trainS: 0, tokens: 0 };
+  data.skip(steps);
+  let snapshotAt = trainS;
+  // Moments line up with `params`; a frozen parameter's are zeros.
+  const moments = (trained: readonly Float32Array[]) => {
+    let k = 0;
+    return o.params.map((p, i) => (trains[i] ? trained[k++] : new Float32Array(p.data.length)));
+  };
   const label = o.label ?? 'finetune';
   const bar = createProgress(label, 1000, { quiet: o.quiet, format: `${label} {bar} {percentage}% | step {step} | loss {loss} | ETA {eta_formatted}`, initial: { step: 0, loss: '-' } });
   try {
     while (budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS }) < 1 && !o.signal?.aborted) {
       const t0 = performance.now();
-      if (cursor + batch > train.count) {
-        order = rng.shuffle(order);
-        cursor = 0;
-      }
-      const rows = order.subarray(cursor, cursor + batch);
-      cursor += batch;
+      const rows = data.next();
       const progress = budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS });
       const extra = o.constraints?.beforeStep(steps + 1, progress, runner.params) ?? {};
       const r = await runner.step({ ...batchOf(train, rows, batch, seq), ...o.rowFeeds?.(rows), ...frozen, ...extra }, steps + 1, progress);
@@ -118,17 +129,49 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
       const fraction = budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS });
       bar.update(Math.round(1000 * fraction), { step: steps, loss: r.loss.toFixed(3) });
       o.onStep?.({ step: steps, fraction, loss: r.loss, trainS });
+      if (o.snapshot && fraction < 1 && trainS - snapshotAt >= o.snapshot.intervalS) {
+        o.snapshot.save({ steps, trainS, tokens, m: moments(runner.m), v: moments(runner.v) });
+        snapshotAt = trainS;
+      }
     }
   } finally {
     bar.stop();
     await runner.release();
   }
-  // Moments line up with `params`; a frozen parameter's are zeros.
-  const moments = (trained: readonly Float32Array[]) => {
-    let k = 0;
-    return o.params.map((p, i) => (trains[i] ? trained[k++] : new Float32Array(p.data.length)));
-  };
   return { steps, trainS, tokens, m: moments(runner.m), v: moments(runner.v) };
+}
+
+/**
+ * The training rows of each step: the split shuffled (seeded), taken a batch at a time, shuffled
+ * again when a batch no longer fits. A function of (seed, step), so a resumed run replays it.
+ */
+class BatchOrder {
+  private readonly rng: Random;
+  private order: Int32Array;
+  private cursor = 0;
+
+  constructor(
+    private readonly count: number,
+    private readonly batch: number,
+    seed: number,
+  ) {
+    this.rng = new Random(seed, 0x66696e65);
+    this.order = this.rng.shuffle(Int32Array.from({ length: count }, (_, i) => i));
+  }
+
+  next(): Int32Array {
+    if (this.cursor + this.batch > this.count) {
+      this.order = this.rng.shuffle(this.order);
+      this.cursor = 0;
+    }
+    this.cursor += this.batch;
+    return this.order.subarray(this.cursor - this.batch, this.cursor);
+  }
+
+  /** Moves past the batches of `steps` steps already trained. */
+  skip(steps: number): void {
+    for (let i = 0; i < steps; i++) this.next();
+  }
 }
 
 /** The evaluation graph (no dropout, no labels), for `scoreSplit`. */

@@ -49,14 +49,14 @@ export function readMetrics(runDir: string): Record<string, number>[] {
 }
 
 /**
- * Runs `tltc train` with `args` into `out` (adding --resume once a run exists), SIGKILLing it
- * after a random 0.9 s to 0.9 + spreadMs s up to `kills` times, then lets it finish. Returns the
- * kills that landed before the run ended.
+ * Runs the command `args` into `out` (adding --resume once `out` holds `resumeWhen`, a training
+ * run's run.json by default), SIGKILLing it after a random 0.9 s to 0.9 + spreadMs s up to
+ * `kills` times, then lets it finish. Returns the kills that landed before the run ended.
  */
-export async function killUntilDone(args: string[], out: string, env: Record<string, string>, o: { kills: number; spreadMs: number; rand: () => number }): Promise<number> {
+export async function killUntilDone(args: string[], out: string, env: Record<string, string>, o: { kills: number; spreadMs: number; rand: () => number; resumeWhen?: string }): Promise<number> {
   let kills = 0;
   for (;;) {
-    const child = startCli([...args, '--out', out, ...(existsSync(path.join(out, 'run.json')) ? ['--resume'] : [])], env);
+    const child = startCli([...args, '--out', out, ...(existsSync(path.join(out, o.resumeWhen ?? 'run.json')) ? ['--resume'] : [])], env);
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
     const timer = new Promise<null>((res) => setTimeout(() => res(null), 900 + o.rand() * o.spreadMs));
     const outcome = kills < o.kills ? await Promise.race([exited.then((code) => ({ code })), timer]) : { code: await exited };
