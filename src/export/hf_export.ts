@@ -14,7 +14,7 @@ import type { ModelConfig } from '../nn/config.ts';
 import { HF_BASE_PREFIX, hfArchitectureOf, toHfName } from '../nn/hf_names.ts';
 import { mlmParamSpecs, type ParamSpec } from '../nn/params.ts';
 import { tokenizerConfigJson, tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
-import { loadCheckpoint } from '../train/checkpoint.ts';
+import { exportableObjective, loadCheckpoint } from '../train/checkpoint.ts';
 import { assertNewFolder, createFolder } from '../util/new_folder.ts';
 import type { ExportHead } from './encoder_graph.ts';
 import { hfArchitectureName, hfConfig } from './hf_config.ts';
@@ -62,7 +62,7 @@ export async function exportHuggingFace(options: { checkpoint: string; outDir: s
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       files.push({ file, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
     };
-    put('config.json', `${JSON.stringify(hfConfig(model, arch, head, labels, ck.config.objective), null, 2)}\n`);
+    put('config.json', `${JSON.stringify(hfConfig(model, arch, head, labels, exportableObjective(ck)), null, 2)}\n`);
     const specs = head === 'classifier' ? classifierParamSpecs(model, labels!.length) : mlmParamSpecs(model);
     put('model.safetensors', encodeSafetensors(hfStateDict(model, specs, params, arch), { format: 'pt' }));
     put('tokenizer.json', ck.tokenizerJson);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { serializeGraph } from '../graph/index.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { tokenizerConfigJson, tokenizerFromJson } from '../tokenizer/tokenizer_json.ts';
-import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
+import { exportableObjective, loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 import { assertNewFolder, createFolder } from '../util/new_folder.ts';
 import { onnxFileEntry, type OnnxFileEntry } from './onnx_file.ts';
 import { compressesEmbeddings, formatFile, parseWeightFormat } from './weight_format.ts';
@@ -62,7 +62,7 @@ export async function exportTransformersJs(options: TransformersJsOptions): Prom
   assertOutsideCheckpoint(out, ck.dir);
   return createFolder(out, (write, staging) => {
     const model = ck.config.model;
-    for (const [name, text] of transformersJsMetadata(model, head, labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`, ck.config.objective)) write(name, text);
+    for (const [name, text] of transformersJsMetadata(model, head, labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`, exportableObjective(ck))) write(name, text);
     const files = formats.map((format) => {
       const file = path.join('onnx', formatFile(format));
       const bytes = serializeGraph(buildEncoderExport({ model, head, numLabels: labels?.length, params: ck.params, format, quantizeEmbeddings: compressesEmbeddings(format) }));

@@ -55,7 +55,8 @@ export async function embedTexts(session: InferenceSession, tok: UnigramTokenize
   return out;
 }
 
-function cosines(a: Float32Array, b: Float32Array, dim: number): number[] {
+/** Per-row cosine of two (rows, dim) embedding matrices. */
+export function cosines(a: Float32Array, b: Float32Array, dim: number): number[] {
   const out: number[] = [];
   for (let r = 0; r < a.length / dim; r++) {
     let dot = 0;

@@ -45,13 +45,16 @@ export interface ClassifierGraph {
   pruneMasks: Map<string, Tensor>;
 }
 
-/** What the head is trained for: classes (softmax cross-entropy) or one number (squared error). */
-export type Objective = 'classification' | 'regression';
+/**
+ * What the head is trained for: classes (softmax cross-entropy), one number (squared error), or
+ * a teacher's sentence embedding (cosine distance to the `teacher_embeddings` input).
+ */
+export type Objective = 'classification' | 'regression' | 'embedding';
 
 export interface ClassifierBuildOptions {
   dropout: number;
   withLabels: boolean;
-  /** Default classification. Regression takes float `labels` and `label_weights` (0 on padding rows) and has one output. */
+  /** Default classification. Regression takes float `labels` and `label_weights` (0 on padding rows) and has one output; embedding takes `teacher_embeddings` and `teacher_weights`. */
   objective?: Objective;
   /** Parameters multiplied by a keep-mask input (MaskedWeights). */
   pruned?: readonly string[];
@@ -82,6 +85,26 @@ function squaredError(g: Graph, logits: Tensor, batch: number): Tensor {
   return ops.div(total, ops.max(ops.reduceSum(weights, undefined, { keepdims: false }), 1));
 }
 
+/**
+ * Mean cosine distance to the teacher's embeddings over the rows that count:
+ * sum(w (1 - <s, t> / (|s| |t|))) / max(sum(w), 1), w 0 on padding rows (inputs `teacher_embeddings`, `teacher_weights`).
+ */
+function cosineDistance(g: Graph, student: Tensor, batch: number, dim: number): Tensor {
+  const teacher = g.input('teacher_embeddings', 'float32', [batch, dim]);
+  const weights = g.input('teacher_weights', 'float32', [batch]);
+  const norm = (x: Tensor) => ops.sqrt(ops.add(ops.reduceSum(ops.mul(x, x), [1], { keepdims: false }), 1e-12));
+  const cosine = ops.div(ops.reduceSum(ops.mul(student, teacher), [1], { keepdims: false }), ops.mul(norm(student), norm(teacher))); // (B)
+  const total = ops.reduceSum(ops.mul(weights, ops.sub(ops.scalarLike(cosine, 1), cosine)), undefined, { keepdims: false });
+  return ops.div(total, ops.max(ops.reduceSum(weights, undefined, { keepdims: false }), 1));
+}
+
+/** The loss of the head's objective (labels as inputs). */
+function headLoss(g: Graph, logits: Tensor, batch: number, numLabels: number, objective: Objective | undefined): Tensor {
+  if (objective === 'regression') return squaredError(g, logits, batch);
+  if (objective === 'embedding') return cosineDistance(g, logits, batch, numLabels);
+  return ops.softmaxCrossEntropy(logits, g.input('labels', 'int64', [batch]), { ignoreIndex: -100 }).loss;
+}
+
 /** The hard loss mixed with the soft-target loss against the teacher's logits fed for the batch. */
 function withSoftTargets(hard: Tensor, logits: Tensor, batch: number, numLabels: number, o: { alpha: number; temperature: number }): Tensor {
   const g = hard.graph;
@@ -104,7 +127,7 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
   const ctx = modelContext(c, { weights, layout, kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make, attentionBias: attentionBias(mask) });
   const { logits } = classifierLogits(ids, staticPositions(ids, shape.seq), mask, c, numLabels, ctx);
   let loss: Tensor | undefined;
-  if (options.withLabels) loss = options.objective === 'regression' ? squaredError(g, logits, shape.batch) : ops.softmaxCrossEntropy(logits, g.input('labels', 'int64', [shape.batch]), { ignoreIndex: -100 }).loss;
+  if (options.withLabels) loss = headLoss(g, logits, shape.batch, numLabels, options.objective);
   if (loss && options.soft) loss = withSoftTargets(loss, logits, shape.batch, numLabels, options.soft);
   if (loss && options.slimming && options.slimming.lambda > 0) loss = ops.add(loss, l1Penalty(slimmingParamSpecs(c).map((s) => params.weight(s.name)), options.slimming.lambda));
   return { graph: g, params: params.inputs, logits, loss, dropoutMasks: maskInputs.masks, pruneMasks: masked?.inputs ?? new Map() };

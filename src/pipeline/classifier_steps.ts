@@ -117,6 +117,10 @@ export interface ClassifierRun {
   /** (IA)^3: `params` end with its vectors, only they and the head train, and the saved model has them merged in. */
   /** A parameter-efficient method: only its own parameters and the head train (IA3_LR or PROMPT_LR unless `lr`); (IA)^3's are merged into the saved model. */
   peft?: 'ia3' | 'prompt';
+  /** Outputs of the head when not one per label (an embedding head's width). */
+  outputs?: number;
+  /** Further feeds for each step's rows (a teacher's embeddings), when not task distillation's `soft`. */
+  rowFeeds?: (rows: Int32Array) => Feeds;
   /** Task distillation's soft targets and the feeds that carry them (trainClassifier's `soft` and `rowFeeds`). */
   soft?: { alpha: number; temperature: number; rowFeeds: (rows: Int32Array) => Feeds };
   /** Where the checkpoint goes, what it came from, and what to record of the training. */
@@ -143,7 +147,7 @@ export async function trainClassifierCheckpoint(r: ClassifierRun): Promise<Class
   const peft = r.peft ? { ia3: r.peft === 'ia3', trains: (name: string) => peftTrains(r.peft!, name) } : {};
   const start = r.resume ? stateFrom(r.resume, r.params) : undefined;
   const snapshot = r.snapshotEveryS === undefined ? undefined : { intervalS: r.snapshotEveryS, save: (st: TrainingState) => saveClassifier(snapshotDir(r.outDir), r, opt, st, { params: r.params, m: st.m, v: st.v }) };
-  const trained = await trainClassifier({ model: r.model, classes: r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective, signal: r.signal, onStep: r.onStep, start, snapshot, ...peft, ...(r.soft ? { soft: { alpha: r.soft.alpha, temperature: r.soft.temperature }, rowFeeds: r.soft.rowFeeds } : {}) });
+  const trained = await trainClassifier({ model: r.model, classes: r.outputs ?? r.labels.length, params: r.params, train: r.train, batch: r.batch, seq, opt, budget: classifierBudget(r.budget, r.train.count, r.batch), seed: r.seed, threads: r.threads, quiet: r.quiet, label: r.label, constraints: r.constraints, objective: r.objective, signal: r.signal, onStep: r.onStep, start, snapshot, rowFeeds: r.rowFeeds, ...peft, ...(r.soft ? { soft: { alpha: r.soft.alpha, temperature: r.soft.temperature }, rowFeeds: r.soft.rowFeeds } : {}) });
   r.afterTraining?.();
   const saved = r.peft === 'ia3' ? mergedIa3(r, trained) : { params: r.params, m: trained.m, v: trained.v };
   const checkpoint = saveClassifier(r.outDir, r, opt, trained, saved);
@@ -157,7 +161,7 @@ function saveClassifier(dir: string, r: ClassifierRun, opt: OptimizerConfig, sta
     {
       modelType: 'tltc-classifier',
       labels: r.labels,
-      ...(r.objective === 'regression' ? { objective: 'regression' as const } : {}),
+      ...(r.objective === 'regression' || r.objective === 'embedding' ? { objective: r.objective } : {}),
       model: r.model,
       train: { ...r.record, from: path.resolve(r.from.dir), batch_size: r.batch, optimizer: opt, seed: r.seed },
       state: { step: state.steps, tokens: state.tokens, flops: 0, train_s: state.trainS },

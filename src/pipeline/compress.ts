@@ -116,7 +116,7 @@ async function planCompression(options: CompressOptions): Promise<Plan> {
   const sparsity = ticket ? ticket.schedule.at(-1)! : pattern ? nmSparsity(pattern) : (options.prune ?? 0);
   if (!(sparsity >= 0 && sparsity < 1)) throw new Error(`--prune ${sparsity}: sparsity must be in [0, 1), e.g. 0.6`);
   const structured: StructuredPlan = options.structured ? parseStructured(options.structured) : { heads: 0, ffn: 0 };
-  if (options.qat && !formatSchemes(format)) throw new Error(`--qat needs uniformly quantized weights: --quant int8, int4, <bits> or nmN:M:int8|q<bits> (got ${options.quant})`);
+  if (options.qat && !formatSchemes(format)) throw new Error(`--qat needs a quantized --quant with uniform levels: int8, int4, <bits> or nmN:M:int8|q<bits> (got ${options.quant})`);
   classifierBudget(options.budget ?? '2m', 1, 1);
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-classifier');
   if (ck.config.model.n_experts !== undefined) throw new Error(`${ck.dir} has Switch expert layers, which tltc compress does not prune or quantize-train: export it with tltc export --quant int8,int4 instead`);

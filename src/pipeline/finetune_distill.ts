@@ -59,7 +59,7 @@ function pretrainSeconds(train: unknown): { pretrain_s?: number } {
 }
 
 /** Feeds `teacher_logits` and `teacher_weights` for a batch of training rows (padding rows weigh 0). */
-export function softTargetFeeds(logits: Float32Array, classes: number, batch: number): (rows: Int32Array) => Feeds {
+export function softTargetFeeds(logits: Float32Array, classes: number, batch: number, input = 'teacher_logits'): (rows: Int32Array) => Feeds {
   return (rows) => {
     const out = new Float32Array(batch * classes);
     const weights = new Float32Array(batch);
@@ -67,6 +67,6 @@ export function softTargetFeeds(logits: Float32Array, classes: number, batch: nu
       out.set(logits.subarray(r * classes, (r + 1) * classes), b * classes);
       weights[b] = 1;
     });
-    return { teacher_logits: ortTensor('float32', out, [batch, classes]), teacher_weights: ortTensor('float32', weights, [batch]) };
+    return { [input]: ortTensor('float32', out, [batch, classes]), teacher_weights: ortTensor('float32', weights, [batch]) };
   };
 }

@@ -128,3 +128,22 @@ export function baselines<K extends string>(train: readonly Example[], splits: R
   }
   return out;
 }
+
+/**
+ * A linear probe: softmax regression on fixed dense features (sentence embeddings, each row
+ * L2-normalized here), trained on `train` and returning the classes it predicts for `test`.
+ */
+export function linearProbe(train: Float32Array, labels: ArrayLike<number>, test: Float32Array, dim: number, classes: number): Int32Array {
+  const index = Int32Array.from({ length: dim }, (_, i) => i);
+  const rows = (x: Float32Array): SparseRow[] =>
+    Array.from({ length: x.length / dim }, (_, r) => {
+      const value = x.slice(r * dim, (r + 1) * dim);
+      const norm = Math.sqrt(value.reduce((s, v) => s + v * v, 0)) || 1;
+      return { index, value: value.map((v) => v / norm) };
+    });
+  const w = fitLogistic(rows(train), Array.from(labels), classes, dim);
+  return Int32Array.from(rows(test), (x) => {
+    const z = scores(w, x, classes, dim);
+    return z.indexOf(Math.max(...z));
+  });
+}

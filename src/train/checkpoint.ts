@@ -29,7 +29,7 @@ export interface CheckpointConfig<M = ModelConfig> {
   /** Class names, for classifiers (a regression head's one name: its target column). */
   labels?: string[];
   /** 'regression' for a head trained on one number; absent for classes. */
-  objective?: 'regression';
+  objective?: 'regression' | 'embedding';
   train: unknown;
   state: TrainState;
   /** A training method's own state at this step (EarlyBERT's search), for a bit-identical resume. */
@@ -60,7 +60,7 @@ const STEP_DIR = /^step-(\d{8,})$/;
 export interface SaveInput<M = ModelConfig> {
   modelType?: ModelType;
   labels?: string[];
-  objective?: 'regression';
+  objective?: 'regression' | 'embedding';
   model: M;
   train: unknown;
   state: TrainState;
@@ -226,4 +226,14 @@ function loadVerified<M>(dir: string, config: CheckpointConfig<M>, withOptimizer
     moments = { m, v };
   }
   return { dir, config, params, moments, ...(masks.size > 0 ? { masks } : {}), tokenizerJson };
+}
+
+/**
+ * A classifier checkpoint's objective as the exporters take it: a sentence-embedding student
+ * (tltc distill from a sentence encoder) is refused, its ONNX files are written where it trained.
+ */
+export function exportableObjective(ck: Pick<Checkpoint, 'dir' | 'config'>): 'regression' | undefined {
+  const o = ck.config.objective;
+  if (o === 'embedding') throw new Error(`${ck.dir} is a sentence-embedding student: its ONNX files are in the onnx/ folder tltc distill wrote beside distill.json`);
+  return o;
 }

@@ -121,7 +121,7 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
       const rows = data.next();
       const progress = budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS });
       const extra = o.constraints?.beforeStep(steps + 1, progress, runner.params) ?? {};
-      const r = await runner.step({ ...batchOf(train, rows, batch, seq), ...o.rowFeeds?.(rows), ...frozen, ...extra }, steps + 1, progress);
+      const r = await runner.step({ ...inputsOf(batchOf(train, rows, batch, seq), o.objective), ...o.rowFeeds?.(rows), ...frozen, ...extra }, steps + 1, progress);
       if (r.nonFinite) throw new Error(`${label} diverged at step ${steps + 1}: ${r.nonFinite} is not finite; lower --lr`);
       steps++;
       tokens += batch * seq;
@@ -139,6 +139,13 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
     await runner.release();
   }
   return { steps, trainS, tokens, m: moments(runner.m), v: moments(runner.v) };
+}
+
+/** A batch's feeds for the objective: an embedding head learns from its teacher's rows (rowFeeds), not from labels. */
+function inputsOf(b: ReturnType<typeof batchOf>, objective: Objective | undefined): Feeds {
+  if (objective !== 'embedding') return b;
+  const { labels: _labels, ...inputs } = b;
+  return inputs;
 }
 
 /**

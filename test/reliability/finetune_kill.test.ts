@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { mobyTokenizer, saveTinyCheckpoint } from '../helpers/checkpoints.ts';
 import { killUntilDone, runCli, startCli, tmpDir } from '../helpers/cli.ts';
 import { seededRandom } from '../helpers/rng.ts';
-
-/** 240 short texts whose label says whether they mention the sea, as a CSV task. */
-function seaTask(dir: string): string {
-  const rng = seededRandom(5);
-  const words = ['ship', 'captain', 'harpoon', 'deck', 'sail', 'crew', 'island', 'storm', 'night', 'whale', 'boat', 'town'];
-  const rows = Array.from({ length: 240 }, (_, i) => {
-    const sea = i % 2 === 0;
-    const text = Array.from({ length: 8 }, () => words[Math.floor(rng() * words.length)]).join(' ') + (sea ? ' on the sea' : ' in the street');
-    return `"${text}",${sea ? 'sea' : 'land'}`;
-  });
-  const file = path.join(dir, 'sea.csv');
-  writeFileSync(file, `text,label\n${rows.join('\n')}\n`);
-  return file;
-}
+import { seaTask } from '../helpers/tasks.ts';
 
 describe('fine-tuning killed and resumed', () => {
   const dir = tmpDir();

