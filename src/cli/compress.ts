@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { compress, type CompressOptions } from '../pipeline/compress.ts';
+import { parseBytes } from '../pipeline/compress_search.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 import { TASK_HELP, taskColumns, withoutTaskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
@@ -25,7 +26,7 @@ export function registerCompress(program: Command): void {
     .description('compress a fine-tuned classifier (structured, magnitude and N:M pruning, QAT, k-bit and binary-coded weights), export it and measure accuracy, bytes and latency through onnxruntime; writes compress.json')
     .requiredOption('--checkpoint <dir>', 'fine-tuned (tltc finetune) checkpoint or its folder')
     .option('--task <name>', `the task the classifier was fine-tuned on: ${TASK_HELP}`, 'genre')
-    .option('--quant <format>', 'fp32 | int8 | int4 | <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8 | nmN:M[:int8|:q<bits>] (N:M sparse encoder weights, learned while recovery trains; values fp32, int8 or 2..7 bits) | bcq<q>[:g32|:g64|:g128] (q = 1..4 binary planes)', 'int8')
+    .option('--quant <format>', 'fp32 | int8 | int4 | <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8 | nmN:M[:int8|:q<bits>] (N:M sparse encoder weights, learned while recovery trains; values fp32, int8 or 2..7 bits) | bcq<q>[:g32|:g64|:g128] (q = 1..4 binary planes) | search (per-matrix N:M and bits under --max-bytes)', 'int8')
     .option('--prune <sparsity>', 'magnitude-prune the encoder weights to this sparsity, in [0, 1)', sparsity)
     .addOption(new Option('--method <kind>', 'choose the pruned weights by magnitude during recovery training, as a lottery ticket (iterative magnitude pruning with rewinding) or as a random ticket').choices(['magnitude', 'imp', 'random']).default('magnitude'))
     .option('--rounds <n>', 'imp: rounds of pruning, each removing --prune-per-round of the surviving weights (instead of --prune)', positiveInt('--rounds'))
@@ -35,6 +36,7 @@ export function registerCompress(program: Command): void {
     .addOption(new Option('--scope <scope>', 'one magnitude threshold for all layers, or one per weight (N:M formats prune within each group)').choices(['global', 'layer']).default('global'))
     .option('--structured <spec>', 'remove attention heads and FFN neurons, e.g. heads=0.3,ffn=0.4')
     .option('--qat', 'train with fake-quantized weights (straight-through gradient) before export')
+    .option('--max-bytes <size>', "with --quant search: the file's size budget (bytes, KB or MB, e.g. 1.2MB); each encoder matrix gets dense or 2:4 and 7-bit (int8), 4-, 3- or 2-bit values, chosen by a Fisher-weighted error estimate", parseBytes)
     .option('--fp32-embeddings', 'keep the embeddings fp32')
     .option('--budget <budget>', 'recovery training after pruning or for --qat: 2m, 300steps, 1epoch, ...', '2m')
     .option('--recover', 'train for --budget even when nothing is pruned (a control for recovery training)')

@@ -27,6 +27,8 @@ export interface PruningPlan {
   masks?: ReadonlyMap<string, Uint8Array>;
   /** N:M structured sparsity: masks keep the largest of every M inputs, N at the end (then `sparsity` is 1 - N/M). */
   pattern?: NmPattern;
+  /** The weights the pattern applies to (a per-layer search's sparse ones); default all prunable weights. */
+  patternWeights?: readonly string[];
 }
 
 const PRUNABLE_MODULES = ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense', 'intermediate.dense', 'output.dense'];
@@ -91,10 +93,11 @@ export class CompressionConstraints implements WeightConstraints {
     const { pattern, scope } = this.pruning!;
     if (!pattern) return magnitudeMasks(this.pruned.map((name) => ({ name, data: byName.get(name)!.data })), sparsity, scope);
     const keep = keptPerGroup(sparsity, pattern);
+    const patterned = new Set(this.pruning!.patternWeights ?? this.pruned);
     return new Map(this.pruned.map((name) => {
       const { data, spec } = byName.get(name)!;
       const [rows, cols] = spec.shape;
-      return [name, nmMask(data, rows, cols, keep, pattern.m)];
+      return [name, patterned.has(name) ? nmMask(data, rows, cols, keep, pattern.m) : new Uint8Array(data.length).fill(1)];
     }));
   }
 

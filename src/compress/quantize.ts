@@ -28,6 +28,12 @@ export interface Quantized {
   blocksPerRow: number;
 }
 
+/** The storage width onnxruntime has kernels for: 2, 4 or 8 bits. */
+export function containerBits(bits: number): 2 | 4 | 8 {
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new Error(`quantization bits must be a whole number from 2 to 8, got ${bits}`);
+  return bits <= 2 ? 2 : bits <= 4 ? 4 : 8;
+}
+
 /** Code range: symmetric uses [-(2^(b-1) - 1), 2^(b-1) - 1] so zero is exact and the range is balanced. */
 export function codeRange(scheme: QuantScheme): [number, number] {
   if (scheme.symmetric) {

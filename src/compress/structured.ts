@@ -8,14 +8,11 @@
  * structure equals zeroing its columns of the output projection (tested), since nothing else
  * reads its output.
  */
-import { gradients } from '../autodiff/index.ts';
-import { serializeGraph } from '../graph/index.ts';
-import { buildClassifier, type Objective } from '../nn/classifier.ts';
+import type { Objective } from '../nn/classifier.ts';
+import { eachBatchGradient } from './fisher.ts';
 import { headDim, layerFfn, layerHeads, validateModelConfig, type ModelConfig } from '../nn/config.ts';
 import { layerPrefix, type Parameter } from '../nn/params.ts';
-import { createSession } from '../runtime/session.ts';
-import { batchOf, type EncodedSplit } from '../train/classifier_data.ts';
-import { parameterFeeds } from '../train/feeds.ts';
+import type { EncodedSplit } from '../train/classifier_data.ts';
 
 export interface StructuredPlan {
   /** Fractions of all heads and of all FFN neurons to remove (each layer keeps at least one). */
@@ -59,38 +56,25 @@ export async function structureImportance(
   split: EncodedSplit,
   shape: { batch: number; seq: number; batches: number; threads: number; objective?: Objective },
 ): Promise<Importance> {
-  const { batch, seq } = shape;
-  const cg = buildClassifier(model, classes, { batch, seq }, { dropout: 0, withLabels: true, objective: shape.objective });
-  const byName = new Map(cg.params.map((t) => [t.name, t]));
   const targets = Array.from({ length: model.n_layers }, (_, i) => [attentionOutput(i), ffnOutput(i)]).flat();
-  const grads = gradients(cg.loss!, targets.map((n) => byName.get(n)!));
-  grads.forEach((gr, i) => cg.graph.output(gr, `grad/${targets[i]}`));
-  const session = await createSession(serializeGraph(cg.graph), { threads: shape.threads });
   const values = new Map(params.map((p) => [p.spec.name, p]));
   const hs = headDim(model);
   const importance: Importance = {
     heads: Array.from({ length: model.n_layers }, (_, i) => new Float64Array(layerHeads(model, i))),
     neurons: Array.from({ length: model.n_layers }, (_, i) => new Float64Array(layerFfn(model, i))),
   };
-  try {
-    const n = Math.min(shape.batches, Math.ceil(split.count / batch));
-    for (let k = 0; k < n; k++) {
-      const rows = Array.from({ length: Math.min(batch, split.count - k * batch) }, (_, i) => k * batch + i);
-      const out = await session.run(parameterFeeds(params, { ...batchOf(split, rows, batch, seq) }) as never);
-      for (let i = 0; i < model.n_layers; i++) {
-        for (const [name, group, acc] of [
-          [attentionOutput(i), hs, importance.heads[i]],
-          [ffnOutput(i), 1, importance.neurons[i]],
-        ] as const) {
-          const p = values.get(name)!;
-          const s = columnGroupScores(p.data, out[`grad/${name}`].data as Float32Array, p.spec.shape[0], p.spec.shape[1], group);
-          s.forEach((v, j) => (acc[j] += v));
-        }
+  await eachBatchGradient(model, classes, params, split, targets, shape, (grads) => {
+    for (let i = 0; i < model.n_layers; i++) {
+      for (const [name, group, acc] of [
+        [attentionOutput(i), hs, importance.heads[i]],
+        [ffnOutput(i), 1, importance.neurons[i]],
+      ] as const) {
+        const p = values.get(name)!;
+        const s = columnGroupScores(p.data, grads.get(name)!, p.spec.shape[0], p.spec.shape[1], group);
+        s.forEach((v, j) => (acc[j] += v));
       }
     }
-  } finally {
-    await session.release();
-  }
+  });
   return importance;
 }
 

@@ -10,11 +10,11 @@
 import { ops, type Graph, type Tensor } from '../graph/index.ts';
 import { isPrunableWeight } from '../compress/constraints.ts';
 import { groupsPerRow, keptValues, nmCompact, nmDense, type NmCompact, type NmPattern } from '../compress/nm.ts';
-import { quantize, type QuantScheme } from '../compress/quantize.ts';
+import { quantize } from '../compress/quantize.ts';
 import { integerMatMul } from './int8.ts';
 import { unpackBits } from './packing.ts';
 import { QuantizedWeights } from './quantized_weights.ts';
-import { containerBits, nmValueScheme, type NmFormat } from './weight_format.ts';
+import { containerBits, linearSchemeOf, nmValueScheme, type NmFormat } from './weight_format.ts';
 
 /** `values` (rows, groups, N) placed at the positions of `c`'s mask: the dense (rows, cols) matrix. */
 function nmDecoded(g: Graph, c: NmCompact, values: Tensor, name: string): Tensor {
@@ -41,30 +41,40 @@ function storedCodes(g: Graph, codes: ArrayLike<number>, shape: number[], bits: 
 
 export class NmWeights extends QuantizedWeights {
   private readonly pattern: NmPattern;
-  private readonly scheme: QuantScheme | null;
 
-  constructor(g: Graph, params: ReadonlyMap<string, Float32Array>, format: NmFormat, quantizeEmbeddings: boolean) {
+  constructor(
+    g: Graph,
+    params: ReadonlyMap<string, Float32Array>,
+    private readonly format: NmFormat,
+    quantizeEmbeddings: boolean,
+  ) {
     const scheme = nmValueScheme(format);
     super(g, params, format.values === 'int8' ? 8 : (scheme?.bits ?? 8), 32, quantizeEmbeddings && scheme !== null);
     this.pattern = { n: format.n, m: format.m };
-    this.scheme = scheme;
+  }
+
+  /** Whether `weightName` is stored sparse: every encoder matrix, or those a search made sparse. */
+  private isSparse(weightName: string): boolean {
+    const choice = this.format.perWeight?.[weightName];
+    return choice ? choice.sparse : isPrunableWeight(weightName);
   }
 
   protected override storedLinear(x: Tensor, name: string, out: number, inp: number, weightName: string, biasName: string): Tensor {
     const w = this.param(weightName);
     const bias = this.tensor(biasName, [out]);
-    const sparse = isPrunableWeight(weightName) ? nmCompact(w, out, inp, this.pattern) : null;
-    if (!this.scheme) {
+    const sparse = this.isSparse(weightName) ? nmCompact(w, out, inp, this.pattern) : null;
+    const scheme = linearSchemeOf(this.format, weightName);
+    if (!scheme) {
       if (!sparse) return super.storedLinear(x, name, out, inp, weightName, biasName);
       const values = this.g.constant(sparse.values, 'float32', [out, groupsPerRow(inp, this.pattern.m), this.pattern.n], `${name}.weight_values`);
       return ops.add(ops.matmul(x, ops.transpose(nmDecoded(this.g, sparse, values, `${name}.weight`), [1, 0])), bias);
     }
     // Quantize what is kept (pruned weights are zero, and stay zero under a symmetric scheme).
     const kept = sparse ? nmDense(sparse) : w;
-    const q = quantize(kept, [out, inp], this.scheme);
+    const q = quantize(kept, [out, inp], scheme);
     const codes = sparse
-      ? nmDecoded(this.g, sparse, storedCodes(this.g, keptValues(sparse, q.codes), [out, groupsPerRow(inp, this.pattern.m), this.pattern.n], this.scheme.bits, `${name}.weight`), `${name}.weight`)
-      : storedCodes(this.g, q.codes, [out, inp], this.scheme.bits, `${name}.weight`);
+      ? nmDecoded(this.g, sparse, storedCodes(this.g, keptValues(sparse, q.codes), [out, groupsPerRow(inp, this.pattern.m), this.pattern.n], scheme.bits, `${name}.weight`), `${name}.weight`)
+      : storedCodes(this.g, q.codes, [out, inp], scheme.bits, `${name}.weight`);
     const codesT = ops.cast(ops.transpose(codes, [1, 0]), 'int8'); // (in, out), as MatMulInteger's B
     return integerMatMul(x, codesT, null, this.g.constant(q.scales, 'float32', [out], `${name}.weight_scale`), bias);
   }

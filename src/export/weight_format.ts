@@ -14,7 +14,9 @@ export type WeightFormat = { kind: 'fp32' } | { kind: 'int8' } | { kind: 'nbits'
  * N:M sparse encoder weights (nm.ts) stored compactly: values fp32 (`values` null), int8 (the
  * int8 format's 7-bit codes) or `values`-bit codes per output channel, computed by int8 kernels.
  */
-export type NmFormat = { kind: 'nm'; n: number; m: number; values: null | 'int8' | number };
+export type NmFormat = { kind: 'nm'; n: number; m: number; values: null | 'int8' | number; perWeight?: Record<string, WeightChoice> };
+/** One weight's storage in a searched N:M file (layer_search.ts): sparse to the format's N:M or dense, and its value bits (7: int8 codes). */
+export type WeightChoice = { sparse: boolean; bits: number };
 /** Binary-coding quantization (bcq.ts): q binary planes per weight with q scales per group along the input axis. */
 export type BcqFormat = { kind: 'bcq'; q: number; block: 32 | 64 | 128 };
 /** Group size along the input axis, or one scale per output channel (a whole row). */
@@ -35,11 +37,7 @@ export function embeddingScheme(bits: number, block: NbitsBlock): QuantScheme {
   return { bits, symmetric: true, granularity: blockGranularity(block) };
 }
 
-/** The storage width onnxruntime has kernels for: 2, 4 or 8 bits. */
-export function containerBits(bits: number): 2 | 4 | 8 {
-  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new Error(`quantization bits must be a whole number from 2 to 8, got ${bits}`);
-  return bits <= 2 ? 2 : bits <= 4 ? 4 : 8;
-}
+export { containerBits } from '../compress/quantize.ts';
 
 /**
  * The int8 export's weight quantizer: symmetric per output channel, with codes in [-63, 63].
@@ -54,6 +52,13 @@ export const INT8_WEIGHT_SCHEME: QuantScheme = { bits: 7, symmetric: true, granu
 export function nmValueScheme(f: NmFormat): QuantScheme | null {
   if (f.values === null) return null;
   return f.values === 'int8' ? INT8_WEIGHT_SCHEME : { bits: f.values, symmetric: true, granularity: { kind: 'channel' } };
+}
+
+/** The quantizer of one linear weight (a searched N:M file chooses per weight); null where it stays fp32. */
+export function linearSchemeOf(f: WeightFormat, name: string): QuantScheme | null {
+  const choice = f.kind === 'nm' ? f.perWeight?.[name] : undefined;
+  if (choice) return choice.bits === 7 ? INT8_WEIGHT_SCHEME : { bits: choice.bits, symmetric: true, granularity: { kind: 'channel' } };
+  return formatSchemes(f)?.linear ?? null;
 }
 
 /**
@@ -126,6 +131,7 @@ export function parseWeightFormat(spec: string): WeightFormat {
 export function formatFile(f: WeightFormat): string {
   if (f.kind === 'fp32') return 'model.onnx';
   if (f.kind === 'int8') return 'model_quantized.onnx';
+  if (f.kind === 'nm' && f.perWeight) return `model_nm${f.n}of${f.m}_searched.onnx`;
   if (f.kind === 'nm') return `model_nm${f.n}of${f.m}${f.values === null ? '' : f.values === 'int8' ? '_int8' : `_q${f.values}`}.onnx`;
   if (f.kind === 'bcq') return `model_bcq${f.q}${f.block === 128 ? '' : `_g${f.block}`}.onnx`;
   return `model_q${f.bits}${f.block === 32 ? '' : f.block === 'channel' ? '_channel' : `_g${f.block}`}.onnx`;

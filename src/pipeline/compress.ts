@@ -25,6 +25,7 @@ import { classifierBudget, freshOutDir, meanBaseline, splitEncoder, taskBaseline
 import { exportAndMeasure, writeClassifier, type Measured, type Measurement, type ReferenceMeasurement } from './compress_measure.ts';
 import { planStructure, recoveryConstraints, type Shaped } from './compress_steps.ts';
 import { compressionSummary } from './compress_summary.ts';
+import { searchLayers } from './compress_search.ts';
 import { findTicket, parseRewind, pretrainedOf, rewindWeights, ticketSchedule, type TicketMethod, type TicketPlan } from './lottery.ts';
 
 export type { ReferenceMeasurement } from './compress_measure.ts';
@@ -55,6 +56,8 @@ export interface CompressOptions {
   structured?: string;
   /** Quantization-aware training: fake-quantized weights in the graph during recovery training. */
   qat?: boolean;
+  /** With quant 'search': the whole file's size budget in bytes (compress_search.ts). */
+  maxBytes?: number;
   /** Keep the embeddings fp32 instead of quantizing them with the other weights. */
   fp32Embeddings?: boolean;
   /** Recovery training after structured or magnitude pruning, or for QAT. */
@@ -89,6 +92,8 @@ interface Plan {
   /** A one-output head on a numeric target: trained on squared error, scored by Pearson's r. */
   regression: boolean;
   ticket: TicketPlan | null;
+  /** --quant search: the format and pruning are chosen after loading, under this many bytes. */
+  searchBytes?: number;
 }
 
 /** A lottery or random ticket's plan, or null for magnitude pruning; checked before any work. */
@@ -109,10 +114,22 @@ function nmPatternOf(format: NmFormat, options: CompressOptions, ticket: TicketP
   return { n: format.n, m: format.m };
 }
 
+/** The per-layer search's settings checked, and the format it starts from (its choices come after loading). */
+function planSearch(options: CompressOptions): NmFormat | null {
+  if (options.quant !== 'search') {
+    if (options.maxBytes !== undefined) throw new Error('--max-bytes sets the budget of --quant search: add --quant search, or leave it out');
+    return null;
+  }
+  if (!(options.maxBytes !== undefined && options.maxBytes > 0)) throw new Error("--quant search needs --max-bytes SIZE, the file's budget (e.g. 1.2MB)");
+  if (options.structured || options.prune !== undefined || (options.method ?? 'magnitude') !== 'magnitude') throw new Error('--quant search chooses each matrix\'s sparsity itself: leave out --structured, --prune and --method');
+  return { kind: 'nm', n: 2, m: 4, values: 'int8', perWeight: {} };
+}
+
 async function planCompression(options: CompressOptions): Promise<Plan> {
-  const format = parseWeightFormat(options.quant);
+  const search = planSearch(options);
+  const format = search ?? parseWeightFormat(options.quant);
   const ticket = planTicket(options);
-  const pattern = format.kind === 'nm' ? nmPatternOf(format, options, ticket) : undefined;
+  const pattern = format.kind === 'nm' && !search ? nmPatternOf(format, options, ticket) : undefined;
   const sparsity = ticket ? ticket.schedule.at(-1)! : pattern ? nmSparsity(pattern) : (options.prune ?? 0);
   if (!(sparsity >= 0 && sparsity < 1)) throw new Error(`--prune ${sparsity}: sparsity must be in [0, 1), e.g. 0.6`);
   const structured: StructuredPlan = options.structured ? parseStructured(options.structured) : { heads: 0, ffn: 0 };
@@ -131,7 +148,7 @@ async function planCompression(options: CompressOptions): Promise<Plan> {
   }
   const outDir = freshOutDir(options.outDir, 'compress.json', 'a compressed model');
   const pruning: PruningPlan | null = sparsity > 0 ? { sparsity, schedule: ticket ? 'oneshot' : (options.schedule ?? 'gradual'), scope: ticket || pattern ? 'global' : (options.scope ?? 'global'), rampEnd: 0.75, ...(pattern ? { pattern } : {}) } : null;
-  return { format, pruning, structured, task, ck, labels, outDir, regression, ticket };
+  return { format, pruning, structured, task, ck, labels, outDir, regression, ticket, ...(search ? { searchBytes: options.maxBytes } : {}) };
 }
 
 export async function compress(options: CompressOptions): Promise<Record<string, unknown>> {
@@ -181,8 +198,16 @@ async function trainCompressed(options: CompressOptions, plan: Plan, shaped: Sha
   return { params, maskUpdates: constraints.maskUpdates, trains, recovery };
 }
 
-async function runCompression(options: CompressOptions, plan: Plan): Promise<Record<string, unknown>> {
-  const { format, pruning, task, ck, labels, outDir, regression } = plan;
+/** A plan whose format and pruning a per-layer search chose (or the plan as it was). */
+async function searched(plan: Plan, train: EncodedSplit, run: { batch: number; threads: number; objective?: 'regression'; quantizeEmbeddings: boolean }): Promise<{ plan: Plan; search?: Record<string, unknown> }> {
+  if (plan.searchBytes === undefined) return { plan };
+  const params = classifierParamSpecs(plan.ck.config.model, plan.labels.length).map((spec) => ({ spec, data: plan.ck.params.get(spec.name)! }));
+  const found = await searchLayers({ model: plan.ck.config.model, classes: plan.labels.length, params, train, ...run, maxBytes: plan.searchBytes });
+  return { plan: { ...plan, format: found.format, pruning: found.pruning }, search: found.record };
+}
+
+async function runCompression(options: CompressOptions, given: Plan): Promise<Record<string, unknown>> {
+  const { ck, regression, task, labels, outDir } = given;
   const [threads, seed, batch, budget] = [options.threads ?? defaultThreads(), options.seed ?? 0, options.batchSize ?? 16, options.budget ?? '2m'];
   const encode = splitEncoder(ck, regression);
   const objective = regression ? ('regression' as const) : undefined;
@@ -190,9 +215,11 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
   const splitName = options.split ?? 'test';
   const evalExamples = sampleExamples(task[splitName], options.examples);
   const m: Measurement = { split: encode(evalExamples), classes: labels.length, threads, quantizeEmbeddings, regression };
-  const baseline = await measureReference(path.join(outDir, 'reference', 'model.onnx'), plan, m, options.reference);
+  const baseline = await measureReference(path.join(outDir, 'reference', 'model.onnx'), given, m, options.reference);
 
   const train = encode(task.train);
+  const { plan, search } = await searched(given, train, { batch, threads, objective, quantizeEmbeddings });
+  const { format, pruning } = plan;
   const shaped: Shaped = await planStructure(ck.config.model, new Map(ck.params), plan.structured, labels.length, train, { batch, threads, objective });
   const model = shaped.model;
   const { params, maskUpdates, recovery, trains } = await trainCompressed(options, plan, shaped, { train, batch, budget, seed, threads, objective, quantizeEmbeddings });
@@ -202,14 +229,16 @@ async function runCompression(options: CompressOptions, plan: Plan): Promise<Rec
   const fp32 = trains ? await exportAndMeasure(fp32File, model, weights, { kind: 'fp32' }, m) : copyMeasured(baseline, fp32File);
   const quantized = format.kind === 'fp32' ? fp32 : await exportAndMeasure(path.join(outDir, 'onnx', formatFile(format)), model, weights, format, m);
   const control = options.recover && !shaped.report && !pruning && !options.qat ? budget : undefined;
-  const result = compressionSummary({
+  const summary = compressionSummary({
     ...{ task: task.name, split: splitName, examples: m.split.count, reference: ck.config.model, model, classes: labels.length, referenceParams: countParams(classifierParamSpecs(ck.config.model, labels.length)) },
     ...{ params, prunable: prunableWeights(model), format, quantizeEmbeddings, qat: options.qat === true, control, structured: shaped.report, pruning, maskUpdates, recovery },
     ...{ baseline, fp32, quantized, threads, checkpoint: ck.dir, outDir },
     baselines: regression ? { mean: meanBaseline(task.train, evalExamples) } : taskBaselines(task, { [splitName]: evalExamples }, `${splitName}/${options.examples ?? 'all'}`)[splitName],
   });
+  const result: Record<string, unknown> = { ...summary, ...(search ? { search: { ...search, bytes: quantized.bytes } } : {}) };
   // The folder loads in transformers.js (and tltc predict --onnx) as it is, like tltc export's.
   for (const [name, text] of transformersJsMetadata(model, 'classifier', labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`, objective)) writeFileAtomic(path.join(outDir, name), text);
+  if (plan.searchBytes !== undefined && quantized.bytes > plan.searchBytes) (result.warnings as string[]).push(`the searched file is ${quantized.bytes} bytes, over --max-bytes ${plan.searchBytes}: its graph took more than estimated; lower --max-bytes a little`);
   writeFileAtomic(path.join(outDir, 'compress.json'), `${JSON.stringify(result, null, 2)}\n`);
   for (const w of result.warnings as string[]) process.stderr.write(`warning: ${w}\n`);
   return result;

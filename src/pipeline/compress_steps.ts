@@ -6,7 +6,7 @@
 import { CompressionConstraints, prunableWeights, type PruningPlan } from '../compress/constraints.ts';
 import type { QuantScheme } from '../compress/quantize.ts';
 import { removeStructures, selectKept, structureImportance, type StructuredPlan } from '../compress/structured.ts';
-import { formatSchemes, type WeightFormat } from '../export/weight_format.ts';
+import { formatSchemes, linearSchemeOf, type WeightFormat } from '../export/weight_format.ts';
 import { classifierParamSpecs, type Objective } from '../nn/classifier.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Parameter, ParamSpec } from '../nn/params.ts';
@@ -48,7 +48,8 @@ export async function planStructure(model: ModelConfig, weights: Map<string, Flo
 function fakeQuantized(specs: readonly ParamSpec[], format: WeightFormat, quantizeEmbeddings: boolean, d: number): Map<string, QuantScheme> | null {
   const scheme = formatSchemes(format);
   if (!scheme) return null;
-  const schemes = new Map(specs.filter((s) => s.shape.length === 2 && !s.name.startsWith('roberta.embeddings.')).map((s) => [s.name, scheme.linear]));
+  const linear = specs.filter((s) => s.shape.length === 2 && !s.name.startsWith('roberta.embeddings.'));
+  const schemes = new Map(linear.map((s) => [s.name, linearSchemeOf(format, s.name) ?? scheme.linear]));
   const g = scheme.embeddings.granularity;
   if (quantizeEmbeddings && (g.kind !== 'group' || d % g.size === 0)) for (const name of [WORD_EMBEDDINGS, POSITION_EMBEDDINGS]) schemes.set(name, scheme.embeddings);
   return schemes;

@@ -5,6 +5,7 @@ import { buildClassifierExport } from '../../src/export/encoder_graph.ts';
 import { int8Linear, int8Weights } from '../../src/export/int8.ts';
 import { bcqDecode, bcqEncode } from '../../src/compress/bcq.ts';
 import { isPrunableWeight, prunableWeights } from '../../src/compress/constraints.ts';
+import { compressedWeight, SEARCH_OPTIONS } from '../../src/compress/layer_search.ts';
 import { nmMask } from '../../src/compress/nm.ts';
 import { unpackBits, unpackNibbles } from '../../src/export/packing.ts';
 import { blockGranularity, embeddingScheme, type NbitsBlock, type WeightFormat } from '../../src/export/weight_format.ts';
@@ -182,6 +183,21 @@ describe('classifier export', () => {
     const scheme = { bits: 4, symmetric: true, granularity: { kind: 'channel' as const } };
     const ref = await trainingLogits(transformed((name, w, rows, cols) => fakeQuantize(pruned24(name, w, rows, cols), [rows, cols], scheme)));
     const got = await exportedLogits({ kind: 'nm', n: 2, m: 4, values: 4 }, weights);
+    const tolerance = 0.02 * maxAbs(ref); // activations are quantized to uint8 per call
+    assert.ok(maxDiff(ref, got) < tolerance, `max diff ${maxDiff(ref, got)}, tolerance ${tolerance}`);
+  });
+
+  it('a searched N:M file stores each matrix as chosen (sparse or dense, its own bits) and the head as int8', async () => {
+    const names = prunableWeights(model);
+    const options = names.map((_, i) => SEARCH_OPTIONS[(3 * i + 1) % SEARCH_OPTIONS.length]);
+    const perWeight = Object.fromEntries(names.map((n, i) => [n, { sparse: options[i].pattern !== null, bits: options[i].bits }]));
+    const ref = await trainingLogits(
+      transformed((name, w, rows, cols) => {
+        const i = names.indexOf(name);
+        return i >= 0 ? compressedWeight(w, rows, cols, options[i]) : fakeQuantize(w, [rows, cols], { bits: 7, symmetric: true, granularity: { kind: 'channel' } });
+      }),
+    );
+    const got = await exportedLogits({ kind: 'nm', n: 2, m: 4, values: 'int8', perWeight }, weights);
     const tolerance = 0.02 * maxAbs(ref); // activations are quantized to uint8 per call
     assert.ok(maxDiff(ref, got) < tolerance, `max diff ${maxDiff(ref, got)}, tolerance ${tolerance}`);
   });
