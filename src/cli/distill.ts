@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readCheckpointConfig, resolveCheckpointDir } from '../train/checkpoint.ts';
 import { parseTrainConfig, readTrainConfig, type TrainConfig } from '../train/config.ts';
+import { parseCmowName } from '../nn/cmow.ts';
 import { distillSentences, isSentenceTeacher } from '../pipeline/sentence_distill.ts';
 import { trainFromCli } from './train.ts';
 import { nonNegativeInt, nonNegativeNumber, openUnitInterval, positiveInt, positiveNumber, unitInterval } from './errors.ts';
@@ -28,6 +29,7 @@ interface DistillFlags {
   json?: boolean;
   sentences?: number;
   probeTask?: string;
+  tokenizer?: string;
 }
 
 /**
@@ -63,12 +65,13 @@ function buildConfig(flags: DistillFlags): TrainConfig {
 
 /** A sentence encoder (tltc import) as the teacher: the student is a pretrained checkpoint that learns its embeddings. */
 async function distillSentencesFromCli(flags: DistillFlags): Promise<void> {
-  if (!flags.student || !existsSync(flags.student)) throw new Error(`with a sentence-encoder teacher, --student is a pretrained tltc checkpoint folder (tltc train), whose tokenizer the student keeps${flags.student ? `; ${flags.student} is not a folder` : ''}`);
+  const cmow = flags.student !== undefined && parseCmowName(flags.student) !== null;
+  if (!flags.student || (!cmow && !existsSync(flags.student))) throw new Error(`with a sentence-encoder teacher, --student is a pretrained tltc checkpoint folder (tltc train), whose tokenizer the student keeps, or cmow[-M<m>-C<c>] with --tokenizer DIR${flags.student ? `; ${flags.student} is neither` : ''}`);
   if (flags.config || flags.method || flags.alpha !== undefined || flags.temperature !== undefined || flags.hiddenWeight !== undefined || flags.attentionWeight !== undefined || flags.imitation !== undefined) {
     throw new Error('with a sentence-encoder teacher the student learns its embeddings by cosine distance: leave out --config, --method, --alpha, --temperature, --hidden-weight, --attention-weight and --imitation');
   }
-  const outDir = flags.out ?? path.join('runs', `distill-sentences-${path.basename(path.resolve(flags.student))}`);
-  const r = await distillSentences({ teacher: flags.teacher, student: flags.student, budget: flags.budget ?? '5m', outDir, sentences: flags.sentences, probeTask: flags.probeTask, batchSize: flags.batchSize, lr: flags.lr, seed: flags.seed, threads: flags.threads, quiet: flags.quiet, resume: flags.resume });
+  const outDir = flags.out ?? path.join('runs', `distill-sentences-${cmow ? flags.student : path.basename(path.resolve(flags.student))}`);
+  const r = await distillSentences({ teacher: flags.teacher, student: flags.student, tokenizer: flags.tokenizer, budget: flags.budget ?? '5m', outDir, sentences: flags.sentences, probeTask: flags.probeTask, batchSize: flags.batchSize, lr: flags.lr, seed: flags.seed, threads: flags.threads, quiet: flags.quiet, resume: flags.resume });
   process.stdout.write(`${flags.json ? JSON.stringify(r) : JSON.stringify(r, null, 2)}\n`);
 }
 
@@ -77,7 +80,7 @@ export function registerDistill(program: Command): void {
     .command('distill')
     .description("pretrain a student masked LM from a trained teacher: the teacher's soft predictions (KL at a temperature) mixed with the hard MLM loss, optionally its hidden states and attention; summary.json charges the teacher's training time beside the student's")
     .requiredOption('--teacher <dir>', 'a tltc train run folder (its newest checkpoint) or checkpoint folder; or a sentence encoder tltc import wrote (Universal Sentence Encoder Lite), whose embeddings the student learns')
-    .option('--student <name>', 'the student, L{layers}-H{width}, e.g. L2-H128; with a sentence-encoder teacher, a pretrained tltc checkpoint folder')
+    .option('--student <name>', 'the student, L{layers}-H{width}, e.g. L2-H128; with a sentence-encoder teacher, a pretrained tltc checkpoint folder, or cmow[-M<m>-C<c>] (a CMOW/CBOW hybrid of m x m matrices and c-wide vectors, default M16-C256, trained from scratch)')
     .addOption(new Option('--method <kind>', "logits: the student learns from the teacher's outputs (with --hidden-weight and --attention-weight, also its hidden states and attention); layerwise (Go Wide, Then Narrow): a student of the teacher's depth, no wider, imitates its hidden states layer by layer, bottom-up, for the --imitation share of the budget, then trains on the masked-LM loss").choices(['logits', 'layerwise']))
     .option('--imitation <share>', "with --method layerwise: the budget's share spent imitating, in (0, 1) (default 0.3)", openUnitInterval('--imitation'))
     .option('--config <file>', "the student's training config (JSON); its distill section sets the losses")
@@ -95,6 +98,7 @@ export function registerDistill(program: Command): void {
     .option('--quiet', 'no progress output')
     .option('--json', 'print the final summary as one JSON line')
     .option('--sentences <n>', 'with a sentence-encoder teacher (tltc import): corpus sentences the student learns from (default 20000)', positiveInt('--sentences'))
+    .option('--tokenizer <dir>', 'with --student cmow: the pretrained checkpoint whose tokenizer and sequence length the CMOW/CBOW student uses')
     .option('--probe-task <task>', 'with a sentence-encoder teacher: the task whose linear probe scores teacher and student embeddings (default spam)')
     .action(async (flags: DistillFlags) => {
       if (isSentenceTeacher(flags.teacher)) return distillSentencesFromCli(flags);

@@ -99,7 +99,7 @@ function cosineDistance(g: Graph, student: Tensor, batch: number, dim: number): 
 }
 
 /** The loss of the head's objective (labels as inputs). */
-function headLoss(g: Graph, logits: Tensor, batch: number, numLabels: number, objective: Objective | undefined): Tensor {
+export function headLoss(g: Graph, logits: Tensor, batch: number, numLabels: number, objective: Objective | undefined): Tensor {
   if (objective === 'regression') return squaredError(g, logits, batch);
   if (objective === 'embedding') return cosineDistance(g, logits, batch, numLabels);
   return ops.softmaxCrossEntropy(logits, g.input('labels', 'int64', [batch]), { ignoreIndex: -100 }).loss;

