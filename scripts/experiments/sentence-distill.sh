@@ -4,7 +4,10 @@
 # different sizes its sentence embeddings (cosine distance on SENTENCES corpus sentences, STEPS
 # steps of 32, 2 threads); each student's fidelity on sentences of held-out documents, its fp32
 # and int8 files, and a linear probe on spam for teacher, student and the undistilled student.
-# Usage: bash scripts/experiments/sentence-distill.sh OUT_DIR STEPS NAME=PRETRAINED_CHECKPOINT...
+# A student is NAME=PRETRAINED_CHECKPOINT (a transformer, its weights and tokenizer), or
+# NAME=cmow-M<m>-C<c>@PRETRAINED_CHECKPOINT (a CMOW/CBOW hybrid trained from scratch on that
+# checkpoint's tokenizer).
+# Usage: bash scripts/experiments/sentence-distill.sh OUT_DIR STEPS NAME=STUDENT...
 # (SENTENCES defaults to 20000; finished students are skipped; tltc report --markdown OUT_DIR/students)
 set -euo pipefail
 out="${1:?usage: sentence-distill.sh OUT_DIR STEPS NAME=PRETRAINED_CHECKPOINT...}"
@@ -15,10 +18,12 @@ mkdir -p "$out/students"
 [ -f "$out/use/config.json" ] || node "$cli" import --out "$out/use" --quant fp32 --threads 2
 for pair in "$@"; do
   name="${pair%%=*}"
-  checkpoint="${pair#*=}"
+  spec="${pair#*=}"
   dir="$out/students/$name"
   [ -f "$dir/distill.json" ] && continue
-  node "$cli" distill --teacher "$out/use" --student "$checkpoint" --budget "${steps}steps" --sentences "${SENTENCES:-20000}" --threads 2 --quiet --json --out "$dir" $([ -d "$dir/resume" ] && echo --resume) > "$dir.log" 2>&1 || { echo "failed: $name (see $dir.log)"; exit 1; }
+  student=(--student "$spec")
+  case "$spec" in cmow*@*) student=(--student "${spec%%@*}" --tokenizer "${spec#*@}") ;; esac
+  node "$cli" distill --teacher "$out/use" "${student[@]}" --budget "${steps}steps" --sentences "${SENTENCES:-20000}" --threads 2 --quiet --json --out "$dir" $([ -d "$dir/resume" ] && echo --resume) > "$dir.log" 2>&1 || { echo "failed: $name (see $dir.log)"; exit 1; }
   rm -rf "$dir/checkpoints" "$dir/onnx"
   echo "done: $name"
 done
