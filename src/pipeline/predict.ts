@@ -11,7 +11,7 @@ import { serializeGraph } from '../graph/serialize.ts';
 import { createSession, defaultThreads, ortTensor, type ort } from '../runtime/session.ts';
 import { PAD } from '../tokenizer/tokenizer.ts';
 import { tokenizerFromJson, type TextTokenizer } from '../tokenizer/tokenizer_json.ts';
-import { loadCheckpoint } from '../train/checkpoint.ts';
+import { exportableObjective, loadCheckpoint } from '../train/checkpoint.ts';
 import { exampleTokens } from '../train/classifier_data.ts';
 
 export interface PredictInput {
@@ -48,12 +48,13 @@ export async function openClassifier(source: { checkpoint?: string; onnx?: strin
     return { session, tokenizer: folder.tokenizer, labels: folder.labels, seq: folder.seq, regression: folder.regression, release: () => session.release() };
   }
   const ck = loadCheckpoint(source.checkpoint!, false, 'tltc-classifier');
+  const objective = exportableObjective(ck);
   const labels = ck.config.labels ?? [];
   const model = ck.config.model;
   const graph = buildClassifierExport({ model, numLabels: labels.length, params: ck.params, format: { kind: 'fp32' } });
   const session = await createSession(serializeGraph(graph), { threads });
   const tokenizer = tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`);
-  return { session, tokenizer, labels, seq: model.max_len, regression: ck.config.objective === 'regression', release: () => session.release() };
+  return { session, tokenizer, labels, seq: model.max_len, regression: objective === 'regression', release: () => session.release() };
 }
 
 function softmax(row: ArrayLike<number>): number[] {

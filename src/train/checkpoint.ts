@@ -244,6 +244,6 @@ function loadVerified<M>(dir: string, config: CheckpointConfig<M>, withOptimizer
  */
 export function exportableObjective(ck: Pick<Checkpoint, 'dir' | 'config'>): 'regression' | undefined {
   const o = ck.config.objective;
-  if (o === 'embedding') throw new Error(`${ck.dir} is a sentence-embedding student: its ONNX files are in the onnx/ folder tltc distill wrote beside distill.json`);
+  if (o === 'embedding') throw new Error(`${ck.dir} is a sentence-embedding student, not a classifier: its ONNX files (output: the embedding) are in the onnx/ folder tltc distill wrote beside distill.json`);
   return o;
 }

@@ -36,7 +36,10 @@ describe('tltc distill from a sentence encoder (Universal Sentence Encoder Lite)
     assert.ok(existsSync(path.join(out, 'distill.json')) && !existsSync(path.join(out, 'resume')));
     const exported = runCli(['export', '--checkpoint', out, '--out', path.join(dir, 'exp')], env);
     assert.equal(exported.code, 1);
-    assert.match(exported.stderr, /is a sentence-embedding student: its ONNX files are in the onnx\/ folder/);
+    assert.match(exported.stderr, /is a sentence-embedding student, not a classifier: its ONNX files .* are in the onnx\/ folder/);
+    const predicted = runCli(['predict', '--checkpoint', out, '--text', 'a ship at sea'], env);
+    assert.equal(predicted.code, 1);
+    assert.match(predicted.stderr, /is a sentence-embedding student, not a classifier/);
   });
 
   it('a CMOW/CBOW student trained from scratch on the pretrained tokenizer learns the embeddings too, and exports', () => {
