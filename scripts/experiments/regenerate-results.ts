@@ -11,11 +11,12 @@ import { markdownTable } from '../../src/experiments/markdown_report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const file = path.join(root, 'docs/RESULTS.md');
-const BLOCK = /(<!-- tltc report --markdown (\S+)( --by-recipe)? -->\n)[\s\S]*?(\n<!-- end of generated table -->)/g;
+// A new block may be empty: the opening and closing comments on consecutive lines.
+const BLOCK = /(<!-- tltc report --markdown (\S+)( --by-recipe)? -->\n)(?:[\s\S]*?\n)?(<!-- end of generated table -->)/g;
 const doc = readFileSync(file, 'utf8');
 let changed = 0;
 const next = doc.replace(BLOCK, (whole, open: string, dir: string, byRecipe: string | undefined, close: string) => {
-  const made = `${open}${markdownTable(path.join(root, dir), { byRecipe: Boolean(byRecipe) })}${close}`;
+  const made = `${open}${markdownTable(path.join(root, dir), { byRecipe: Boolean(byRecipe) })}\n${close}`;
   if (made !== whole) changed++;
   return made;
 });

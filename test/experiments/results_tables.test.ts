@@ -16,6 +16,8 @@ describe('docs/RESULTS.md', () => {
     const doc = readFileSync(path.join(ROOT, 'docs/RESULTS.md'), 'utf8');
     const blocks = [...doc.matchAll(BLOCK)];
     assert.ok(blocks.length >= 1, 'docs/RESULTS.md has no generated table');
+    const opened = doc.match(/<!-- tltc report --markdown /g)!.length;
+    assert.equal(blocks.length, opened, 'a generated table is empty or unclosed: run npx tsx scripts/experiments/regenerate-results.ts');
     for (const [, dir, byRecipe, table] of blocks) {
       const made = markdownTable(path.join(ROOT, dir), { byRecipe: Boolean(byRecipe) });
       assert.equal(table, made, `the table of ${dir} differs from its files: regenerate it with tltc report --markdown ${dir}${byRecipe ?? ''}`);
