@@ -19,6 +19,8 @@ export interface CompressFile {
   fp32_latency_ms: { batch1: number; batch8: number };
   threads: number;
   onnx: string;
+  /** The fine-tuned checkpoint that was compressed. */
+  checkpoint: string;
   prune?: { sparsity: number; pattern?: { n: number; m: number } };
   recovery?: { steps: number; ticket?: { method: 'imp' | 'random'; rounds: unknown[] } };
   quantization: { format: { kind: string }; qat: boolean; embeddings: string };

@@ -60,6 +60,25 @@ const latency = (a: Arm) => {
   return `${fixed(meanStd(a.files.map((f) => f.latency_ms.batch8)).mean, 1)} (${fixed(ratio, 2)}x)`;
 };
 
+/** The fine-tuned model a file came from, without its seed: `finetuned` of `.../finetuned-s0/checkpoints/step-N`, `teacher` of `.../teacher-s1/...`. */
+const sourceOf = (f: CompressFile) => armOf(path.basename(path.dirname(path.dirname(f.checkpoint))));
+
+/** Each fine-tuned model the grid compressed: its accuracy over seeds and its fp32 bytes. */
+function uncompressed(files: readonly CompressFile[]): string {
+  const bySource = new Map<string, Map<string, CompressFile>>();
+  for (const f of files) {
+    const seeds = bySource.get(sourceOf(f)) ?? new Map<string, CompressFile>();
+    seeds.set(f.checkpoint, f);
+    bySource.set(sourceOf(f), seeds);
+  }
+  return [...bySource]
+    .map(([source, seeds]) => {
+      const fs = [...seeds.values()];
+      return `${source} (${fs[0].model}): ${percent(fs.map((f) => f.fp32_accuracy))}, ${mb(fs[0].fp32_bytes)} MB`;
+    })
+    .join('; ');
+}
+
 export function compressionTable(root: string): string {
   const files = compressFiles(path.resolve(root));
   const all = arms(files);
@@ -71,9 +90,8 @@ export function compressionTable(root: string): string {
   });
   const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
   const first = files[0];
-  const reference = first ? all.find((a) => a.name === armOf(first.name))!.files.map((f) => f.fp32_accuracy) : [];
   const note = first
-    ? `\n\n${first.model} on ${first.task}, ${first.examples} test examples, ${reference.length} seeds; the uncompressed fp32 model: ${percent(reference)}, ${mb(first.fp32_bytes)} MB; majority class ${fixed(100 * first.baselines.majority.accuracy, 1)}%, bag of words ${fixed(100 * first.baselines.bag_of_words.accuracy, 1)}%. Latency: median at sequence length 128 on ${first.threads} threads, against the fp32 file measured in the same run.`
+    ? `\n\n${first.task}, ${first.examples} test examples; uncompressed fp32 ${uncompressed(files)}; majority class ${fixed(100 * first.baselines.majority.accuracy, 1)}%, bag of words ${fixed(100 * first.baselines.bag_of_words.accuracy, 1)}%. Latency: median at sequence length 128 on ${first.threads} threads, against the fp32 file measured in the same run.`
     : '';
   return `${table}${note}`;
 }

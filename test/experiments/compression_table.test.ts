@@ -10,6 +10,7 @@ function write(root: string, name: string, accuracy: number, fp32: number, bytes
   mkdirSync(path.join(root, name), { recursive: true });
   const file = {
     ...{ task: 'spam', model: 'L2-H128', method: 'x', accuracy, fp32_accuracy: fp32, examples: 600, sparsity: 0, bytes, fp32_bytes: 6e6, threads: 2, onnx: `onnx/${name}.onnx` },
+    checkpoint: `/runs/finetuned-${name.slice(name.lastIndexOf('-') + 1)}/checkpoints/step-00000300`,
     ...{ latency_ms: { batch1: 2, batch8: 10 }, fp32_latency_ms: { batch1: 2, batch8: 20 }, quantization: { format: { kind: 'bcq' }, qat: false, embeddings: 'quantized' } },
     baselines: { majority: { accuracy: 0.67 }, bag_of_words: { accuracy: 0.98 } },
     ...extra,
@@ -42,7 +43,7 @@ describe('compression grid table', () => {
     assert.match(row('big')[8], /^mid \(0\.800 MB, \+4\.\d\)$/);
     assert.equal(row('big')[5], '0.700');
     assert.match(row('big')[9], /10\.0 \(0\.50x\)/);
-    assert.match(compressionTable(root), /the uncompressed fp32 model: 94\.0% ± 1\.0 \(3\)/);
+    assert.match(compressionTable(root), /uncompressed fp32 finetuned \(L2-H128\): 94\.0% ± 1\.0 \(3\), 6\.000 MB;/);
     assert.equal(markdownTable(root), compressionTable(root));
   });
 });
