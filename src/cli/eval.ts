@@ -5,6 +5,7 @@ import { evaluateTranslation } from '../pipeline/translate.ts';
 import { readCheckpointConfig, resolveCheckpointDir } from '../train/checkpoint.ts';
 import { evaluateCheckpoint } from '../train/evaluate.ts';
 import { positiveInt, positiveNumber } from './errors.ts';
+import { exitCriteria, withExitFlags, type ExitFlags } from './exit_flags.ts';
 import { TASK_HELP, taskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
 /** A translation checkpoint's BLEU and chrF on its test pairs, or an encoder's validation perplexity. */
@@ -14,7 +15,7 @@ async function evaluateAnyCheckpoint(checkpoint: string, flags: EvalFlags): Prom
   return translation ? evaluateTranslation(checkpoint, { split: flags.split, examples: flags.examples, threads: flags.threads, beam: flags.beam, lengthPenalty: flags.lengthPenalty }) : evaluateCheckpoint(checkpoint, flags);
 }
 
-interface EvalFlags {
+interface EvalFlags extends ExitFlags {
   checkpoint?: string;
   onnx?: string;
   task: string;
@@ -26,10 +27,11 @@ interface EvalFlags {
   beam?: number;
   lengthPenalty?: number;
   split?: 'validation' | 'test';
+  batch?: number;
 }
 
 export function registerEval(program: Command): void {
-  withTaskColumnFlags(program.command('eval'))
+  withExitFlags(withTaskColumnFlags(program.command('eval')), true)
     .description('validation loss and perplexity of a checkpoint (or a run folder\'s newest checkpoint), a translation checkpoint\'s BLEU and chrF on its test (or validation) pairs, or an exported classifier\'s accuracy or translation file\'s BLEU; prints JSON')
     .option('--checkpoint <dir>', 'checkpoint folder or run folder')
     .option('--onnx <file>', 'instead: an exported file (onnx/*.onnx in a tltc export folder): a classifier scored on --task, or a translation model\'s encoder_model*.onnx scored on its test books')
@@ -41,10 +43,13 @@ export function registerEval(program: Command): void {
     .option('--corpus <path>', 'evaluate on this corpus\'s validation split instead of the training corpus')
     .option('--sequences <n>', 'validation sequences', positiveInt('--sequences'))
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
+    .option('--batch <n>', 'with --exit-entropy or --exit-patience: rows per run of the early-exit curve (default 8)', positiveInt('--batch'))
     .option('--out <file>', 'also write the result to this JSON file')
     .action(async (flags: EvalFlags & TaskColumnFlags) => {
       if ((flags.checkpoint === undefined) === (flags.onnx === undefined)) throw new Error('pass either --checkpoint (a checkpoint\'s perplexity) or --onnx (an exported classifier\'s accuracy)');
-      const r = flags.onnx ? await evaluateOnnx({ file: flags.onnx, task: flags.task, columns: taskColumns(flags), examples: flags.examples, threads: flags.threads }) : await evaluateAnyCheckpoint(flags.checkpoint!, flags);
+      const exits = exitCriteria(flags, true);
+      if (exits.length && !flags.onnx) throw new Error('--exit-entropy and --exit-patience score an exported early-exit classifier: pass --onnx FILE');
+      const r = flags.onnx ? await evaluateOnnx({ file: flags.onnx, task: flags.task, columns: taskColumns(flags), examples: flags.examples, threads: flags.threads, exits, batch: flags.batch }) : await evaluateAnyCheckpoint(flags.checkpoint!, flags);
       if (flags.out) writeFileAtomic(flags.out, `${JSON.stringify(r, null, 2)}\n`);
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });

@@ -5,7 +5,7 @@ import { finetuneAny } from '../pipeline/finetune_regression.ts';
 import { nonNegativeInt, positiveInt, positiveNumber, unitInterval } from './errors.ts';
 import { TASK_HELP, taskColumns, withoutTaskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
-type FinetuneFlags = { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean; method?: 'earlybert' | 'ia3' | 'prompt'; promptLength?: number; teacher?: string; distillAlpha?: number; distillTemperature?: number; earlybertWeights?: 'keep' | 'rewind'; earlybertTicket?: 'earlybird' | 'random'; resume?: boolean; snapshotEvery?: number } & TaskColumnFlags;
+type FinetuneFlags = { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean; method?: 'earlybert' | 'ia3' | 'prompt'; promptLength?: number; teacher?: string; distillAlpha?: number; distillTemperature?: number; earlybertWeights?: 'keep' | 'rewind'; earlybertTicket?: 'earlybird' | 'random'; resume?: boolean; snapshotEvery?: number; earlyExit?: boolean } & TaskColumnFlags;
 
 export function registerFinetune(program: Command): void {
   withTaskColumnFlags(program.command('finetune'))
@@ -27,6 +27,7 @@ export function registerFinetune(program: Command): void {
     .option('--distill-temperature <t>', 'with --teacher: softmax temperature of both models (default 2)', positiveNumber('--distill-temperature'))
     .addOption(new Option('--earlybert-weights <how>', "the ticket's start: the weights where the search ended, or the pretrained encoder's (rewind)").choices(['keep', 'rewind']))
     .addOption(new Option('--earlybert-ticket <kind>', 'the early-bird ticket, or one of the same per-layer sizes drawn at random (the control)').choices(['earlybird', 'random']))
+    .option('--early-exit', 'train a classifier head after every layer jointly (DeeBERT/PABEE), so tltc predict and tltc eval can stop a sequence at the first confident layer (--exit-entropy, --exit-patience); finetune.json scores each exit')
     .option('--resume', 'continue the interrupted fine-tuning in --out from its newest snapshot (the same flags; ends as if never interrupted)')
     .option('--snapshot-every <seconds>', 'training seconds between snapshots that --resume continues from (default 60)', positiveNumber('--snapshot-every'))
     .option('--quiet', 'no progress output')

@@ -4,8 +4,9 @@ import { classifyAll, openClassifier, type PredictInput } from '../pipeline/pred
 import { estimateRows, readPredictInputs } from '../pipeline/predict_inputs.ts';
 import { createProgress } from '../util/progress.ts';
 import { positiveInt } from './errors.ts';
+import { exitCriteria, withExitFlags, type ExitFlags } from './exit_flags.ts';
 
-interface PredictFlags {
+interface PredictFlags extends ExitFlags {
   checkpoint?: string;
   onnx?: string;
   text?: string[];
@@ -41,8 +42,7 @@ async function firstChecked(inputs: AsyncIterable<PredictInput> | PredictInput[]
 }
 
 export function registerPredict(program: Command): void {
-  program
-    .command('predict')
+  withExitFlags(program.command('predict'), false)
     .description('run a fine-tuned classifier on new text: one JSON line per input with its label and score (and the top k)')
     .option('--checkpoint <dir>', 'a fine-tuned checkpoint (tltc finetune or tltc compress output)')
     .option('--onnx <file>', 'instead: an exported classifier (onnx/*.onnx in a tltc export folder)')
@@ -58,7 +58,8 @@ export function registerPredict(program: Command): void {
     .action(async (flags: PredictFlags) => {
       const { inputs: unchecked, file } = inputsOf(flags);
       const inputs = await firstChecked(unchecked);
-      const classifier = await openClassifier({ checkpoint: flags.checkpoint, onnx: flags.onnx }, flags.threads);
+      const [exit] = exitCriteria(flags, false);
+      const classifier = await openClassifier({ checkpoint: flags.checkpoint, onnx: flags.onnx }, flags.threads, exit);
       const progress = createProgress('predict', file ? await estimateRows(file) : 0, { quiet: flags.quiet || !file });
       try {
         let done = 0;

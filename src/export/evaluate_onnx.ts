@@ -8,7 +8,11 @@ import path from 'node:path';
 import { sampleExamples } from '../data/tasks.ts';
 import { resolveTask, type AnyTask, type TaskColumns } from '../data/task_source.ts';
 import type { TextTokenizer } from '../tokenizer/tokenizer_json.ts';
-import { encodeExamples } from '../train/classifier_data.ts';
+import type { InferenceSession } from 'onnxruntime-node';
+import { encodeExamples, type EncodedSplit } from '../train/classifier_data.ts';
+import { openExitBlocks } from './early_exit_model.ts';
+import { checkCriterion, type ExitCriterion } from './early_exit_runner.ts';
+import { exitCurve } from './evaluate_exits.ts';
 import { readExportFolder } from './export_folder.ts';
 import { scoreOnnx, scoreOnnxRegression } from './measure.ts';
 import { openOnnxFile } from './onnx_file.ts';
@@ -21,6 +25,10 @@ export interface EvalOnnxOptions {
   split?: 'val' | 'test';
   examples?: number;
   threads?: number;
+  /** Early-exit criteria: the result gets each one's point of the accuracy-latency curve (evaluate_exits.ts). */
+  exits?: readonly ExitCriterion[];
+  /** Rows per run for the early-exit curve (default 8). */
+  batch?: number;
 }
 
 /** A regression file's Pearson, Spearman and squared error on the split, its output read as the predicted value. */
@@ -47,12 +55,24 @@ export async function evaluateOnnx(options: EvalOnnxOptions): Promise<Record<str
   if (labels.length !== task.labels.length || labels.some((l, i) => l !== task.labels[i])) {
     throw new Error(`${path.join(root, 'config.json')} has labels [${labels.join(', ')}], task ${task.name} has [${task.labels.join(', ')}]: pass the task the model was fine-tuned on`);
   }
+  const criteria = (options.exits ?? []).map((c) => checkCriterion(c, labels.length));
   const opened = await openOnnxFile(file, { threads: options.threads });
   try {
     const split = encodeExamples(tok, sampleExamples(task[options.split ?? 'test'], options.examples), seq);
     const { accuracy, macro_f1 } = await scoreOnnx(opened.session, split, seq, labels.length);
-    return { file, task: task.name, split: options.split ?? 'test', examples: split.count, accuracy, macro_f1, bytes: opened.bytes, checksum_verified: opened.verified };
+    const scored = { file, task: task.name, split: options.split ?? 'test', examples: split.count, accuracy, macro_f1, bytes: opened.bytes, checksum_verified: opened.verified };
+    return criteria.length ? { ...scored, early_exit: await exitCurveOf(file, opened.session, split, seq, criteria, options) } : scored;
   } finally {
     await opened.session.release();
+  }
+}
+
+/** The early-exit curve of the blocks beside `file`, with their bytes. */
+async function exitCurveOf(file: string, whole: InferenceSession, split: EncodedSplit, seq: number, criteria: readonly ExitCriterion[], options: EvalOnnxOptions) {
+  const blocks = await openExitBlocks(file, { threads: options.threads });
+  try {
+    return { block_bytes: blocks.bytes, ...(await exitCurve(blocks, whole, split, seq, criteria, options.batch)) };
+  } finally {
+    await blocks.release();
   }
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { padStructures } from '../compress/structured.ts';
 import { encodeSafetensors, type StTensor } from '../io/safetensors.ts';
 import { classifierParamSpecs } from '../nn/classifier.ts';
+import { isExitParam } from '../nn/early_exit.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import { HF_BASE_PREFIX, hfArchitectureOf, toHfName } from '../nn/hf_names.ts';
 import { mlmParamSpecs, type ParamSpec } from '../nn/params.ts';
@@ -63,7 +64,8 @@ export async function exportHuggingFace(options: { checkpoint: string; outDir: s
       files.push({ file, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
     };
     put('config.json', `${JSON.stringify(hfConfig(model, arch, head, labels, exportableObjective(ck)), null, 2)}\n`);
-    const specs = head === 'classifier' ? classifierParamSpecs(model, labels!.length) : mlmParamSpecs(model);
+    // Early exits' heads have no place in Hugging Face's RoBERTa: the file is the full model, its last exit.
+    const specs = head === 'classifier' ? classifierParamSpecs(model, labels!.length).filter((s) => !isExitParam(s.name)) : mlmParamSpecs(model);
     put('model.safetensors', encodeSafetensors(hfStateDict(model, specs, params, arch), { format: 'pt' }));
     put('tokenizer.json', ck.tokenizerJson);
     put('tokenizer_config.json', `${JSON.stringify(tokenizerConfigJson(model.max_len, tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`)), null, 2)}\n`);

@@ -23,20 +23,21 @@ export function onnxFileEntry(root: string, file: string, data: Uint8Array): Onn
   return { file: path.relative(root, file), bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
-/** The manifest entry of `file`: its folder's or its parent's export.json / compress.json. */
+/** The manifest entry of `file`: export.json / compress.json in its folder or up to two above it (early-exit blocks sit in onnx/<model>.exits/). */
 function manifestEntry(file: string): { manifest: string; entry: OnnxFileEntry } | undefined {
-  for (const root of [path.dirname(file), path.dirname(path.dirname(file))]) {
+  const folder = path.dirname(file);
+  for (const root of [folder, path.dirname(folder), path.dirname(path.dirname(folder))]) {
     for (const name of MANIFESTS) {
       const manifest = path.join(root, name);
       if (!existsSync(manifest)) continue;
-      let parsed: { files?: unknown; onnx_files?: unknown };
+      let parsed: { files?: unknown; onnx_files?: unknown; exit_files?: unknown };
       try {
         parsed = JSON.parse(readFileSync(manifest, 'utf8'));
       } catch {
         throw new Error(`${manifest} is not valid JSON: the folder is damaged; export or compress again`);
       }
-      const list = [parsed.files, parsed.onnx_files].find(Array.isArray) as Partial<OnnxFileEntry>[] | undefined;
-      const entry = list?.find((e) => typeof e.file === 'string' && path.resolve(root, e.file) === path.resolve(file));
+      const list = [parsed.files, parsed.onnx_files, parsed.exit_files].filter(Array.isArray).flat() as Partial<OnnxFileEntry>[];
+      const entry = list.find((e) => typeof e.file === 'string' && path.resolve(root, e.file) === path.resolve(file));
       if (entry && typeof entry.sha256 === 'string' && typeof entry.bytes === 'number') return { manifest, entry: entry as OnnxFileEntry };
     }
   }

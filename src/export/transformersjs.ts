@@ -17,6 +17,7 @@ import { compressesEmbeddings, formatFile, parseWeightFormat } from './weight_fo
 import { buildEncoderExport, type ExportHead } from './encoder_graph.ts';
 import type { WeightFormat } from './weight_format.ts';
 import { hfArchitectureName, hfConfig } from './hf_config.ts';
+import { writeExitBlocks } from './early_exit_model.ts';
 
 export interface TransformersJsOptions {
   checkpoint: string;
@@ -31,6 +32,8 @@ export interface TransformersJsResult {
   architecture: string;
   task: string;
   files: (OnnxFileEntry & { format: WeightFormat })[];
+  /** An early-exit classifier's blocks beside each model file (`onnx/<model>.exits/`), run by tltc predict and tltc eval with an exit criterion. */
+  exit_files?: OnnxFileEntry[];
 }
 
 /** An export inside the checkpoint would be read as part of it. */
@@ -63,13 +66,16 @@ export async function exportTransformersJs(options: TransformersJsOptions): Prom
   return createFolder(out, (write, staging) => {
     const model = ck.config.model;
     for (const [name, text] of transformersJsMetadata(model, head, labels, ck.tokenizerJson, `${ck.dir}/tokenizer.json`, exportableObjective(ck))) write(name, text);
+    const exitFiles: OnnxFileEntry[] = [];
     const files = formats.map((format) => {
       const file = path.join('onnx', formatFile(format));
-      const bytes = serializeGraph(buildEncoderExport({ model, head, numLabels: labels?.length, params: ck.params, format, quantizeEmbeddings: compressesEmbeddings(format) }));
+      const input = { model, head, numLabels: labels?.length, params: ck.params, format, quantizeEmbeddings: compressesEmbeddings(format) };
+      const bytes = serializeGraph(buildEncoderExport(input));
       write(file, bytes);
+      if (model.exit_heads && head === 'classifier') exitFiles.push(...writeExitBlocks(input, file, staging, write));
       return { ...onnxFileEntry(staging, path.join(staging, file), bytes), format };
     });
-    const result: TransformersJsResult = { dir: out, model_type: 'roberta', architecture: hfArchitectureName('roberta', head), task: head === 'classifier' ? 'text-classification' : 'fill-mask', files };
+    const result: TransformersJsResult = { dir: out, model_type: 'roberta', architecture: hfArchitectureName('roberta', head), task: head === 'classifier' ? 'text-classification' : 'fill-mask', files, ...(exitFiles.length ? { exit_files: exitFiles } : {}) };
     const { dir: _dir, ...manifest } = result; // the folder is wherever it is moved to
     write('export.json', `${JSON.stringify({ ...manifest, checkpoint: ck.dir }, null, 2)}\n`);
     return result;

@@ -15,13 +15,15 @@ import { ParameterInputs, type GraphWeights } from './weights.ts';
 import { l1Penalty, slimmingParamSpecs, SlimmingWeights } from './slimming_weights.ts';
 import { ia3ParamSpecs, Ia3Weights } from './ia3_weights.ts';
 import { softTargetLoss } from './distill.ts';
+import { exitLogits, exitParamSpecs, jointExitLoss } from './early_exit.ts';
+import type { LayerTaps } from './layers.ts';
 
 export interface ClassifierShape {
   batch: number;
   seq: number;
 }
 
-/** Encoder parameters (the MLM's without its head) followed by the classification head. */
+/** Encoder parameters (the MLM's without its head) followed by the classification head and any early exits' heads. */
 export function classifierParamSpecs(c: ModelConfig, numLabels: number): ParamSpec[] {
   const encoder = mlmParamSpecs(c).filter((s) => !s.name.startsWith('lm_head.'));
   return [
@@ -31,6 +33,7 @@ export function classifierParamSpecs(c: ModelConfig, numLabels: number): ParamSp
     { name: 'classifier.dense.bias', shape: [c.d_model], init: 'zeros', decay: false },
     { name: 'classifier.out_proj.weight', shape: [numLabels, c.d_model], init: 'normal', decay: true },
     { name: 'classifier.out_proj.bias', shape: [numLabels], init: 'zeros', decay: false },
+    ...exitParamSpecs(c, numLabels),
   ];
 }
 
@@ -38,6 +41,8 @@ export interface ClassifierGraph {
   graph: Graph;
   params: Tensor[];
   logits: Tensor;
+  /** With c.exit_heads: every exit's logits (B, labels), shallowest first; the last is `logits`. */
+  exitLogits?: Tensor[];
   /** Mean cross-entropy, when built with labels. */
   loss?: Tensor;
   dropoutMasks: Tensor[];
@@ -124,11 +129,15 @@ export function buildClassifier(c: ModelConfig, numLabels: number, shape: Classi
   const mask = g.input('attention_mask', 'int64', [shape.batch, shape.seq]);
   const maskInputs = dropoutMaskInputs(g);
   const layout = rowsLayout(shape);
-  const ctx = modelContext(c, { weights, layout, kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make, attentionBias: attentionBias(mask) });
+  if (c.exit_heads && (options.objective ?? 'classification') !== 'classification') throw new Error('early exit needs a classification task: its exits stop on a confident class');
+  const taps: LayerTaps | undefined = c.exit_heads ? { hidden: [], scores: [] } : undefined;
+  const ctx = modelContext(c, { weights, layout, kernels: 'contrib', dropout: options.dropout, dropoutMask: maskInputs.make, attentionBias: attentionBias(mask), taps });
   const { logits } = classifierLogits(ids, staticPositions(ids, shape.seq), mask, c, numLabels, ctx);
+  // taps.hidden: the embeddings, then each layer's output; the last exit is `logits` itself.
+  const exits = taps ? [...taps.hidden.slice(1, c.n_layers).map((h, i) => exitLogits(h, mask, c, numLabels, { ...ctx, taps: undefined }, i)), logits] : undefined;
   let loss: Tensor | undefined;
-  if (options.withLabels) loss = headLoss(g, logits, shape.batch, numLabels, options.objective);
+  if (options.withLabels) loss = exits ? jointExitLoss(g, exits, shape.batch) : headLoss(g, logits, shape.batch, numLabels, options.objective);
   if (loss && options.soft) loss = withSoftTargets(loss, logits, shape.batch, numLabels, options.soft);
   if (loss && options.slimming && options.slimming.lambda > 0) loss = ops.add(loss, l1Penalty(slimmingParamSpecs(c).map((s) => params.weight(s.name)), options.slimming.lambda));
-  return { graph: g, params: params.inputs, logits, loss, dropoutMasks: maskInputs.masks, pruneMasks: masked?.inputs ?? new Map() };
+  return { graph: g, params: params.inputs, logits, exitLogits: exits, loss, dropoutMasks: maskInputs.masks, pruneMasks: masked?.inputs ?? new Map() };
 }

@@ -34,6 +34,9 @@ export const ModelConfigSchema = z
     // Prompt tuning (nn/encoder.ts classifierLogits): a classifier reads prompt_length learned
     // vectors before each sequence's tokens; absent: none.
     prompt_length: z.number().int().min(1).max(4096).optional(),
+    // Early exit (nn/early_exit.ts): a classifier head after every layer, trained jointly, so a
+    // sequence can leave at the first confident layer; absent: the last layer's head only.
+    exit_heads: z.boolean().optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -53,6 +56,7 @@ export const ModelConfigSchema = z
     if (c.prompt_length !== undefined && c.prompt_length > c.max_len) {
       ctx.addIssue({ code: 'custom', path: ['prompt_length'], message: `${c.prompt_length} is longer than the model's sequences of ${c.max_len} tokens: use a prompt of at most ${c.max_len}` });
     }
+    if (c.exit_heads && c.prompt_length !== undefined) ctx.addIssue({ code: 'custom', path: ['exit_heads'], message: 'early exit does not combine with a soft prompt: fine-tune one or the other' });
     if (c.n_experts !== undefined && c.layer_ffn) ctx.addIssue({ code: 'custom', path: ['layer_ffn'], message: 'structured FFN pruning does not apply to Switch expert layers' });
   });
 

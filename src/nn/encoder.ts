@@ -30,7 +30,7 @@ export function encode(ids: Tensor, positionIds: Tensor, c: ModelConfig, ctx: La
 }
 
 /** Token + position embeddings, normalized when the config says so: the encoder stack's input. */
-function embed(ids: Tensor, positionIds: Tensor, c: ModelConfig, ctx: LayerContext): Tensor {
+export function embed(ids: Tensor, positionIds: Tensor, c: ModelConfig, ctx: LayerContext): Tensor {
   const d = c.d_model;
   const words = ctx.weights.embedding(WORD_EMBEDDINGS, c.vocab_size, d, ids);
   const positions = ctx.weights.embedding(POSITION_EMBEDDINGS, c.max_len + POSITION_OFFSET, d, positionIds);
@@ -98,13 +98,14 @@ export function mlmHead(hidden: Tensor, c: ModelConfig, ctx: LayerContext): Tens
 
 /**
  * RoBERTa's classification head, dense -> tanh -> out_proj, (B, labels), on each sequence's first
- * token (at index `firstAt`) or (c.pooling 'mean') its mean over the tokens `mask` keeps.
+ * token (at index `firstAt`) or (c.pooling 'mean') its mean over the tokens `mask` keeps; its
+ * parameters are named under `prefix` (an early exit's head has its own, nn/early_exit.ts).
  */
-export function classifierHead(hidden: Tensor, mask: Tensor, c: ModelConfig, numLabels: number, ctx: LayerContext, firstAt = 0): Tensor {
+export function classifierHead(hidden: Tensor, mask: Tensor, c: ModelConfig, numLabels: number, ctx: LayerContext, firstAt = 0, prefix = 'classifier'): Tensor {
   const pooled = c.pooling === 'mean' ? meanTokens(hidden, mask, ctx.layout, c.d_model) : firstTokens(hidden, ctx.layout, firstAt);
   const first = maybeDropout(pooled, ctx);
-  return hidden.graph.scope('classifier', () => {
-    const h = maybeDropout(ops.tanh(ctx.weights.linear(first, 'classifier.dense', c.d_model, c.d_model)), ctx);
-    return ctx.weights.linear(h, 'classifier.out_proj', numLabels, c.d_model);
+  return hidden.graph.scope(prefix, () => {
+    const h = maybeDropout(ops.tanh(ctx.weights.linear(first, `${prefix}.dense`, c.d_model, c.d_model)), ctx);
+    return ctx.weights.linear(h, `${prefix}.out_proj`, numLabels, c.d_model);
   });
 }

@@ -21,12 +21,12 @@ export interface Parameter {
   data: Float32Array;
 }
 
-const linear = (name: string, out: number, inp: number): ParamSpec[] => [
+export const linearSpecs = (name: string, out: number, inp: number): ParamSpec[] => [
   { name: `${name}.weight`, shape: [out, inp], init: 'normal', decay: true },
   { name: `${name}.bias`, shape: [out], init: 'zeros', decay: false },
 ];
 
-const norm = (name: string, d: number): ParamSpec[] => [
+export const normSpecs = (name: string, d: number): ParamSpec[] => [
   { name: `${name}.weight`, shape: [d], init: 'ones', decay: false },
   { name: `${name}.bias`, shape: [d], init: 'zeros', decay: false },
 ];
@@ -83,7 +83,7 @@ export function robertaLayer(c: ModelConfig, i: number): LayerSpec {
 
 /** The FFN's parameters of one layer: two linear layers, or a Switch layer's router and experts. */
 function ffnParamSpecs(s: LayerSpec): ParamSpec[] {
-  if (!s.experts) return [...linear(s.names.ffnIn, s.ffn, s.dOut), ...linear(s.names.ffnOut, s.dOut, s.ffn)];
+  if (!s.experts) return [...linearSpecs(s.names.ffnIn, s.ffn, s.dOut), ...linearSpecs(s.names.ffnOut, s.dOut, s.ffn)];
   return switchParamShapes(s.experts).map((p) => ({ name: p.name, shape: p.shape, init: p.matrix ? 'normal' : 'zeros', decay: p.matrix }));
 }
 
@@ -108,19 +108,19 @@ export function mlmParamSpecs(c: ModelConfig): ParamSpec[] {
     const layer = robertaLayer(c, i);
     const { names: n, heads, headDim: hs } = layer;
     specs.push(
-      ...linear(n.query, heads * hs, d),
-      ...linear(n.key, heads * hs, d),
-      ...linear(n.value, heads * hs, d),
-      ...linear(n.attentionOut, d, heads * hs),
-      ...norm(n.attentionNorm, d),
+      ...linearSpecs(n.query, heads * hs, d),
+      ...linearSpecs(n.key, heads * hs, d),
+      ...linearSpecs(n.value, heads * hs, d),
+      ...linearSpecs(n.attentionOut, d, heads * hs),
+      ...normSpecs(n.attentionNorm, d),
       ...ffnParamSpecs(layer),
-      ...norm(n.ffnNorm, d),
+      ...normSpecs(n.ffnNorm, d),
     );
   }
-  if (c.norm === 'pre') specs.push(...norm(FINAL_NORM, d));
+  if (c.norm === 'pre') specs.push(...normSpecs(FINAL_NORM, d));
   specs.push(
-    ...linear('lm_head.dense', d, d),
-    ...norm('lm_head.layer_norm', d),
+    ...linearSpecs('lm_head.dense', d, d),
+    ...normSpecs('lm_head.layer_norm', d),
     { name: 'lm_head.bias', shape: [c.vocab_size], init: 'zeros', decay: false },
   );
   return specs;

@@ -15,6 +15,7 @@ import type { EncodedSplit } from '../train/classifier_data.ts';
 import type { SplitScores } from '../train/classifier_scores.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
 import { classifierEvaluator, scoreSplit } from '../train/classifier_training.ts';
+import { scoreExits } from '../train/early_exit_scores.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { EarlyBertSchema } from '../train/config.ts';
 import type { EarlyBertConfig } from '../train/earlybert.ts';
@@ -63,6 +64,8 @@ export interface FinetuneOptions {
   distillTemperature?: number;
   /** EarlyBERT's settings (config.ts EarlyBertSchema); unset ones take its defaults. */
   earlybert?: Partial<EarlyBertConfig>;
+  /** Early exit (nn/early_exit.ts): a head after every layer, trained jointly; finetune.json scores each exit. */
+  earlyExit?: boolean;
   /** Continue the interrupted fine-tuning in outDir from its newest snapshot (finetune_resume.ts). */
   resume?: boolean;
   /** Training seconds between snapshots to resume from (default 60). */
@@ -91,6 +94,8 @@ export interface FinetuneResult {
   teacher?: TaskTeacher & { alpha: number; temperature: number };
   /** With --teacher: train_s plus every second the teacher cost. */
   train_s_with_teacher?: number;
+  /** With --early-exit: each exit's scores, shallowest first (the last is val and test). */
+  exits?: { val: SplitScores[]; test: SplitScores[] };
   /** With --method ia3 or prompt: the task's add-on (the vectors or the prompt, and the head) as adapter.safetensors, and what trained. */
   adapter?: Adapter;
 }
@@ -152,7 +157,7 @@ async function trainFinetuned(p: TrainingPlan): Promise<Trained> {
 export function resumeKeyOf(o: FinetuneOptions, ck: Checkpoint, batch: number, seed: number): Record<string, unknown> {
   if (o.resume && o.method === 'earlybert') throw new Error('--resume does not cover --method earlybert (its search and ticket training are two runs): start it again');
   const distill = o.teacher ? { teacher: path.resolve(o.teacher), alpha: o.distillAlpha ?? 0.5, temperature: o.distillTemperature ?? 2 } : null;
-  return { from: path.resolve(ck.dir), task: o.task, budget: o.budget ?? '3m', batch, seed, lr: o.lr ?? null, method: o.method ?? 'full', prompt_length: o.promptLength ?? null, pooling: o.pooling ?? DEFAULT_POOLING, distill };
+  return { from: path.resolve(ck.dir), task: o.task, budget: o.budget ?? '3m', batch, seed, lr: o.lr ?? null, method: o.method ?? 'full', early_exit: o.earlyExit === true, prompt_length: o.promptLength ?? null, pooling: o.pooling ?? DEFAULT_POOLING, distill };
 }
 
 /** The soft prompt's length of a prompt-tuning run, refused in one line when the model's sequences are shorter. */
@@ -195,6 +200,20 @@ export function classifierFromEncoder(ck: Checkpoint, model: ModelConfig, classe
   return specs.map((spec, i) => ({ spec, data: ck.params.get(spec.name) ?? fresh[i].data }));
 }
 
+/** The early exits of a fine-tuning (--early-exit), refused where they do not apply. */
+function exitsOf(o: FinetuneOptions): { exit_heads?: true } {
+  if (!o.earlyExit) return {};
+  if (o.method !== undefined) throw new Error(`--early-exit trains a head after every layer of the whole model: use it without --method ${o.method}`);
+  return { exit_heads: true };
+}
+
+/** Each exit's scores on val and test; the last exit's are the model's. */
+async function scoreSplitExits(model: ModelConfig, classes: number, params: Parameter[], splits: EncodedSplit[], batch: number, threads: number): Promise<SplitScores[][]> {
+  const scores: SplitScores[][] = [];
+  for (const split of splits) scores.push(await scoreExits(model, params, split, classes, batch, threads));
+  return scores;
+}
+
 /** Scores of each split with the training graph's evaluator (no dropout). */
 async function scoreSplits(model: ModelConfig, classes: number, params: Parameter[], splits: EncodedSplit[], batch: number, threads: number): Promise<SplitScores[]> {
   const evaluator = await classifierEvaluator(model, classes, batch, model.max_len, threads);
@@ -213,11 +232,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   const task = await resolveClassificationTask(options.task, options.columns ?? {}, 'finetune() (finetuneRegression() trains a numeric target)');
   const ck = loadCheckpoint(options.checkpoint, false, 'tltc-mlm');
   const prompt = promptOf(options, ck.config.model);
+  const exits = exitsOf(options);
   const teacherCk = openTaskTeacher(options, task);
   const outDir = freshOutDir(options.outDir, 'finetune.json', 'a fine-tuned model');
   if (options.method !== undefined && ck.config.model.n_experts !== undefined) throw new Error(`${ck.dir} has Switch expert layers, which --method ${options.method} does not handle (it works on dense FFNs): fine-tune it without --method`);
   return withRunLock(outDir, async () => {
-    const model: ModelConfig = { ...ck.config.model, pooling: options.pooling ?? DEFAULT_POOLING, ...prompt };
+    const model: ModelConfig = { ...ck.config.model, pooling: options.pooling ?? DEFAULT_POOLING, ...prompt, ...exits };
     const [batch, seed, threads] = [options.batchSize ?? 16, options.seed ?? 0, options.threads ?? defaultThreads()];
     const encode = splitEncoder(ck);
     const resumeKey = resumeKeyOf(options, ck, batch, seed);
@@ -225,11 +245,13 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     const taught = teacherCk ? await softTargets(options, teacherCk, task, batch, threads) : null;
     const trained = await trainFinetuned({ options, ck, model, labels: task.labels, train: encode(task.train), outDir, budget, batch, seed, threads, soft: taught?.soft, resumeKey, resumeFrom });
     const splits = { val: sampleExamples(task.val, options.evalExamples), test: sampleExamples(task.test, options.evalExamples) };
-    const [val, test] = await scoreSplits(trained.model, task.labels.length, trained.params, [encode(splits.val), encode(splits.test)], batch, threads);
+    const encoded = [encode(splits.val), encode(splits.test)];
+    const exitScores = trained.model.exit_heads ? await scoreSplitExits(trained.model, task.labels.length, trained.params, encoded, batch, threads) : null;
+    const [val, test] = exitScores ? exitScores.map((s) => s[s.length - 1]) : await scoreSplits(trained.model, task.labels.length, trained.params, encoded, batch, threads);
     const base = taskBaselines(task, splits, `val+test/${options.evalExamples ?? 'all'}`) as FinetuneResult['baselines'];
     const warnings = [collapseWarning(`the fine-tuned ${modelName(trained.model)}`, test, task.labels.length)].filter((w): w is string => w !== null);
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings, ...(trained.earlybert ? { earlybert: trained.earlybert } : {}), ...(trained.adapter ? { adapter: trained.adapter } : {}), ...(taught ? withTeacherTime(taught.teacher, trained.trainS) : {}), ...(options.signal?.aborted ? { stopped: true } : {}) };
+    const result: FinetuneResult = { task: task.name, model: modelName(model), checkpoint: trained.checkpoint, steps: trained.steps, train_s: trained.trainS, lr: trained.lr, pooling: model.pooling ?? 'first', val, test, baselines: base, warnings, ...(exitScores ? { exits: { val: exitScores[0], test: exitScores[1] } } : {}), ...(trained.earlybert ? { earlybert: trained.earlybert } : {}), ...(trained.adapter ? { adapter: trained.adapter } : {}), ...(taught ? withTeacherTime(taught.teacher, trained.trainS) : {}), ...(options.signal?.aborted ? { stopped: true } : {}) };
     writeFileAtomic(path.join(outDir, 'finetune.json'), `${JSON.stringify(result, null, 2)}\n`);
     dropSnapshots(outDir);
     return result;

@@ -36,6 +36,7 @@ export async function finetuneAny(options: FinetuneOptions): Promise<FinetuneRes
   // Reads a file task's labels once more to learn its kind; the chosen path reads it again.
   const kind = (await resolveTask(options.task, options.columns)).kind;
   if (kind === 'regression' && options.method !== undefined) throw new Error(`--method ${options.method} fine-tunes classification tasks; ${options.task} has a numeric target: leave --method out`);
+  if (kind === 'regression' && options.earlyExit) throw new Error(`--early-exit stops a sequence at a confident class; ${options.task} has a numeric target: leave --early-exit out`);
   return kind === 'regression' ? finetuneRegression(options) : finetune(options);
 }
 

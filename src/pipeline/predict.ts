@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { readExportFolder } from '../export/export_folder.ts';
 import { buildClassifierExport } from '../export/encoder_graph.ts';
 import { openOnnxFile } from '../export/onnx_file.ts';
+import { exitBlocksInMemory, openExitBlocks, type OpenedExits } from '../export/early_exit_model.ts';
+import { checkCriterion, runWithExits, type ExitCriterion } from '../export/early_exit_runner.ts';
 import { serializeGraph } from '../graph/serialize.ts';
 import { createSession, defaultThreads, ortTensor, type ort } from '../runtime/session.ts';
 import { PAD } from '../tokenizer/tokenizer.ts';
@@ -25,6 +27,8 @@ export interface Prediction extends PredictInput {
   score: number;
   /** The `top_k` most likely labels, best first, when more than one is asked for. */
   top_k?: { label: string; score: number }[];
+  /** With an exit criterion: the layers this input ran before it left (1-based). */
+  exit_layer?: number;
 }
 
 /** A loaded classifier: its session, tokenizer, labels and longest input. */
@@ -35,26 +39,43 @@ export interface Classifier {
   seq: number;
   /** A one-output head trained on a numeric target: scores are its raw outputs. */
   regression: boolean;
+  /** An early-exit model's blocks and the criterion that decides where each input leaves. */
+  exits?: { blocks: OpenedExits; criterion: ExitCriterion };
   release(): Promise<void>;
 }
 
-/** Opens a classifier checkpoint (built into an fp32 graph in memory) or an exported ONNX file. */
-export async function openClassifier(source: { checkpoint?: string; onnx?: string }, threads = defaultThreads()): Promise<Classifier> {
+/** Opens a classifier checkpoint (built into an fp32 graph in memory) or an exported ONNX file; with `exit`, its early-exit blocks too. */
+export async function openClassifier(source: { checkpoint?: string; onnx?: string }, threads = defaultThreads(), exit?: ExitCriterion): Promise<Classifier> {
   if ((source.checkpoint === undefined) === (source.onnx === undefined)) throw new Error('pass either --checkpoint (a fine-tuned checkpoint) or --onnx (an exported classifier)');
   if (source.onnx) {
     if (!existsSync(source.onnx)) throw new Error(`--onnx ${source.onnx} does not exist: pass an .onnx file inside a folder written by tltc export or tltc compress`);
     const folder = readExportFolder(source.onnx);
+    const criterion = exit && checkCriterion(exit, folder.labels.length);
     const { session } = await openOnnxFile(source.onnx, { threads });
-    return { session, tokenizer: folder.tokenizer, labels: folder.labels, seq: folder.seq, regression: folder.regression, release: () => session.release() };
+    const blocks = criterion && (await openExitBlocks(source.onnx, { threads }).catch(async (err) => (await session.release(), Promise.reject(err))));
+    return withRelease({ session, tokenizer: folder.tokenizer, labels: folder.labels, seq: folder.seq, regression: folder.regression, ...(blocks ? { exits: { blocks, criterion } } : {}) });
   }
   const ck = loadCheckpoint(source.checkpoint!, false, 'tltc-classifier');
   const objective = exportableObjective(ck);
   const labels = ck.config.labels ?? [];
   const model = ck.config.model;
-  const graph = buildClassifierExport({ model, numLabels: labels.length, params: ck.params, format: { kind: 'fp32' } });
-  const session = await createSession(serializeGraph(graph), { threads });
+  const criterion = exit && checkCriterion(exit, labels.length);
+  if (criterion && !model.exit_heads) throw new Error(`${ck.dir} has no early exits: fine-tune with --early-exit, or leave out --exit-entropy and --exit-patience`);
+  const input = { model, numLabels: labels.length, params: ck.params, format: { kind: 'fp32' } as const };
+  const session = await createSession(serializeGraph(buildClassifierExport(input)), { threads });
+  const blocks = criterion && (await exitBlocksInMemory(input, { threads }));
   const tokenizer = tokenizerFromJson(JSON.parse(ck.tokenizerJson), `${ck.dir}/tokenizer.json`);
-  return { session, tokenizer, labels, seq: model.max_len, regression: objective === 'regression', release: () => session.release() };
+  return withRelease({ session, tokenizer, labels, seq: model.max_len, regression: objective === 'regression', ...(blocks ? { exits: { blocks, criterion } } : {}) });
+}
+
+function withRelease(c: Omit<Classifier, 'release'>): Classifier {
+  return {
+    ...c,
+    release: async () => {
+      await c.session.release();
+      await c.exits?.blocks.release();
+    },
+  };
 }
 
 function softmax(row: ArrayLike<number>): number[] {
@@ -64,6 +85,13 @@ function softmax(row: ArrayLike<number>): number[] {
   return e.map((v) => v / sum);
 }
 
+/** A padded batch's logits: from the whole model, or from the exit each row left at (and how many layers it ran). */
+async function batchLogits(c: Classifier, ids: BigInt64Array, mask: BigInt64Array, batch: number, seq: number): Promise<{ logits: Float32Array; layers?: Int32Array }> {
+  if (c.exits) return runWithExits(c.exits.blocks, ids, mask, batch, seq, c.exits.criterion);
+  const out = await c.session.run({ input_ids: ortTensor('int64', ids, [batch, seq]), attention_mask: ortTensor('int64', mask, [batch, seq]) }, ['logits']);
+  return { logits: out.logits.data as Float32Array };
+}
+
 /** One batch: rows padded to the batch's longest (the graph's axes are dynamic), logits to labels and scores. */
 export async function classifyBatch(c: Classifier, inputs: readonly PredictInput[], topK = 1): Promise<Prediction[]> {
   const rows = inputs.map((x) => exampleTokens(c.tokenizer, { text: x.text, pair: x.text_pair }, c.seq));
@@ -71,15 +99,15 @@ export async function classifyBatch(c: Classifier, inputs: readonly PredictInput
   const ids = new BigInt64Array(rows.length * seq).fill(BigInt(PAD));
   const mask = new BigInt64Array(rows.length * seq);
   rows.forEach((r, i) => r.forEach((t, j) => ((ids[i * seq + j] = BigInt(t)), (mask[i * seq + j] = 1n))));
-  const out = await c.session.run({ input_ids: ortTensor('int64', ids, [rows.length, seq]), attention_mask: ortTensor('int64', mask, [rows.length, seq]) }, ['logits']);
-  const logits = out.logits.data as Float32Array;
+  const { logits, layers } = await batchLogits(c, ids, mask, rows.length, seq);
   const k = c.labels.length;
+  const exit = (i: number) => (layers ? { exit_layer: layers[i] } : {});
   if (c.regression) return inputs.map((input, i) => ({ ...input, label: c.labels[0], score: logits[i] }));
   return inputs.map((input, i) => {
     const ranked = softmax(logits.subarray(i * k, (i + 1) * k))
       .map((score, label) => ({ label: c.labels[label], score }))
       .sort((a, b) => b.score - a.score);
-    return { ...input, label: ranked[0].label, score: ranked[0].score, ...(topK > 1 ? { top_k: ranked.slice(0, topK) } : {}) };
+    return { ...input, label: ranked[0].label, score: ranked[0].score, ...(topK > 1 ? { top_k: ranked.slice(0, topK) } : {}), ...exit(i) };
   });
 }
 

@@ -1,0 +1,68 @@
+/**
+ * An early-exit classifier (nn/early_exit.ts) as graphs that tltc's runtime runs one after
+ * another (early_exit_runner.ts), so a sequence that leaves stops computing: `embeddings`
+ * (input_ids, attention_mask -> hidden_out) and, per layer i, `layer_<i>` (hidden,
+ * attention_mask -> hidden_out, logits): the layer and its exit. One file per block rather than
+ * `If` subgraphs: an `If` decides for the whole batch, while rows leave one by one.
+ * Built from the same layer functions as every other graph, in any weight format.
+ */
+import { Graph } from '../graph/index.ts';
+import { embed, maskedPositions, modelContext } from '../nn/encoder.ts';
+import { exitLogits } from '../nn/early_exit.ts';
+import { encoderLayer } from '../nn/layers.ts';
+import { attentionBias, DYNAMIC } from '../nn/layout.ts';
+import { robertaLayer } from '../nn/params.ts';
+import type { ExportInput } from './encoder_graph.ts';
+import { exportWeights } from './weight_providers.ts';
+
+export interface ExitBlock {
+  /** File stem: `embeddings` or `layer_<i>`. */
+  name: string;
+  graph: Graph;
+}
+
+/** The folder of a model file's blocks: `onnx/model.onnx` -> `onnx/model.exits`. */
+export const exitBlocksDir = (onnxFile: string) => onnxFile.replace(/\.onnx$/, '.exits');
+
+export const EXIT_BLOCKS_MANIFEST = 'exits.json';
+
+/** What exits.json says: the blocks in running order, the classes of the exits and the hidden width between blocks. */
+export interface ExitBlocksManifest {
+  layers: number;
+  labels: number;
+  d_model: number;
+  files: string[];
+}
+
+function contextOf(input: ExportInput, g: Graph, mask: ReturnType<Graph['input']>) {
+  const weights = exportWeights(g, input.params, input.format, input.quantizeEmbeddings);
+  return modelContext(input.model, { weights, layout: DYNAMIC, kernels: 'standard', dropout: 0, attentionBias: attentionBias(mask) });
+}
+
+function embeddingsBlock(input: ExportInput): ExitBlock {
+  const g = new Graph('tltc-exit-embeddings');
+  const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
+  const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
+  g.output(embed(ids, maskedPositions(mask), input.model, contextOf(input, g, mask)), 'hidden_out');
+  return { name: 'embeddings', graph: g };
+}
+
+function layerBlock(input: ExportInput, layer: number): ExitBlock {
+  const c = input.model;
+  const g = new Graph(`tltc-exit-layer-${layer}`);
+  const hidden = g.input('hidden', 'float32', ['batch', 'sequence', c.d_model]);
+  const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
+  const ctx = contextOf(input, g, mask);
+  const x = encoderLayer(hidden, ctx, robertaLayer(c, layer));
+  g.output(exitLogits(x, mask, c, input.numLabels!, ctx, layer), 'logits');
+  if (layer < c.n_layers - 1) g.output(x, 'hidden_out');
+  return { name: `layer_${layer}`, graph: g };
+}
+
+/** The blocks of an early-exit classifier, in running order. */
+export function buildExitBlocks(input: ExportInput): ExitBlock[] {
+  const c = input.model;
+  if (!c.exit_heads) throw new Error('export: the model has no early exits (fine-tune it with --early-exit)');
+  if (!input.numLabels) throw new Error('export: a classifier needs numLabels');
+  return [embeddingsBlock(input), ...Array.from({ length: c.n_layers }, (_, i) => layerBlock(input, i))];
+}
