@@ -34,12 +34,13 @@ export interface ExitBlocksManifest {
   files: string[];
 }
 
-function contextOf(input: ExportInput, g: Graph, mask: ReturnType<Graph['input']>) {
+export function contextOf(input: Pick<ExportInput, 'model' | 'params' | 'format' | 'quantizeEmbeddings'>, g: Graph, mask: ReturnType<Graph['input']>) {
   const weights = exportWeights(g, input.params, input.format, input.quantizeEmbeddings);
   return modelContext(input.model, { weights, layout: DYNAMIC, kernels: 'standard', dropout: 0, attentionBias: attentionBias(mask) });
 }
 
-function embeddingsBlock(input: ExportInput): ExitBlock {
+/** input_ids, attention_mask -> hidden_out: the first block of every early-exit model. */
+export function embeddingsBlock(input: Pick<ExportInput, 'model' | 'params' | 'format' | 'quantizeEmbeddings'>): ExitBlock {
   const g = new Graph('tltc-exit-embeddings');
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);

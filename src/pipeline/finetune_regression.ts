@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { classifierBudget, freshOutDir, meanBaseline, splitEncoder, trainClassifierCheckpoint, withRunLock } from './classifier_steps.ts';
 import { classifierFromEncoder, DEFAULT_POOLING, finetune, resumeKeyOf, type FinetuneOptions, type FinetuneResult } from './finetune.ts';
 import { dropSnapshots, findSnapshot } from './finetune_resume.ts';
+import { finetuneTagger, POS_TASK, type TaggerFinetuneResult } from './finetune_tagger.ts';
 
 export interface RegressionFinetuneResult {
   task: string;
@@ -31,8 +32,9 @@ export interface RegressionFinetuneResult {
   warnings: string[];
 }
 
-/** Fine-tunes for the task's kind: classes (finetune) or a numeric target (finetuneRegression). */
-export async function finetuneAny(options: FinetuneOptions): Promise<FinetuneResult | RegressionFinetuneResult> {
+/** Fine-tunes for the task's kind: classes (finetune), a numeric target (finetuneRegression) or tags per word (finetuneTagger). */
+export async function finetuneAny(options: FinetuneOptions): Promise<FinetuneResult | RegressionFinetuneResult | TaggerFinetuneResult> {
+  if (options.task === POS_TASK) return finetuneTagger(options);
   // Reads a file task's labels once more to learn its kind; the chosen path reads it again.
   const kind = (await resolveTask(options.task, options.columns)).kind;
   if (kind === 'regression' && options.method !== undefined) throw new Error(`--method ${options.method} fine-tunes classification tasks; ${options.task} has a numeric target: leave --method out`);

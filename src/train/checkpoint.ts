@@ -41,9 +41,9 @@ export interface CheckpointConfig<M = ModelConfig> {
   checksum?: string;
 }
 
-/** tltc-cmow: a CMOW/CBOW sentence encoder (nn/cmow.ts), its config in `model`. */
-export type ModelType = 'tltc-mlm' | 'tltc-classifier' | 'tltc-seq2seq' | 'tltc-cmow';
-const MODEL_TYPES: readonly string[] = ['tltc-mlm', 'tltc-classifier', 'tltc-seq2seq', 'tltc-cmow'];
+/** tltc-cmow: a CMOW/CBOW sentence encoder (nn/cmow.ts), its config in `model`; tltc-tagger: a sequence labeller (nn/tagger.ts), its tags in `labels`. */
+export type ModelType = 'tltc-mlm' | 'tltc-classifier' | 'tltc-seq2seq' | 'tltc-cmow' | 'tltc-tagger';
+const MODEL_TYPES: readonly string[] = ['tltc-mlm', 'tltc-classifier', 'tltc-seq2seq', 'tltc-cmow', 'tltc-tagger'];
 
 export interface Checkpoint<M = ModelConfig> {
   dir: string;

@@ -31,10 +31,16 @@ export interface WeightConstraints {
 /** The transformer classifier of `model`, or another `network`. */
 export type ClassifierTrainingOptions = TrainingOptions & ({ model: ModelConfig; network?: undefined } | { model?: undefined; network: Network });
 
+/** Training rows that make their own feeds (a labelling task's tokens), where `batchOf` does not apply. */
+export interface TrainingRows {
+  count: number;
+  feeds(rows: Int32Array, batch: number, seq: number): Feeds;
+}
+
 interface TrainingOptions {
   classes: number;
   params: Parameter[];
-  train: EncodedSplit;
+  train: EncodedSplit | TrainingRows;
   batch: number;
   seq: number;
   opt: OptimizerConfig;
@@ -59,6 +65,8 @@ interface TrainingOptions {
   soft?: { alpha: number; temperature: number };
   /** Further feeds for the training rows of a step (a teacher's logits), in batch order. */
   rowFeeds?: (rows: Int32Array) => Feeds;
+  /** Further feeds drawn for step `step` (1-based), a function of the step so a resumed run draws the same. */
+  stepFeeds?: (step: number) => Feeds;
   /** Continue an interrupted run: `params` hold its weights; these are its counters and Adam moments (in `params` order). */
   start?: TrainingState;
   /** Called after a step once `intervalS` training seconds passed since the last call (not after the last step): the caller saves a checkpoint to resume from. */
@@ -68,6 +76,8 @@ interface TrainingOptions {
 /** A trainable network for this loop: its parameter specs, and its training graph (labels in) for a batch shape. */
 export interface Network {
   specs: ParamSpec[];
+  /** The dropout ratio its graphs are built with (default 0). */
+  dropout?: number;
   build(shape: { batch: number; seq: number }): ClassifierGraph;
 }
 
@@ -109,7 +119,7 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
     { bytes: serializeGraph(trainGraph.graph), dropoutMasks: trainGraph.dropoutMasks.map((m) => m.shape as number[]) },
     pick(o.params),
     o.start ? { m: pick(o.start.m), v: pick(o.start.v) } : null,
-    { ratio: o.model?.dropout ?? 0, seed: o.seed },
+    { ratio: o.model?.dropout ?? o.network?.dropout ?? 0, seed: o.seed },
     { threads: o.threads },
   );
   const data = new BatchOrder(train.count, batch, o.seed);
@@ -129,7 +139,8 @@ export async function trainClassifier(o: ClassifierTrainingOptions): Promise<Cla
       const rows = data.next();
       const progress = budgetFraction(budget, { step: steps, tokens, trainSeconds: trainS });
       const extra = o.constraints?.beforeStep(steps + 1, progress, runner.params) ?? {};
-      const r = await runner.step({ ...inputsOf(batchOf(train, rows, batch, seq), o.objective), ...o.rowFeeds?.(rows), ...frozen, ...extra }, steps + 1, progress);
+      const inputs = 'feeds' in train ? train.feeds(rows, batch, seq) : inputsOf(batchOf(train, rows, batch, seq), o.objective);
+      const r = await runner.step({ ...inputs, ...o.rowFeeds?.(rows), ...o.stepFeeds?.(steps + 1), ...frozen, ...extra }, steps + 1, progress);
       if (r.nonFinite) throw new Error(`${label} diverged at step ${steps + 1}: ${r.nonFinite} is not finite; lower --lr`);
       steps++;
       tokens += batch * seq;
