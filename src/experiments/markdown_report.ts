@@ -3,11 +3,12 @@
  * (run_table.ts, or recipe_table.ts by recipe), translation runs (translation_table.ts, then
  * translation_sizes_table.ts's and translation_compression_table.ts's where they apply),
  * lottery tickets beside their controls (ticket_table.ts), grids of compressed models
- * (compression_table.ts), sentence-encoder distillations (sentence_table.ts), early-exit curves (early_exit_table.ts), pretraining methods against dense
+ * (compression_table.ts), sentence-encoder distillations (sentence_table.ts), early-exit curves (early_exit_table.ts), part-of-speech taggers (tagger_table.ts), pretraining methods against dense
  * training (method_table.ts) or fine-tuning runs (finetune_table.ts).
  */
 import { compressionTable, hasCompressionGrid } from './compression_table.ts';
 import { exitTable, hasExitCurves } from './early_exit_table.ts';
+import { hasTaggers, taggerTable } from './tagger_table.ts';
 import { finetuneTable, findFinetunes } from './finetune_table.ts';
 import { hasMethods, methodTable } from './method_table.ts';
 import { recipeTable } from './recipe_table.ts';
@@ -29,6 +30,7 @@ export function markdownTable(root: string, options: { byRecipe?: boolean } = {}
     if (hasCompressionGrid(resolved)) return compressionTable(root);
     if (hasSentenceDistills(resolved)) return sentenceTable(root);
     if (hasExitCurves(resolved)) return exitTable(root);
+    if (hasTaggers(resolved)) return taggerTable(root);
     if (findFinetunes(resolved).length > 0) return finetuneTable(root);
     throw new Error(`${root} holds no completed run: neither a training run (run.json and summary.json) nor a fine-tuning run (finetune.json)`);
   }
