@@ -14,29 +14,21 @@ import { modelName, type ModelConfig } from '../nn/config.ts';
 import type { Parameter } from '../nn/params.ts';
 import { createSession } from '../runtime/session.ts';
 import { saveCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
-import type { EncodedSplit } from '../train/classifier_data.ts';
 import { classifierEvaluator, trainClassifier, type TrainingState } from '../train/classifier_training.ts';
 import type { Feeds } from '../train/feeds.ts';
-import { classifierBudget, classifierOptimizer, trainClassifierCheckpoint } from './classifier_steps.ts';
+import { classifierBudget, classifierOptimizer, trainClassifierCheckpoint, type ClassifierRun } from './classifier_steps.ts';
 import { classifierFromEncoder } from './finetune.ts';
 import { findSnapshot, snapshotDir, stateFrom } from './finetune_resume.ts';
 import type { Student } from './sentence_measure.ts';
 
 /** How a student trains: the sentences, the teacher's embeddings for each step's rows, and the run's settings. */
-export interface StudentRun {
-  train: EncodedSplit;
+/** What training a student needs: a classifier run's data and settings, the teacher's embeddings as row feeds, and how it resumes. */
+export type StudentRun = Pick<ClassifierRun, 'train' | 'batch' | 'budget' | 'lr' | 'seed' | 'threads' | 'quiet' | 'outDir'> & {
   rowFeeds: (rows: Int32Array) => Feeds;
-  batch: number;
-  budget: string;
-  lr?: number;
-  seed: number;
-  threads: number;
-  quiet?: boolean;
-  outDir: string;
   record: Record<string, unknown> & { resume_key: Record<string, unknown> };
   resume: boolean;
   snapshotEveryS: number;
-}
+};
 
 export interface SentenceStudent {
   /** `L2-H128`, or `cmow-M16-C256`. */
