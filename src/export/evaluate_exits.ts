@@ -5,7 +5,8 @@
  * only in where rows leave.
  */
 import type { InferenceSession } from 'onnxruntime-node';
-import { ortTensor } from '../runtime/session.ts';
+import { defaultThreads, ortTensor } from '../runtime/session.ts';
+import { machineInfo } from '../util/machine.ts';
 import type { EncodedSplit } from '../train/classifier_data.ts';
 import { scorePredictions, type SplitScores } from '../train/classifier_scores.ts';
 import { argmaxRows } from '../train/metrics.ts';
@@ -23,6 +24,8 @@ export interface ExitCurvePoint extends SplitScores {
 
 export interface ExitCurve {
   batch: number;
+  /** The machine the times were measured on (CPU, its instruction sets, threads). */
+  machine: Record<string, unknown>;
   layers: number;
   /** The whole model as one graph (model.onnx's own file), on the same batches. */
   full: SplitScores & { ms_per_example: number };
@@ -66,7 +69,7 @@ async function timedPass(split: EncodedSplit, seq: number, classes: number, batc
   return { ...second, ms: Math.min(first.ms, second.ms) };
 }
 
-export async function exitCurve(blocks: OpenedExits, full: InferenceSession, split: EncodedSplit, seq: number, criteria: readonly ExitCriterion[], batch = 8): Promise<ExitCurve> {
+export async function exitCurve(blocks: OpenedExits, full: InferenceSession, split: EncodedSplit, seq: number, criteria: readonly ExitCriterion[], batch = 8, threads = defaultThreads()): Promise<ExitCurve> {
   const classes = blocks.classes;
   const whole = await timedPass(split, seq, classes, batch, async (ids, mask, n, len) => {
     const out = await full.run({ input_ids: ortTensor('int64', ids, [n, len]), attention_mask: ortTensor('int64', mask, [n, len]) }, ['logits']);
@@ -79,5 +82,5 @@ export async function exitCurve(blocks: OpenedExits, full: InferenceSession, spl
     const mean = r.layers.reduce((a, l) => a + l, 0) / split.count;
     points.push({ criterion, ...scorePredictions(r.pred, split.labels, classes), mean_layers: mean, left_at_layer: leftAt, ms_per_example: r.ms / split.count });
   }
-  return { batch, layers: blocks.layers.length, full: { ...scorePredictions(whole.pred, split.labels, classes), ms_per_example: whole.ms / split.count }, points };
+  return { batch, machine: machineInfo(threads), layers: blocks.layers.length, full: { ...scorePredictions(whole.pred, split.labels, classes), ms_per_example: whole.ms / split.count }, points };
 }

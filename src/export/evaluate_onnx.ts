@@ -71,7 +71,7 @@ export async function evaluateOnnx(options: EvalOnnxOptions): Promise<Record<str
 async function exitCurveOf(file: string, whole: InferenceSession, split: EncodedSplit, seq: number, criteria: readonly ExitCriterion[], options: EvalOnnxOptions) {
   const blocks = await openExitBlocks(file, { threads: options.threads });
   try {
-    return { block_bytes: blocks.bytes, ...(await exitCurve(blocks, whole, split, seq, criteria, options.batch)) };
+    return { block_bytes: blocks.bytes, ...(await exitCurve(blocks, whole, split, seq, criteria, options.batch, options.threads)) };
   } finally {
     await blocks.release();
   }

@@ -59,6 +59,7 @@ export class NbitsWeights extends QuantizedWeights {
     private readonly bits: number,
     private readonly block: NbitsBlock,
     quantizeEmbeddings: boolean,
+    private readonly int8Compute = false,
   ) {
     super(g, params, bits, block, quantizeEmbeddings);
   }
@@ -72,7 +73,7 @@ export class NbitsWeights extends QuantizedWeights {
     const b = g.constant(q.codes, 'uint8', [out, q.blocks, (q.stored * q.container) / 8], `${name}.weight_q${this.bits}`);
     const scales = g.constant(q.scales, 'float32', [out * q.blocks], `${name}.weight_scales`);
     const zeros = g.constant(q.zeroPoints.data, 'uint8', [out * q.zeroPoints.cols], `${name}.weight_zero_points`);
-    return ops.add(ops.matMulNBits(x, b, scales, zeros, { K: inp, N: out, bits: q.container, blockSize: q.stored }), bias);
+    return ops.add(ops.matMulNBits(x, b, scales, zeros, { K: inp, N: out, bits: q.container, blockSize: q.stored, ...(this.int8Compute ? { accuracyLevel: 4 as const } : {}) }), bias);
   }
 
   /**

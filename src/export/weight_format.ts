@@ -9,7 +9,10 @@ import type { Granularity, QuantScheme } from '../compress/quantize.ts';
  * (MatMulNBits, weights only). onnxruntime has 2-, 4- and 8-bit kernels; other widths are
  * quantized to their own levels and stored in the next wider container.
  */
-export type WeightFormat = { kind: 'fp32' } | { kind: 'int8' } | { kind: 'nbits'; bits: number; block: NbitsBlock } | NmFormat | BcqFormat;
+/** n-bit weights; `int8Compute`: MatMulNBits multiplies in int8 (accuracy_level 4), for CPUs with VNNI (slower on AVX2, docs/BENCHMARKS.md). */
+export type NbitsFormat = { kind: 'nbits'; bits: number; block: NbitsBlock; int8Compute?: true };
+
+export type WeightFormat = { kind: 'fp32' } | { kind: 'int8' } | NbitsFormat | NmFormat | BcqFormat;
 /**
  * N:M sparse encoder weights (nm.ts) stored compactly: values fp32 (`values` null), int8 (the
  * int8 format's 7-bit codes) or `values`-bit codes per output channel, computed by int8 kernels.
@@ -81,7 +84,7 @@ export function compressesEmbeddings(f: WeightFormat): boolean {
   return !(f.kind === 'fp32' || (f.kind === 'nm' && f.values === null));
 }
 
-const QUANT_HINT = 'use fp32, int8, int4, <bits>[:g32|:g64|:g128|:per-channel] with bits 2..8, nmN:M[:int8|:q<bits>] or bcq<q>[:g32|:g64|:g128]';
+const QUANT_HINT = 'use fp32, int8, int4, <bits>[:g32|:g64|:g128|:per-channel][:int8-compute] with bits 2..8, nmN:M[:int8|:q<bits>] or bcq<q>[:g32|:g64|:g128]';
 
 /** `nm2:4` (fp32 values), `nm2:4:int8`, `nm2:4:q4` (4-bit values, bits 2..7). */
 function parseNmFormat(spec: string): NmFormat {
@@ -118,13 +121,16 @@ export function parseWeightFormat(spec: string): WeightFormat {
   if (Number.isNaN(bits)) throw new Error(`--quant "${spec}" is not understood: ${QUANT_HINT}`);
   if (bits < 2 || bits > 8) throw new Error(`--quant "${spec}": bits must be from 2 to 8`);
   let block: NbitsBlock = 32;
+  let int8Compute = false;
   for (const p of parts.slice(1)) {
     if (p === 'g32' || p === 'g64' || p === 'g128') block = Number(p.slice(1)) as 32 | 64 | 128;
     else if (p === 'per-channel') block = 'channel';
+    else if (p === 'int8-compute') int8Compute = true;
     else throw new Error(`--quant "${spec}": "${p}" is not exported (n-bit weights are stored per channel or in blocks for MatMulNBits): ${QUANT_HINT}`);
   }
   if (block === 'channel' && bits === 8) throw new Error(`--quant "${spec}": 8-bit per-channel weights are what int8 is (with a 7-bit range that int8 kernels cannot overflow): use --quant int8`);
-  return { kind: 'nbits', bits, block };
+  if (int8Compute && block === 'channel') throw new Error(`--quant "${spec}": per-channel weights already compute in int8; int8-compute applies to blocks (g32, g64, g128)`);
+  return { kind: 'nbits', bits, block, ...(int8Compute ? { int8Compute: true as const } : {}) };
 }
 
 /** File names as transformers.js looks them up: model.onnx (fp32), model_quantized.onnx (q8), model_q4.onnx. */
@@ -134,5 +140,5 @@ export function formatFile(f: WeightFormat): string {
   if (f.kind === 'nm' && f.perWeight) return `model_nm${f.n}of${f.m}_searched.onnx`;
   if (f.kind === 'nm') return `model_nm${f.n}of${f.m}${f.values === null ? '' : f.values === 'int8' ? '_int8' : `_q${f.values}`}.onnx`;
   if (f.kind === 'bcq') return `model_bcq${f.q}${f.block === 128 ? '' : `_g${f.block}`}.onnx`;
-  return `model_q${f.bits}${f.block === 32 ? '' : f.block === 'channel' ? '_channel' : `_g${f.block}`}.onnx`;
+  return `model_q${f.bits}${f.block === 32 ? '' : f.block === 'channel' ? '_channel' : `_g${f.block}`}${f.int8Compute ? '_int8compute' : ''}.onnx`;
 }

@@ -15,7 +15,7 @@ export function exportWeights(g: Graph, params: ReadonlyMap<string, Float32Array
     case 'int8':
       return new Int8Weights(g, params, quantizeEmbeddings);
     case 'nbits':
-      return new NbitsWeights(g, params, format.bits, format.block, quantizeEmbeddings);
+      return new NbitsWeights(g, params, format.bits, format.block, quantizeEmbeddings, format.int8Compute === true);
     case 'nm':
       return new NmWeights(g, params, format, quantizeEmbeddings);
     case 'bcq':

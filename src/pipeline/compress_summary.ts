@@ -9,6 +9,7 @@ import { countParams, type Parameter } from '../nn/params.ts';
 import type { Baselines } from '../train/bow_baseline.ts';
 import { collapseWarning } from './classifier_steps.ts';
 import type { Measured } from './compress_measure.ts';
+import { machineInfo } from '../util/machine.ts';
 
 function describeFormat(f: WeightFormat, fp32Embeddings: boolean): string {
   if (f.kind === 'fp32') return 'fp32 weights';
@@ -111,6 +112,7 @@ export function compressionSummary(o: CompressionOutcome): Record<string, unknow
     fp32_latency_ms: baseline.latency_ms,
     compressed_fp32: { accuracy: o.fp32.accuracy, bytes: o.fp32.bytes, latency_ms: o.fp32.latency_ms },
     threads: o.threads,
+    machine: machineInfo(o.threads),
     onnx: path.relative(o.outDir, q.file),
     checkpoint: o.checkpoint,
     ...(o.structured ? { structured: o.structured } : {}),

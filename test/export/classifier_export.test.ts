@@ -8,7 +8,7 @@ import { isPrunableWeight, prunableWeights } from '../../src/compress/constraint
 import { compressedWeight, SEARCH_OPTIONS } from '../../src/compress/layer_search.ts';
 import { nmMask } from '../../src/compress/nm.ts';
 import { unpackBits, unpackNibbles } from '../../src/export/packing.ts';
-import { blockGranularity, embeddingScheme, type NbitsBlock, type WeightFormat } from '../../src/export/weight_format.ts';
+import { blockGranularity, embeddingScheme, formatFile, parseWeightFormat, type NbitsBlock, type WeightFormat } from '../../src/export/weight_format.ts';
 import { Graph, ops, serializeGraph } from '../../src/graph/index.ts';
 import { buildClassifier, classifierParamSpecs } from '../../src/nn/classifier.ts';
 import { validateModelConfig } from '../../src/nn/config.ts';
@@ -99,6 +99,19 @@ describe('classifier export', () => {
       assert.ok(maxDiff(fp32, got) > 1e-5, `${bits}-bit weights should change the logits`);
     });
   }
+
+  it('4-bit blocks with int8 compute (accuracy_level 4) stay close to the weight-only file, and the format parses and names its file', async () => {
+    const format = parseWeightFormat('4:int8-compute');
+    assert.deepEqual(format, { kind: 'nbits', bits: 4, block: 32, int8Compute: true });
+    assert.equal(formatFile(format), 'model_q4_int8compute.onnx');
+    assert.throws(() => parseWeightFormat('4:per-channel:int8-compute'), /per-channel weights already compute in int8/);
+    const bytes = serializeGraph(buildClassifierExport({ model, numLabels: classes, params: weights, format }));
+    assert.ok(Buffer.from(bytes).includes(Buffer.from('accuracy_level')), 'the attribute is written');
+    const weightOnly = await exportedLogits({ kind: 'nbits', bits: 4, block: 32 }, weights, batch);
+    const int8 = await exportedLogits(format, weights, batch);
+    // Activations quantized to int8 per block: close to, not equal to, the float computation.
+    assert.ok(maxDiff(weightOnly, int8) < 0.05 * maxAbs(weightOnly), `max diff ${maxDiff(weightOnly, int8)}`);
+  });
 
   it('4-bit g32 with quantized embeddings is under 1/6 of the fp32 file at L2-H256 proportions', () => {
     const big = validateModelConfig({ vocab_size: 8192, max_len: 128, d_model: 256, n_layers: 2, n_heads: 4, d_ff: 1024 }, 'test');

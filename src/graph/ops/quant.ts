@@ -57,6 +57,11 @@ export interface MatMulNBitsAttrs {
   bits: number;
   /** Codes per block along K, each block with one scale and zero point. */
   blockSize: number;
+  /**
+   * onnxruntime's compute precision: absent or 0 unpacks to float32; 4 quantizes the
+   * activations to int8 per block and multiplies in integers (faster where the CPU has VNNI).
+   */
+  accuracyLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 /**
@@ -64,7 +69,7 @@ export interface MatMulNBitsAttrs {
  * b is uint8 (N, ceil(K / blockSize), blockSize * bits / 8), scales and zero points one per block
  * (zero points packed like the codes). x (..., K) gives float32 (..., N).
  */
-export function matMulNBits(x: Tensor, b: Tensor, scales: Tensor, zeroPoints: Tensor, { K, N, bits, blockSize }: MatMulNBitsAttrs): Tensor {
+export function matMulNBits(x: Tensor, b: Tensor, scales: Tensor, zeroPoints: Tensor, { K, N, bits, blockSize, accuracyLevel }: MatMulNBitsAttrs): Tensor {
   const g = requireSameGraph('MatMulNBits', x, b, scales, zeroPoints);
   requireDtype('MatMulNBits', x, ['float32']);
   requireDtype('MatMulNBits', b, ['uint8']);
@@ -75,6 +80,6 @@ export function matMulNBits(x: Tensor, b: Tensor, scales: Tensor, zeroPoints: Te
     throw new Error(`MatMulNBits: weights ${formatShape(b.shape)} must be ${formatShape(blob)} for K=${K}, N=${N}, bits=${bits}, block size ${blockSize}`);
   }
   if (x.shape[x.rank - 1] !== K) throw new Error(`MatMulNBits: x ${formatShape(x.shape)} must end in K=${K}`);
-  const attrs = { K, N, bits, block_size: blockSize };
+  const attrs = { K, N, bits, block_size: blockSize, ...(accuracyLevel ? { accuracy_level: accuracyLevel } : {}) };
   return g.addNode('MatMulNBits', [x, b, scales, zeroPoints], attrs, [{ dtype: 'float32', shape: [...x.shape.slice(0, -1), N] }], { domain: MS_DOMAIN })[0];
 }
