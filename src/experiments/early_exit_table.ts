@@ -25,7 +25,7 @@ interface CurvePoint extends Scores {
 interface ExitEval {
   task: string;
   examples: number;
-  early_exit: { batch: number; layers: number; full: Scores & { ms_per_example: number }; points: CurvePoint[] };
+  early_exit: { batch: number; layers: number; machine?: { cpu: string; isa?: string; cpu_flags?: string[]; threads: number }; full: Scores & { ms_per_example: number }; points: CurvePoint[] };
 }
 
 interface Finetune {
@@ -70,6 +70,12 @@ function curveRows(evals: readonly ExitEval[]): string[][] {
   });
 }
 
+/** Where the times were measured: the CPU and the instruction sets int8 speed depends on. */
+function machineNote(e: ExitEval): string {
+  const m = e.early_exit.machine;
+  return m ? `, on ${m.cpu} (${m.isa ?? 'isa not recorded'}: ${(m.cpu_flags ?? []).join(', ') || 'flags not recorded'}), ${m.threads} threads` : '';
+}
+
 export function exitTable(root: string): string {
   const dir = path.resolve(root);
   const runs = measured(dir);
@@ -86,7 +92,7 @@ export function exitTable(root: string): string {
   const b = tunes[0].baselines.test;
   const note =
     `\n\n${tunes[0].model} on ${evals[0].task}, ${tunes[0].steps} steps, ${runs.length} seeds (mean ± standard deviation), ${evals[0].examples} test examples, batch ${evals[0].early_exit.batch}; ` +
-    `time is the faster of two passes over the split, relative to the first row of the same seed. Each exit alone: ${exitAlone}. ` +
+    `time is the faster of two passes over the split, relative to the first row of the same seed${machineNote(evals[0])}. Each exit alone: ${exitAlone}. ` +
     `The whole model as one graph: ${whole}. Fine-tuned without exits (the control): ${control}. Majority class ${fixed(100 * b.majority.accuracy, 1)}%, bag of words ${fixed(100 * b.bag_of_words.accuracy, 1)}%.`;
   return `${table}${note}`;
 }
