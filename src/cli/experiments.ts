@@ -7,9 +7,8 @@ import { defaultThreads } from '../runtime/session.ts';
 import { plan } from '../experiments/plan.ts';
 import { describePlan } from '../experiments/plan_text.ts';
 import { TASK_HELP, taskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
+import { registerSweep, registerWorker } from './queue.ts';
 import { markdownTable } from '../experiments/markdown_report.ts';
-import { runSweep } from '../experiments/sweep.ts';
-import { readSweepConfig } from '../experiments/sweep_config.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 
 interface DownstreamFlags extends TaskColumnFlags {
@@ -35,20 +34,9 @@ export function registerExperiments(program: Command): void {
   registerPlan(program);
   registerReport(program);
   registerDemo(program);
+  registerWorker(program);
 }
 
-function registerSweep(program: Command): void {
-  program
-    .command('sweep')
-    .description('train a grid of model sizes at the same budget over seeds; skips completed runs and resumes interrupted ones; writes sweep.json')
-    .requiredOption('--config <file>', 'sweep file (JSON): models, seeds, budget, base')
-    .requiredOption('--out <dir>', 'sweep folder')
-    .option('--quiet', 'no progress output')
-    .action(async (flags: { config: string; out: string; quiet?: boolean }) => {
-      const summary = await runSweep(readSweepConfig(flags.config), flags.out, { quiet: flags.quiet });
-      process.stdout.write(`${JSON.stringify({ runs: summary.runs.map((r) => ({ id: r.id, status: r.status, val_ppl: r.final.val_ppl })) })}\n`);
-    });
-}
 
 function registerDownstream(program: Command): void {
   withTaskColumnFlags(program.command('downstream'))

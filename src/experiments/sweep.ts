@@ -10,7 +10,7 @@ import { resolveModel, resolveSeq2SeqModel } from '../train/config.ts';
 import { seq2seqParamSpecs } from '../nn/seq2seq_params.ts';
 import { train, type MetricsRow } from '../train/trainer.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { expandSweep, type SweepConfig } from './sweep_config.ts';
+import { expandSweep, type SweepConfig, type SweepRunSpec } from './sweep_config.ts';
 
 export interface SweepRunResult {
   id: string;
@@ -37,26 +37,43 @@ export async function runSweep(sweep: SweepConfig, outDir: string, options: { qu
   const log = options.log ?? ((line: string) => options.quiet || process.stderr.write(`${line}\n`));
   for (const [i, run] of runs.entries()) {
     const dir = runDirOf(outDir, run.id);
-    const summaryFile = path.join(dir, 'summary.json');
-    const params = countParams(run.config.task === undefined ? mlmParamSpecs(resolveModel(run.config)) : seq2seqParamSpecs(resolveSeq2SeqModel(run.config)));
     let status: SweepRunResult['status'] = 'skipped';
-    if (!existsSync(summaryFile)) {
+    if (!existsSync(path.join(dir, 'summary.json'))) {
       const resume = existsSync(path.join(dir, 'run.json'));
       log(`sweep ${i + 1}/${runs.length}: ${run.id}${resume ? ' (resuming)' : ''}`);
       await train(run.config, { outDir: dir, resume, quiet: options.quiet });
       status = 'trained';
     } else log(`sweep ${i + 1}/${runs.length}: ${run.id} already complete`);
-    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as MetricsRow & { checkpoint: string; unigram_val_ppl: number };
-    results.push({ id: run.id, model: run.model, seed: run.seed, batch_size: run.batchSize, params, dir, status, final: summary, unigram_val_ppl: summary.unigram_val_ppl });
+    results.push(runResult(outDir, run, status));
     // Written after every run, so an interrupted sweep still leaves a valid summary of what finished.
-    // Run folders are relative to sweep.json, so the folder can be moved or shipped as a whole.
-    const portable = results.map((r) => {
-      const { run: _absolute, ...final } = r.final as SweepRunResult['final'] & { run?: string };
-      return { ...r, dir: path.relative(outDir, r.dir), final: { ...final, checkpoint: final.checkpoint && path.relative(outDir, final.checkpoint) } };
-    });
-    writeFileAtomic(path.join(outDir, 'sweep.json'), `${JSON.stringify({ sweep, runs: portable }, null, 2)}\n`);
+    writeSweepSummary(sweep, outDir, results);
   }
   return { sweep, runs: results };
+}
+
+/** A finished run's line of sweep.json. */
+function runResult(outDir: string, run: SweepRunSpec, status: SweepRunResult['status']): SweepRunResult {
+  const dir = runDirOf(outDir, run.id);
+  const params = countParams(run.config.task === undefined ? mlmParamSpecs(resolveModel(run.config)) : seq2seqParamSpecs(resolveSeq2SeqModel(run.config)));
+  const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as MetricsRow & { checkpoint: string; unigram_val_ppl: number };
+  return { id: run.id, model: run.model, seed: run.seed, batch_size: run.batchSize, params, dir, status, final: summary, unigram_val_ppl: summary.unigram_val_ppl };
+}
+
+/** sweep.json: the sweep and its finished runs, run folders relative to it so the folder can be moved or shipped as a whole. */
+function writeSweepSummary(sweep: SweepConfig, outDir: string, results: readonly SweepRunResult[]): void {
+  const portable = results.map((r) => {
+    const { run: _absolute, ...final } = r.final as SweepRunResult['final'] & { run?: string };
+    return { ...r, dir: path.relative(outDir, r.dir), final: { ...final, checkpoint: final.checkpoint && path.relative(outDir, final.checkpoint) } };
+  });
+  writeFileAtomic(path.join(outDir, 'sweep.json'), `${JSON.stringify({ sweep, runs: portable }, null, 2)}\n`);
+}
+
+/** Rewrites sweep.json from the run folders that finished (runs trained by queue workers, in the grid's order). */
+export function rebuildSweepSummary(sweep: SweepConfig, outDir: string): SweepRunResult[] {
+  const done = expandSweep(sweep).filter((run) => existsSync(path.join(runDirOf(outDir, run.id), 'summary.json')));
+  const results = done.map((run) => runResult(outDir, run, 'trained'));
+  writeSweepSummary(sweep, outDir, results);
+  return results;
 }
 
 /** Each run's evaluation rows, in step order. */

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { ROOT } from '../helpers/cli.ts';
 
 /**
- * graph -> autodiff -> nn -> train / compress -> export / import -> pipeline -> experiments -> cli: a folder may import
+ * graph -> autodiff -> nn -> train / compress -> export / import -> pipeline -> experiments / queue -> cli: a folder may import
  * its own rank or lower, never higher.
  */
 const RANK: Record<string, number> = {
@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   import: 5,
   pipeline: 6,
   experiments: 7,
+  queue: 7,
   bench: 7,
   cli: 8,
   api: 8,
