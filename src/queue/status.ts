@@ -35,7 +35,7 @@ export async function sweepStatus(url: string, outDir: string): Promise<SweepSta
   const dir = path.resolve(outDir);
   const sweep = sweepIn(dir);
   if (!sweep) throw new Error(`${path.join(dir, 'sweep.json')} does not exist: pass the --out of tltc sweep --queue`);
-  const key = sweepKey(sweep);
+  const key = sweepKey(sweep, dir);
   const queue = new Queue(QUEUE_NAME, { connection: connectionOptions(q) });
   try {
     const runs: RunStatus[] = [];

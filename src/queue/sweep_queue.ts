@@ -1,6 +1,6 @@
 /**
- * A sweep on a BullMQ job queue: each run of the grid is a job whose id is the sweep's key and
- * the run's folder name, so enqueueing twice adds nothing. Jobs carry the sweep folder's path,
+ * A sweep on a BullMQ job queue: each run of the grid is a job whose id is the sweep's key (its
+ * configuration and folder) and the run's folder name, so enqueueing twice adds nothing. Jobs carry the sweep folder's path,
  * which every worker must see (a shared filesystem), and the sweep's key, which the folder's
  * sweep.json must match. A run that throws is retried twice, then stays failed with its reason;
  * a worker that dies leaves its job stalled, and another worker resumes it from the run's
@@ -25,9 +25,17 @@ export interface RunJob {
 /** Attempts of a failing run before it stays failed. */
 export const RUN_ATTEMPTS = 3;
 
-/** A short, stable hash of the sweep's configuration: which sweep a job belongs to. */
-export function sweepKey(sweep: SweepConfig): string {
-  return createHash('sha256').update(JSON.stringify(sweep)).digest('hex').slice(0, 12);
+const shortHash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+/** Whether two sweep files describe the same grid. */
+export const sameSweep = (a: SweepConfig, b: SweepConfig) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Which sweep a job belongs to: a short, stable hash of the configuration and the folder, so the
+ * same grid queued into two folders is two sets of jobs.
+ */
+export function sweepKey(sweep: SweepConfig, outDir: string): string {
+  return shortHash(`${JSON.stringify(sweep)}\n${path.resolve(outDir)}`);
 }
 
 export const jobIdOf = (key: string, runId: string) => `${key}-${runId}`;
@@ -42,7 +50,7 @@ export function sweepIn(outDir: string): SweepConfig | null {
 /** Writes the sweep's sweep.json (no runs yet) unless the folder holds it; refuses a folder of another sweep. */
 function claimFolder(sweep: SweepConfig, outDir: string): void {
   const held = sweepIn(outDir);
-  if (held && sweepKey(held) !== sweepKey(sweep)) throw new Error(`${path.join(outDir, 'sweep.json')} holds another sweep: choose another --out`);
+  if (held && !sameSweep(held, sweep)) throw new Error(`${path.join(outDir, 'sweep.json')} holds another sweep: choose another --out`);
   if (!held) writeFileAtomic(path.join(outDir, 'sweep.json'), `${JSON.stringify({ sweep, runs: [] }, null, 2)}\n`);
 }
 
@@ -51,10 +59,10 @@ export async function enqueueSweep(sweep: SweepConfig, outDir: string, url: stri
   const q = parseQueueUrl(url);
   const dir = path.resolve(outDir);
   const held = sweepIn(dir);
-  if (held && sweepKey(held) !== sweepKey(sweep)) throw new Error(`${path.join(dir, 'sweep.json')} holds another sweep: choose another --out`);
+  if (held && !sameSweep(held, sweep)) throw new Error(`${path.join(dir, 'sweep.json')} holds another sweep: choose another --out`);
   await checkReachable(q);
   claimFolder(sweep, dir);
-  const key = sweepKey(sweep);
+  const key = sweepKey(sweep, dir);
   const queue = new Queue<RunJob>(QUEUE_NAME, { connection: connectionOptions(q) });
   const result = { queue: q.url, sweep_key: key, added: [] as string[], already_queued: [] as string[], finished: [] as string[] };
   try {

@@ -31,7 +31,7 @@ function runOf(job: Job<RunJob>) {
   const { outDir, runId } = job.data;
   const sweep = sweepIn(outDir);
   if (!sweep) throw new Error(`this worker (${os.hostname()}) sees no ${path.join(outDir, 'sweep.json')}: mount the shared sweep folder at the same path on every worker`);
-  if (sweepKey(sweep) !== job.data.sweepKey) throw new Error(`${path.join(outDir, 'sweep.json')} holds another sweep than the one this job was queued from: the folder was reused`);
+  if (sweepKey(sweep, outDir) !== job.data.sweepKey) throw new Error(`${path.join(outDir, 'sweep.json')} holds another sweep than the one this job was queued from: the folder was reused`);
   const run = expandSweep(sweep).find((r) => r.id === runId);
   if (!run) throw new Error(`${path.join(outDir, 'sweep.json')} has no run ${runId}`);
   return { sweep, run, dir: runDirOf(outDir, run.id) };

@@ -85,6 +85,8 @@ describe('sweeps on a BullMQ job queue', { skip }, () => {
     assert.equal(runCli(['sweep', '--config', file, '--out', inProcess, '--quiet'], env).code, 0);
     const finals = (folder: string) => (JSON.parse(readFileSync(path.join(folder, 'sweep.json'), 'utf8')).runs as { id: string; final: { val_loss: number; step: number } }[]).map((r) => [r.id, r.final.step, r.final.val_loss]);
     assert.deepEqual(finals(out), finals(inProcess), 'each run ended as if trained in one process');
+    const elsewhere = JSON.parse(runCli(['sweep', '--config', file, '--out', path.join(dir, 'queued-again'), '--queue', url], env).stdout.trim());
+    assert.equal(elsewhere.added.length, 4, 'the same grid in another folder is another set of jobs');
     survivor.kill('SIGTERM');
     await stopRedis(redis);
   });
