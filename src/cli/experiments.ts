@@ -8,11 +8,14 @@ import { plan } from '../experiments/plan.ts';
 import { describePlan } from '../experiments/plan_text.ts';
 import { TASK_HELP, taskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 import { registerSweep, registerWorker } from './queue.ts';
+import { downstreamStatus, enqueueDownstream } from '../queue/downstream_queue.ts';
 import { markdownTable } from '../experiments/markdown_report.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 
 interface DownstreamFlags extends TaskColumnFlags {
-  sweep: string;
+  sweep?: string;
+  queue?: string;
+  status?: boolean;
   out: string;
   task: string;
   grid: string;
@@ -37,12 +40,13 @@ export function registerExperiments(program: Command): void {
   registerWorker(program);
 }
 
-
 function registerDownstream(program: Command): void {
   withTaskColumnFlags(program.command('downstream'))
     .description('fine-tune one seed of every size in a sweep on a task at the same budget, compress each over a grid, measure every file; writes downstream.json')
-    .requiredOption('--sweep <dir>', 'tltc sweep output folder (holds sweep.json)')
-    .requiredOption('--out <dir>', 'output folder (fine-tuned and compressed models)')
+    .option('--sweep <dir>', 'tltc sweep output folder (holds sweep.json)')
+    .requiredOption('--out <dir>', 'output folder (fine-tuned and compressed models; with --queue, a path every worker sees)')
+    .option('--queue <url>', 'enqueue one job per size on this Redis (redis://HOST:PORT[/DB]) for tltc worker; the worker that finishes the last writes downstream.json')
+    .option('--status', 'with --queue: each size\'s job state')
     .option('--task <name>', TASK_HELP, 'genre')
     .option('--grid <list>', 'formats as --quant takes them, each optionally +p<percent> gradual pruning', 'fp32,int8,6,4,3,4+p50,4+p90')
     .option('--finetune-budget <budget>', 'fine-tuning budget per size, the same for all', '2m')
@@ -55,6 +59,12 @@ function registerDownstream(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'))
     .option('--quiet', 'no progress output')
     .action(async (flags: DownstreamFlags) => {
+      if (flags.status) {
+        if (!flags.queue) throw new Error('--status reads the job queue: pass --queue redis://HOST:PORT');
+        return void process.stdout.write(`${JSON.stringify(await downstreamStatus(flags.queue, flags.out))}\n`);
+      }
+      if (!flags.sweep) throw new Error('pass --sweep DIR (a tltc sweep output folder)');
+      if (flags.queue) return void process.stdout.write(`${JSON.stringify(await enqueueDownstream(downstreamOptions(flags), flags.queue))}\n`);
       const r = await downstreamFromSweep(downstreamOptions(flags));
       process.stdout.write(`${pointsTable(r.points)}\n${describeEqualBytes(r.equal_bytes)}\n`);
     });
@@ -62,7 +72,7 @@ function registerDownstream(program: Command): void {
 
 function downstreamOptions(flags: DownstreamFlags): SweepDownstreamOptions {
   return {
-    sweepDir: flags.sweep,
+    sweepDir: flags.sweep!,
     outDir: flags.out,
     task: flags.task,
     columns: taskColumns(flags),

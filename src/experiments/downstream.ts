@@ -191,9 +191,8 @@ export interface DownstreamSummary {
   equal_bytes: EqualBytesComparison[];
 }
 
-/** `tltc downstream`: the grid over one seed's checkpoint of every run in a sweep folder; writes downstream.json. */
-export async function downstreamFromSweep(options: SweepDownstreamOptions): Promise<DownstreamSummary> {
-  checkTask(options.task); // before hours of fine-tuning, not after
+/** The pretrained runs a downstream grid covers: one seed's checkpoint of every size in the sweep, smallest first. */
+export function downstreamRuns(options: Pick<SweepDownstreamOptions, 'sweepDir' | 'seed'>): DownstreamRun[] {
   const sweepFile = path.join(path.resolve(options.sweepDir), 'sweep.json');
   if (!existsSync(sweepFile)) throw new Error(`${sweepFile} does not exist: point --sweep at a tltc sweep output folder`);
   const summary = JSON.parse(readFileSync(sweepFile, 'utf8')) as SweepSummary;
@@ -203,12 +202,18 @@ export async function downstreamFromSweep(options: SweepDownstreamOptions): Prom
   if (chosen.length === 0) throw new Error(`the sweep has no run with seed ${seed}: seeds are ${[...new Set(summary.runs.map((r) => r.seed))].join(', ')}`);
   // Several batch sizes of one model keep their run ids apart; otherwise the model names the folders.
   const unique = new Set(chosen.map((r) => r.model)).size === chosen.length;
-  const runs = chosen.map((r) => {
+  return chosen.map((r) => {
     const model = assertSafeName(r.model, 'model', sweepFile);
     return { id: unique ? model : assertSafeName(r.id, 'run', sweepFile), model, dir: path.resolve(path.dirname(sweepFile), r.dir) };
   });
+}
+
+/** `tltc downstream`: the grid over one seed's checkpoint of every run in a sweep folder; writes downstream.json. */
+export async function downstreamFromSweep(options: SweepDownstreamOptions): Promise<DownstreamSummary> {
+  checkTask(options.task); // before hours of fine-tuning, not after
+  const runs = downstreamRuns(options);
   const points = await runDownstream({ ...options, runs });
-  const models = [...new Set(chosen.map((r) => r.model))];
+  const models = [...new Set(runs.map((r) => r.model))];
   const result: DownstreamSummary = {
     task: options.task,
     grid: options.grid,

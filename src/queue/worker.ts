@@ -1,6 +1,6 @@
 /**
  * `tltc worker --queue URL`: takes runs from the queue and trains them (resuming a run a dead
- * worker left), `concurrency` at a time with `threads` intra-op threads each. BullMQ renews a
+ * worker left), or a pretrained run's downstream grid (downstream_queue.ts), `concurrency` at a time with `threads` intra-op threads each. BullMQ renews a
  * job's lock while its run trains; a worker killed mid-run stops renewing, the job is found
  * stalled after `lockMs` and handed to another worker. The run folder's own lease lock
  * (train/lock.ts) keeps two trainers out of one run whatever the queue does.
@@ -14,6 +14,7 @@ import { expandSweep } from '../experiments/sweep_config.ts';
 import { train } from '../train/trainer.ts';
 import { checkReachable, connectionOptions, parseQueueUrl, QUEUE_NAME } from './connection.ts';
 import { sweepIn, sweepKey, type RunJob } from './sweep_queue.ts';
+import { processDownstreamJob, type DownstreamJob } from './downstream_queue.ts';
 
 export interface WorkerOptions {
   concurrency?: number;
@@ -45,10 +46,15 @@ export async function runWorker(url: string, o: WorkerOptions = {}): Promise<{ r
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => (finish = resolve));
   const lockMs = o.lockMs ?? 30_000;
-  const worker = new Worker<RunJob>(
+  const worker = new Worker<RunJob | DownstreamJob>(
     QUEUE_NAME,
     async (job) => {
-      const { sweep, run, dir } = runOf(job);
+      if ('kind' in job.data && job.data.kind === 'downstream') {
+        log(`worker ${os.hostname()}:${process.pid}: downstream grid of ${job.data.runId}, attempt ${job.attemptsMade + 1}`);
+        await processDownstreamJob(job as Job<DownstreamJob>, log, o.quiet);
+        return { downstream: job.data.runId };
+      }
+      const { sweep, run, dir } = runOf(job as Job<RunJob>);
       const resume = existsSync(path.join(dir, 'run.json'));
       log(`worker ${os.hostname()}:${process.pid}: ${run.id}${resume ? ' (resuming)' : ''}, attempt ${job.attemptsMade + 1}`);
       const config = o.threads ? { ...run.config, threads: o.threads } : run.config;

@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mobyCorpus, runCli, startCli, tmpDir } from '../helpers/cli.ts';
+import { seaTask } from '../helpers/tasks.ts';
 
 const redisServer = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
 const skip = redisServer ? false : 'redis-server is not installed (apt-get install redis-server; .ci/run installs it)';
@@ -114,6 +115,29 @@ describe('sweeps on a BullMQ job queue', { skip }, () => {
     const failed = status(url, broken, env).runs[0];
     assert.equal(failed.attempts, 3);
     assert.match(failed.failed_reason!, /no-such-corpus/);
+    await stopRedis(redis);
+  });
+
+  it('a downstream grid on the queue: one job per size, downstream.json written by the worker that ends it, as the in-process grid scores it', async () => {
+    const port = await freePort();
+    const redis = await startRedis(port, tmpDir());
+    children.push(redis);
+    const url = `redis://127.0.0.1:${port}`;
+    const task = seaTask(dir);
+    const args = (out: string) => ['downstream', '--sweep', path.join(dir, 'in-process'), '--out', out, '--task', task, '--grid', 'int8', '--finetune-budget', '20steps', '--threads', '1', '--quiet'];
+    const queued = path.join(dir, 'downstream-queued');
+    const first = runCli([...args(queued), '--queue', url], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(JSON.parse(first.stdout.trim()).added, ['L1-H32', 'L1-H64'], 'seed 0 of each size');
+    assert.deepEqual(JSON.parse(runCli([...args(queued), '--queue', url], env).stdout.trim()).already_queued, ['L1-H32', 'L1-H64']);
+    const w = runCli(['worker', '--queue', url, '--max-runs', '2', '--quiet'], env, 300_000);
+    assert.equal(w.code, 0, w.stderr);
+    const s = JSON.parse(runCli(['downstream', '--status', '--queue', url, '--out', queued], env).stdout.trim());
+    assert.deepEqual([s.runs.map((r: { state: string }) => r.state), s.downstream_json], [['completed', 'completed'], true]);
+    const local = path.join(dir, 'downstream-local');
+    assert.equal(runCli(args(local), env, 300_000).code, 0);
+    const accuracies = (out: string) => (JSON.parse(readFileSync(path.join(out, 'downstream.json'), 'utf8')).points as { id: string; accuracy: number }[]).map((p) => [p.id, p.accuracy]);
+    assert.deepEqual(accuracies(queued), accuracies(local));
     await stopRedis(redis);
   });
 
