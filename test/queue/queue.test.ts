@@ -99,18 +99,28 @@ describe('sweeps on a BullMQ job queue', { skip }, () => {
     children.push(redis);
     const url = `redis://127.0.0.1:${port}`;
     const out = path.join(dir, 'restart');
-    assert.equal(runCli(['sweep', '--config', sweepFile('restart', '20steps'), '--out', out, '--queue', url], env).code, 0);
-    await stopRedis(redis);
-    redis = await startRedis(port, data);
-    children.push(redis);
+    assert.equal(runCli(['sweep', '--config', sweepFile('restart', '200steps'), '--out', out, '--queue', url], env).code, 0);
+    const restart = async () => {
+      await stopRedis(redis);
+      redis = await startRedis(port, data);
+      children.push(redis);
+    };
+    await restart();
     assert.deepEqual(status(url, out, env).counts, { waiting: 4 }, 'every job is still there');
     // A run whose corpus is gone fails on every attempt.
     const broken = path.join(dir, 'broken');
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ models: ['L1-H32'], seeds: [0], budget: '20steps', base: { data: { corpus: path.join(dir, 'no-such-corpus'), vocab_size: 512, seq_len: 32 }, batch_size: 8, threads: 1 } }));
     assert.equal(runCli(['sweep', '--config', bad, '--out', broken, '--queue', url], env).code, 0);
-    const w = runCli(['worker', '--queue', url, '--max-runs', '5', '--quiet'], env, 300_000);
-    assert.equal(w.code, 0, w.stderr);
+    // Redis restarts again while the worker trains: the worker reconnects and the sweep ends.
+    const worker = startCli(['worker', '--queue', url, '--max-runs', '5', '--quiet'], env);
+    children.push(worker);
+    const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+    await waitFor(() => existsSync(path.join(out, 'runs', 'L1-H32-b8-s0', 'summary.json')), 120_000);
+    assert.ok(!existsSync(path.join(out, 'runs', 'L1-H64-b8-s1', 'summary.json')), 'the restart comes mid-sweep');
+    await restart();
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the worker did not finish within 300 s')), 300_000).unref());
+    assert.equal(await Promise.race([exited, timeout]), 0);
     assert.deepEqual(status(url, out, env).counts, { completed: 4 });
     const failed = status(url, broken, env).runs[0];
     assert.equal(failed.attempts, 3);
