@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -92,7 +92,7 @@ describe('sweeps on a BullMQ job queue', { skip }, () => {
     await stopRedis(redis);
   });
 
-  it('a Redis restart mid-sweep loses no job; a run that fails is retried, then stays failed with its one-line reason', async () => {
+  it('a Redis restart mid-sweep loses no job; a run that fails is retried, then stays failed with its one-line reason; a worker refuses a folder it does not see or that holds another sweep', async () => {
     const port = await freePort();
     const data = tmpDir();
     let redis = await startRedis(port, data);
@@ -125,6 +125,15 @@ describe('sweeps on a BullMQ job queue', { skip }, () => {
     const failed = status(url, broken, env).runs[0];
     assert.equal(failed.attempts, 3);
     assert.match(failed.failed_reason!, /no-such-corpus/);
+    // Workers refuse a job whose folder they do not see, or whose folder now holds another sweep.
+    const [gone, reused] = [path.join(dir, 'gone'), path.join(dir, 'reused')];
+    for (const folder of [gone, reused]) assert.equal(runCli(['sweep', '--config', bad, '--out', folder, '--queue', url], env).code, 0);
+    rmSync(path.join(gone, 'sweep.json'));
+    writeFileSync(path.join(reused, 'sweep.json'), JSON.stringify({ sweep: JSON.parse(readFileSync(sweepFile('another', '10steps'), 'utf8')), runs: [] }));
+    const refusing = runCli(['worker', '--queue', url, '--max-runs', '2'], env, 120_000);
+    assert.equal(refusing.code, 0, refusing.stderr);
+    assert.match(refusing.stderr, /sees no .*gone\/sweep\.json: mount the shared sweep folder at the same path on every worker/);
+    assert.match(refusing.stderr, /reused\/sweep\.json holds another sweep than the one this job was queued from/);
     await stopRedis(redis);
   });
 
