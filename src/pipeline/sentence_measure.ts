@@ -8,6 +8,7 @@ import { serializeGraph, type Graph } from '../graph/index.ts';
 import { cosines } from '../import/import_use_lite.ts';
 import type { Parameter } from '../nn/params.ts';
 import { createSession } from '../runtime/session.ts';
+import { meanInterval } from '../train/bootstrap.ts';
 import { batchOf, type EncodedSplit } from '../train/classifier_data.ts';
 import { splitLogits } from '../train/classifier_training.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -24,10 +25,10 @@ export interface Student {
   exportGraph(format: WeightFormat): Graph;
 }
 
-/** Mean and minimum cosine of each row's embedding to the teacher's. */
-export function cosineFidelity(student: Float32Array, teacher: Float32Array, dim: number): { mean_cosine: number; min_cosine: number } {
+/** Mean cosine of each row's embedding to the teacher's, its bootstrap 95% interval over rows, and the minimum. */
+export function cosineFidelity(student: Float32Array, teacher: Float32Array, dim: number): { mean_cosine: number; mean_cosine_95: [number, number]; min_cosine: number } {
   const cos = cosines(student, teacher, dim);
-  return { mean_cosine: cos.reduce((a, b) => a + b, 0) / Math.max(1, cos.length), min_cosine: Math.min(...cos) };
+  return { mean_cosine: cos.reduce((a, b) => a + b, 0) / Math.max(1, cos.length), mean_cosine_95: meanInterval(cos), min_cosine: Math.min(...cos) };
 }
 
 /** The student's embeddings (rows, dim) of every row of `split`. */

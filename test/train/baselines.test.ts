@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Example } from '../../src/data/tasks.ts';
-import { accuracyInterval } from '../../src/train/bootstrap.ts';
+import { accuracyInterval, meanInterval } from '../../src/train/bootstrap.ts';
 import { baselines } from '../../src/train/bow_baseline.ts';
 import { scorePredictions } from '../../src/train/classifier_scores.ts';
 import { Random } from '../../src/util/random.ts';
@@ -29,6 +29,18 @@ describe('baselines and intervals', () => {
     const [lo, hi] = accuracyInterval(half);
     const se = Math.sqrt(0.25 / 400);
     assert.ok(Math.abs(lo - (0.5 - 1.96 * se)) < 0.015 && Math.abs(hi - (0.5 + 1.96 * se)) < 0.015, `${lo}-${hi}`);
+  });
+
+  it('the interval of a mean of real values covers the mean at about +-1.96 standard errors, and shifts with the values', () => {
+    const rng = new Random(3);
+    const values = Array.from({ length: 1000 }, () => 0.6 + 0.2 * (rng.next() - 0.5));
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const se = 0.2 / Math.sqrt(12) / Math.sqrt(values.length);
+    const [lo, hi] = meanInterval(values);
+    assert.ok(lo < mean && mean < hi, `${lo}-${hi} around ${mean}`);
+    assert.ok(Math.abs(hi - lo - 2 * 1.96 * se) < 0.3 * 2 * 1.96 * se, `width ${hi - lo}, expected about ${2 * 1.96 * se}`);
+    const [lo2, hi2] = meanInterval(values.map((v) => v + 1));
+    assert.ok(Math.abs(lo2 - lo - 1) < 1e-9 && Math.abs(hi2 - hi - 1) < 1e-9);
   });
 
   it('scores count the classes predicted', () => {
