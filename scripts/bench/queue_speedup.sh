@@ -3,6 +3,9 @@
 # worker at 2 threads, then (a fresh folder) by two workers at 1 thread each, on this machine;
 # wall seconds from the first worker's start to the last run's end. Needs redis-server; run it
 # on a quiet machine. Writes OUT/speedup.json (with the machine, its CPU flags included).
+# Each timing is read from two clocks, the wall clock and the kernel's uptime; when they disagree
+# by more than a second (the wall clock was stepped, or the machine paused) the script stops and
+# writes nothing rather than a wrong figure.
 # Usage: bash scripts/bench/queue_speedup.sh OUT_DIR [STEPS]
 set -euo pipefail
 out="${1:?usage: queue_speedup.sh OUT_DIR [STEPS]}"
@@ -27,16 +30,25 @@ timed() { # NAME WORKERS THREADS
   local dir="$out/$1"
   rm -rf "$dir"
   node "$cli" sweep --config "$out/grid.json" --out "$dir" --queue "$url" > /dev/null
-  local t0 pids=()
+  local t0 u0 pids=()
   t0=$(date +%s.%N)
+  u0=$(cut -d' ' -f1 /proc/uptime)
   for _ in $(seq "$2"); do node "$cli" worker --queue "$url" --threads "$3" --quiet > /dev/null & pids+=($!); done
   # The runs' summary.json files, not tltc sweep --status: polling must not take CPU from the workers.
   until [ "$(find "$dir/runs" -name summary.json 2> /dev/null | wc -l)" -ge 4 ]; do sleep 0.5; done
-  local t1
+  local t1 u1
   t1=$(date +%s.%N)
+  u1=$(cut -d' ' -f1 /proc/uptime)
   kill "${pids[@]}" 2> /dev/null || true
   wait "${pids[@]}" 2> /dev/null || true
-  echo "$1 $(echo "$t1 - $t0" | bc)"
+  local wall up
+  wall=$(echo "$t1 - $t0" | bc)
+  up=$(echo "$u1 - $u0" | bc)
+  if [ "$(echo "d = $wall - $up; d > 1 || d < -1" | bc)" = 1 ]; then
+    echo "queue_speedup.sh: $1 took $wall s by the wall clock but $up s by the uptime clock (the clock moved); run it again" >&2
+    exit 1
+  fi
+  echo "$1 $wall"
 }
 one=$(timed one-worker-2-threads 1 2 | cut -d' ' -f2)
 two=$(timed two-workers-1-thread 2 1 | cut -d' ' -f2)

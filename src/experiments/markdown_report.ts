@@ -3,7 +3,8 @@
  * (run_table.ts, or recipe_table.ts by recipe), translation runs (translation_table.ts, then
  * translation_sizes_table.ts's and translation_compression_table.ts's where they apply),
  * lottery tickets beside their controls (ticket_table.ts), grids of compressed models
- * (compression_table.ts), sentence-encoder distillations (sentence_table.ts), early-exit curves (early_exit_table.ts), part-of-speech taggers (tagger_table.ts), pretraining methods against dense
+ * (compression_table.ts), sentence-encoder distillations (sentence_table.ts), queue speed-ups
+ * (queue_speedup_table.ts), early-exit curves (early_exit_table.ts), part-of-speech taggers (tagger_table.ts), pretraining methods against dense
  * training (method_table.ts) or fine-tuning runs (finetune_table.ts).
  */
 import { compressionTable, hasCompressionGrid } from './compression_table.ts';
@@ -13,6 +14,7 @@ import { finetuneTable, findFinetunes } from './finetune_table.ts';
 import { hasMethods, methodTable } from './method_table.ts';
 import { recipeTable } from './recipe_table.ts';
 import { hasSentenceDistills, sentenceTable } from './sentence_table.ts';
+import { hasQueueSpeedups, queueSpeedupTable } from './queue_speedup_table.ts';
 import { findRuns, runTable } from './run_table.ts';
 import { beamSearchTable, translationCompressionTable } from './translation_compression_table.ts';
 import { translationSizesTable } from './translation_sizes_table.ts';
@@ -29,6 +31,7 @@ export function markdownTable(root: string, options: { byRecipe?: boolean } = {}
     if (hasTickets(resolved)) return ticketTable(root);
     if (hasCompressionGrid(resolved)) return compressionTable(root);
     if (hasSentenceDistills(resolved)) return sentenceTable(root);
+    if (hasQueueSpeedups(resolved)) return queueSpeedupTable(root);
     if (hasExitCurves(resolved)) return exitTable(root);
     if (hasTaggers(resolved)) return taggerTable(root);
     if (findFinetunes(resolved).length > 0) return finetuneTable(root);

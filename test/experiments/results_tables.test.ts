@@ -12,16 +12,31 @@ import { ROOT } from '../helpers/cli.ts';
 const BLOCK = /<!-- tltc report --markdown (\S+)( --by-recipe)? -->\n([\s\S]*?)\n<!-- end of generated table -->/g;
 
 describe('docs/RESULTS.md', () => {
-  it('every generated table is what tltc report --markdown makes of the committed run files', () => {
-    const doc = readFileSync(path.join(ROOT, 'docs/RESULTS.md'), 'utf8');
-    const blocks = [...doc.matchAll(BLOCK)];
-    assert.ok(blocks.length >= 1, 'docs/RESULTS.md has no generated table');
-    const opened = doc.match(/<!-- tltc report --markdown /g)!.length;
-    assert.equal(blocks.length, opened, 'a generated table is empty or unclosed: run npx tsx scripts/experiments/regenerate-results.ts');
-    for (const [, dir, byRecipe, table] of blocks) {
-      const made = markdownTable(path.join(ROOT, dir), { byRecipe: Boolean(byRecipe) });
-      assert.equal(table, made, `the table of ${dir} differs from its files: regenerate it with tltc report --markdown ${dir}${byRecipe ?? ''}`);
-    }
+  for (const name of ['docs/RESULTS.md', 'docs/DISTRIBUTED.md']) {
+    it(`every generated table of ${name} is what tltc report --markdown makes of the committed run files`, () => {
+      const doc = readFileSync(path.join(ROOT, name), 'utf8');
+      const blocks = [...doc.matchAll(BLOCK)];
+      assert.ok(blocks.length >= 1, `${name} has no generated table`);
+      const opened = doc.match(/<!-- tltc report --markdown /g)!.length;
+      assert.equal(blocks.length, opened, 'a generated table is empty or unclosed: run npx tsx scripts/experiments/regenerate-results.ts');
+      for (const [, dir, byRecipe, table] of blocks) {
+        const made = markdownTable(path.join(ROOT, dir), { byRecipe: Boolean(byRecipe) });
+        assert.equal(table, made, `the table of ${dir} differs from its files: regenerate it with tltc report --markdown ${dir}${byRecipe ?? ''}`);
+      }
+    });
+  }
+
+  it('the queue speed-up table lists each repetition in order, with the grid and the machine', () => {
+    const root = tmpDir();
+    const machine = { cpu: 'AMD EPYC', cpu_flags: ['avx2', 'fma'], cores: 2 };
+    const write = (n: number, one: number, two: number) => writeFileSync(path.join(root, `speedup-${n}.json`), JSON.stringify({ grid: '4 runs', one_worker_2_threads_s: one, two_workers_1_thread_s: two, speedup: one / two, machine }));
+    write(10, 90, 60);
+    write(2, 100, 80);
+    const table = markdownTable(root).split('\n');
+    assert.equal(table[0], '| file | 1 worker x 2 threads (s) | 2 workers x 1 thread (s) | speed-up |');
+    assert.equal(table[2], '| speedup-2.json | 100.0 | 80.0 | 1.25x |');
+    assert.equal(table[3], '| speedup-10.json | 90.0 | 60.0 | 1.50x |');
+    assert.match(table.at(-1)!, /^Grid: 4 runs\. Machine: AMD EPYC, 2 cores, avx2\/fma\./);
   });
 
   it('the recipe table groups runs by recipe, averages seeds and compares each recipe with the older one', () => {
