@@ -6,7 +6,7 @@
  * `If` subgraphs: an `If` decides for the whole batch, while rows leave one by one.
  * Built from the same layer functions as every other graph, in any weight format.
  */
-import { Graph } from '../graph/index.ts';
+import { Graph, type Tensor } from '../graph/index.ts';
 import { embed, maskedPositions, modelContext } from '../nn/encoder.ts';
 import { exitLogits } from '../nn/early_exit.ts';
 import { encoderLayer } from '../nn/layers.ts';
@@ -34,13 +34,16 @@ export interface ExitBlocksManifest {
   files: string[];
 }
 
-export function contextOf(input: Pick<ExportInput, 'model' | 'params' | 'format' | 'quantizeEmbeddings'>, g: Graph, mask: ReturnType<Graph['input']>) {
+/** What a block's graph is built from: the model, its weights and their format. */
+type BlockInput = Pick<ExportInput, 'model' | 'params' | 'format' | 'quantizeEmbeddings'>;
+
+function contextOf(input: BlockInput, g: Graph, mask: Tensor) {
   const weights = exportWeights(g, input.params, input.format, input.quantizeEmbeddings);
   return modelContext(input.model, { weights, layout: DYNAMIC, kernels: 'standard', dropout: 0, attentionBias: attentionBias(mask) });
 }
 
 /** input_ids, attention_mask -> hidden_out: the first block of every early-exit model. */
-export function embeddingsBlock(input: Pick<ExportInput, 'model' | 'params' | 'format' | 'quantizeEmbeddings'>): ExitBlock {
+export function embeddingsBlock(input: BlockInput): ExitBlock {
   const g = new Graph('tltc-exit-embeddings');
   const ids = g.input('input_ids', 'int64', ['batch', 'sequence']);
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
@@ -48,16 +51,24 @@ export function embeddingsBlock(input: Pick<ExportInput, 'model' | 'params' | 'f
   return { name: 'embeddings', graph: g };
 }
 
-function layerBlock(input: ExportInput, layer: number): ExitBlock {
-  const c = input.model;
-  const g = new Graph(`tltc-exit-layer-${layer}`);
-  const hidden = g.input('hidden', 'float32', ['batch', 'sequence', c.d_model]);
+type LayerHead = (x: Tensor, mask: Tensor, ctx: ReturnType<typeof contextOf>) => Tensor;
+
+/** hidden, attention_mask -> logits (the layer's head on its output) and, when `passOn`, hidden_out for the next block. */
+export function headedLayerBlock(input: BlockInput, layer: number, graphName: string, head: LayerHead, passOn: boolean): ExitBlock {
+  const g = new Graph(graphName);
+  const hidden = g.input('hidden', 'float32', ['batch', 'sequence', input.model.d_model]);
   const mask = g.input('attention_mask', 'int64', ['batch', 'sequence']);
   const ctx = contextOf(input, g, mask);
-  const x = encoderLayer(hidden, ctx, robertaLayer(c, layer));
-  g.output(exitLogits(x, mask, c, input.numLabels!, ctx, layer), 'logits');
-  if (layer < c.n_layers - 1) g.output(x, 'hidden_out');
+  const x = encoderLayer(hidden, ctx, robertaLayer(input.model, layer));
+  g.output(head(x, mask, ctx), 'logits');
+  if (passOn) g.output(x, 'hidden_out');
   return { name: `layer_${layer}`, graph: g };
+}
+
+function layerBlock(input: ExportInput, layer: number): ExitBlock {
+  const c = input.model;
+  const head: LayerHead = (x, mask, ctx) => exitLogits(x, mask, c, input.numLabels!, ctx, layer);
+  return headedLayerBlock(input, layer, `tltc-exit-layer-${layer}`, head, layer < c.n_layers - 1);
 }
 
 /** The blocks of an early-exit classifier, in running order. */

@@ -69,3 +69,11 @@ export function batchOf(split: EncodedSplit, rows: ArrayLike<number>, batch: num
   for (let b = 0; b < rows.length; b++) [targets[b], weights[b]] = [split.targets[rows[b]], 1];
   return { ...inputs, labels: ortTensor('float32', targets, [batch]), label_weights: ortTensor('float32', weights, [batch]) };
 }
+
+/** The split's rows as an evaluator's inputs (input_ids and attention_mask, no labels), padded to `batch` rows. */
+export function rowInputs(split: EncodedSplit, batch: number, seq: number): (rows: number[]) => { input_ids: unknown; attention_mask: unknown } {
+  return (rows) => {
+    const { input_ids, attention_mask } = batchOf(split, rows, batch, seq);
+    return { input_ids, attention_mask };
+  };
+}

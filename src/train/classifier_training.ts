@@ -12,11 +12,11 @@ import { createSession } from '../runtime/session.ts';
 import { createProgress } from '../util/progress.ts';
 import { Random } from '../util/random.ts';
 import { budgetFraction, type Budget } from './budget.ts';
-import { batchOf, type EncodedSplit } from './classifier_data.ts';
+import { batchOf, rowInputs, type EncodedSplit } from './classifier_data.ts';
 import { scoreBatches, type SplitScores } from './classifier_scores.ts';
 import { scoreRegression, type RegressionScores } from './regression_scores.ts';
 import type { OptimizerConfig } from './optimizer.ts';
-import { parameterFeeds, type Feeds } from './feeds.ts';
+import { parameterFeeds, runRowBatches, type Feeds } from './feeds.ts';
 import { addOptimizerStep } from './step_graph.ts';
 import { StepRunner } from './step_runner.ts';
 
@@ -210,24 +210,14 @@ export async function classifierEvaluator(model: ModelConfig, classes: number, b
 /** A regression head's predictions for every row of the split, scored against its targets. */
 export async function scoreRegressionSplit(session: InferenceSession, params: readonly Parameter[], split: EncodedSplit, batch: number, seq: number): Promise<RegressionScores> {
   const predicted = new Float32Array(split.count);
-  for (let start = 0; start < split.count; start += batch) {
-    const n = Math.min(batch, split.count - start);
-    const { input_ids, attention_mask } = batchOf(split, Array.from({ length: n }, (_, i) => start + i), batch, seq);
-    const logits = (await session.run(parameterFeeds(params, { input_ids, attention_mask }) as never)).logits.data as Float32Array;
-    predicted.set(logits.subarray(0, n), start);
-  }
+  await runRowBatches(session, params, split.count, batch, rowInputs(split, batch, seq), (out, start, n) => predicted.set((out.logits.data as Float32Array).subarray(0, n), start));
   return scoreRegression(predicted, split.targets!);
 }
 
 /** The evaluator's logits (rows, classes) for every row of the split, in order. */
 export async function splitLogits(session: InferenceSession, params: readonly Parameter[], split: EncodedSplit, classes: number, batch: number, seq: number): Promise<Float32Array> {
   const out = new Float32Array(split.count * classes);
-  for (let start = 0; start < split.count; start += batch) {
-    const n = Math.min(batch, split.count - start);
-    const { input_ids, attention_mask } = batchOf(split, Array.from({ length: n }, (_, i) => start + i), batch, seq);
-    const logits = (await session.run(parameterFeeds(params, { input_ids, attention_mask }) as never)).logits.data as Float32Array;
-    out.set(logits.subarray(0, n * classes), start * classes);
-  }
+  await runRowBatches(session, params, split.count, batch, rowInputs(split, batch, seq), (r, start, n) => out.set((r.logits.data as Float32Array).subarray(0, n * classes), start * classes));
   return out;
 }
 

@@ -8,9 +8,9 @@ import { buildClassifier } from '../nn/classifier.ts';
 import type { ModelConfig } from '../nn/config.ts';
 import type { Parameter } from '../nn/params.ts';
 import { createSession } from '../runtime/session.ts';
-import { batchOf, type EncodedSplit } from './classifier_data.ts';
+import { rowInputs, type EncodedSplit } from './classifier_data.ts';
 import { scoreBatches, type SplitScores } from './classifier_scores.ts';
-import { parameterFeeds } from './feeds.ts';
+import { runRowBatches } from './feeds.ts';
 
 const exitOutput = (i: number) => `exit_logits/${i}`;
 
@@ -25,12 +25,9 @@ export async function exitEvaluator(model: ModelConfig, classes: number, batch: 
 /** Each exit's logits (rows, classes) for every row of the split, shallowest exit first. */
 export async function splitExitLogits(session: InferenceSession, params: readonly Parameter[], split: EncodedSplit, layers: number, classes: number, batch: number, seq: number): Promise<Float32Array[]> {
   const out = Array.from({ length: layers }, () => new Float32Array(split.count * classes));
-  for (let start = 0; start < split.count; start += batch) {
-    const n = Math.min(batch, split.count - start);
-    const { input_ids, attention_mask } = batchOf(split, Array.from({ length: n }, (_, i) => start + i), batch, seq);
-    const r = await session.run(parameterFeeds(params, { input_ids, attention_mask }) as never);
+  await runRowBatches(session, params, split.count, batch, rowInputs(split, batch, seq), (r, start, n) => {
     out.forEach((o, i) => o.set((r[exitOutput(i)].data as Float32Array).subarray(0, n * classes), start * classes));
-  }
+  });
   return out;
 }
 

@@ -1,4 +1,5 @@
 /** Session feeds: the parameters (and optimizer moments) every tltc session takes by name. */
+import type { InferenceSession } from 'onnxruntime-node';
 import type { Parameter } from '../nn/params.ts';
 import { ortTensor } from '../runtime/session.ts';
 import { momentInputName } from './step_graph.ts';
@@ -22,4 +23,18 @@ export function momentFeeds(params: readonly Parameter[], m: readonly Float32Arr
     feeds[momentInputName('v', p.spec.name)] = ortTensor('float32', v[i], p.spec.shape);
   });
   return feeds;
+}
+
+/** A split's rows as graph inputs: `input_ids` and `attention_mask` of the given rows, padded to a full batch. */
+export type RowInputs = (rows: number[]) => Feeds;
+
+/**
+ * Runs rows [0, count) through an evaluator `batch` at a time, the parameters fed beside each
+ * batch's inputs, and hands each result to `take` with the batch's first row and its real rows.
+ */
+export async function runRowBatches(session: InferenceSession, params: readonly Parameter[], count: number, batch: number, inputsOf: RowInputs, take: (out: InferenceSession.ReturnType, start: number, n: number) => void): Promise<void> {
+  for (let start = 0; start < count; start += batch) {
+    const n = Math.min(batch, count - start);
+    take(await session.run(parameterFeeds(params, inputsOf(Array.from({ length: n }, (_, i) => start + i))) as never), start, n);
+  }
 }

@@ -10,7 +10,7 @@ import type { Parameter } from '../nn/params.ts';
 import { buildTagger } from '../nn/tagger.ts';
 import { createSession } from '../runtime/session.ts';
 import { accuracyInterval } from './bootstrap.ts';
-import { parameterFeeds } from './feeds.ts';
+import { runRowBatches } from './feeds.ts';
 import { tokenBatchOf, type EncodedTokenSplit } from './token_data.ts';
 
 /** Accuracy over tagged tokens, with its percentile bootstrap 95% interval over tokens. */
@@ -49,12 +49,13 @@ export async function taggerEvaluator(model: ModelConfig, tags: number, batch: n
 /** Each exit's predicted tag of every token of the split (count * seq), shallowest exit first. */
 export async function splitTags(session: InferenceSession, params: readonly Parameter[], split: EncodedTokenSplit, exits: number, tags: number, batch: number, seq: number): Promise<Int32Array[]> {
   const out = Array.from({ length: exits }, () => new Int32Array(split.count * seq));
-  for (let start = 0; start < split.count; start += batch) {
-    const n = Math.min(batch, split.count - start);
-    const { input_ids, attention_mask } = tokenBatchOf(split, Array.from({ length: n }, (_, i) => start + i), batch, seq);
-    const r = await session.run(parameterFeeds(params, { input_ids, attention_mask }) as never);
+  const inputsOf = (rows: number[]) => {
+    const { input_ids, attention_mask } = tokenBatchOf(split, rows, batch, seq);
+    return { input_ids, attention_mask };
+  };
+  await runRowBatches(session, params, split.count, batch, inputsOf, (r, start, n) => {
     out.forEach((o, i) => o.set(argmaxTokens((r[`exit_logits/${i}`].data as Float32Array).subarray(0, n * seq * tags), tags), start * seq));
-  }
+  });
   return out;
 }
 

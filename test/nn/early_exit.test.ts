@@ -12,6 +12,7 @@ import { initParams, type Parameter } from '../../src/nn/params.ts';
 import { createSession, ortTensor } from '../../src/runtime/session.ts';
 import { Random } from '../../src/util/random.ts';
 import { checkDirectionalGradients } from '../helpers/directional.ts';
+import { maxDiff, paddedBatch, paramFeeds } from '../helpers/padded_batch.ts';
 
 const base = { vocab_size: 200, max_len: 16, d_model: 32, n_layers: 3, n_heads: 2, d_ff: 64, dropout: 0, init_std: 0.3, exit_heads: true };
 const preFirst = validateModelConfig(base, 'test');
@@ -19,15 +20,7 @@ const postMean = validateModelConfig({ ...base, norm: 'post', pooling: 'mean' },
 const classes = 3;
 const rng = new Random(11);
 // Five right-padded rows of different lengths.
-const [batch, seq, lengths] = [5, 16, [16, 7, 3, 12, 9]];
-const ids = new BigInt64Array(batch * seq).fill(1n);
-const mask = new BigInt64Array(batch * seq);
-lengths.forEach((n, b) => {
-  for (let t = 0; t < n; t++) [ids[b * seq + t], mask[b * seq + t]] = [BigInt(t === 0 ? 0 : 5 + rng.int(190)), 1n];
-});
-const batchFeeds = () => ({ input_ids: ortTensor('int64', ids, [batch, seq]), attention_mask: ortTensor('int64', mask, [batch, seq]) });
-const paramFeeds = (ps: readonly Parameter[]) => Object.fromEntries(ps.map((p) => [p.spec.name, ortTensor('float32', p.data, p.spec.shape)]));
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const { batch, seq, ids, mask, feeds: batchFeeds } = paddedBatch([16, 7, 3, 12, 9], 16, rng);
 const weightsOf = (ps: readonly Parameter[]) => new Map(ps.map((p) => [p.spec.name, p.data]));
 
 /** Random heads and norms, so every exit's logits differ from the others'. */

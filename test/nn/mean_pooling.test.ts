@@ -8,6 +8,7 @@ import { hfArchitectureOf } from '../../src/nn/hf_names.ts';
 import { initParams } from '../../src/nn/params.ts';
 import { createSession, ortTensor } from '../../src/runtime/session.ts';
 import { Random } from '../../src/util/random.ts';
+import { maxDiff, paddedBatch } from '../helpers/padded_batch.ts';
 
 const base = { vocab_size: 200, max_len: 16, d_model: 32, n_layers: 2, n_heads: 2, d_ff: 64, dropout: 0, init_std: 0.2 };
 const meanModel = validateModelConfig({ ...base, pooling: 'mean' }, 'test');
@@ -17,12 +18,8 @@ const params = initParams(classifierParamSpecs(meanModel, classes), meanModel, 4
 const weights = new Map(params.map((p) => [p.spec.name, p.data]));
 const rng = new Random(5);
 // Two right-padded rows of 16 and 7 tokens.
-const [batch, seq, lengths] = [2, 16, [16, 7]];
-const ids = new BigInt64Array(batch * seq).fill(1n);
-const mask = new BigInt64Array(batch * seq);
-lengths.forEach((n, b) => {
-  for (let t = 0; t < n; t++) [ids[b * seq + t], mask[b * seq + t]] = [BigInt(t === 0 ? 0 : 5 + rng.int(190)), 1n];
-});
+const lengths = [16, 7];
+const { batch, seq, ids, mask } = paddedBatch(lengths, 16, rng);
 
 async function trainingLogits(model: ModelConfig): Promise<Float32Array> {
   const cg = buildClassifier(model, classes, { batch, seq }, { dropout: 0, withLabels: false });
@@ -44,7 +41,6 @@ async function exportedRow(model: ModelConfig, row: number, width: number): Prom
   return out.logits.data as Float32Array;
 }
 
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 describe('mean-pooling classifier head', () => {
   it('the export computes what the training graph computes, whatever the padding', async () => {

@@ -9,6 +9,7 @@ import { initParams, PROMPT_EMBEDDINGS, type Parameter } from '../../src/nn/para
 import { createSession, ortTensor } from '../../src/runtime/session.ts';
 import { Random } from '../../src/util/random.ts';
 import { checkDirectionalGradients } from '../helpers/directional.ts';
+import { maxDiff, paddedBatch, paramFeeds } from '../helpers/padded_batch.ts';
 
 const base = { vocab_size: 200, max_len: 16, d_model: 32, n_layers: 2, n_heads: 2, d_ff: 64, dropout: 0, init_std: 0.2, prompt_length: 4 };
 const firstModel = validateModelConfig(base, 'test');
@@ -16,15 +17,8 @@ const meanModel = validateModelConfig({ ...base, pooling: 'mean' }, 'test');
 const classes = 3;
 const rng = new Random(7);
 // Two right-padded rows of 16 and 7 tokens.
-const [batch, seq, lengths] = [2, 16, [16, 7]];
-const ids = new BigInt64Array(batch * seq).fill(1n);
-const mask = new BigInt64Array(batch * seq);
-lengths.forEach((n, b) => {
-  for (let t = 0; t < n; t++) [ids[b * seq + t], mask[b * seq + t]] = [BigInt(t === 0 ? 0 : 5 + rng.int(190)), 1n];
-});
-const batchFeeds = () => ({ input_ids: ortTensor('int64', ids, [batch, seq]), attention_mask: ortTensor('int64', mask, [batch, seq]) });
-const paramFeeds = (ps: readonly Parameter[]) => Object.fromEntries(ps.map((p) => [p.spec.name, ortTensor('float32', p.data, p.spec.shape)]));
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const lengths = [16, 7];
+const { batch, seq, ids, mask, feeds: batchFeeds } = paddedBatch(lengths, 16, rng);
 
 async function trainingLogits(model: ModelConfig, params: readonly Parameter[]): Promise<Float32Array> {
   const cg = buildClassifier(model, classes, { batch, seq }, { dropout: 0, withLabels: false });
