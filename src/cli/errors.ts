@@ -51,6 +51,15 @@ export function unitInterval(flag: string) {
   };
 }
 
+/** A share in [0, 1): some of a whole, never all of it. */
+export function shareBelowOne(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!(n >= 0 && n < 1)) throw new Error(`${flag} must be in [0, 1), got "${value}"`);
+    return n;
+  };
+}
+
 export function openUnitInterval(flag: string) {
   return (value: string): number => {
     const n = Number(value);

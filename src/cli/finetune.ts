@@ -2,10 +2,10 @@ import { Option, type Command } from 'commander';
 import type { Pooling } from '../nn/config.ts';
 import { DEFAULT_POOLING } from '../pipeline/finetune.ts';
 import { finetuneAny } from '../pipeline/finetune_regression.ts';
-import { nonNegativeInt, positiveInt, positiveNumber, unitInterval } from './errors.ts';
+import { nonNegativeInt, positiveInt, positiveNumber, shareBelowOne, unitInterval } from './errors.ts';
 import { TASK_HELP, taskColumns, withoutTaskColumns, withTaskColumnFlags, type TaskColumnFlags } from './task_flags.ts';
 
-type FinetuneFlags = { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean; method?: 'earlybert' | 'ia3' | 'prompt'; promptLength?: number; teacher?: string; distillAlpha?: number; distillTemperature?: number; earlybertWeights?: 'keep' | 'rewind'; earlybertTicket?: 'earlybird' | 'random'; resume?: boolean; snapshotEvery?: number; earlyExit?: boolean } & TaskColumnFlags;
+type FinetuneFlags = { checkpoint: string; task: string; out: string; budget: string; batchSize?: number; lr?: number; seed?: number; threads?: number; evalExamples?: number; pooling?: Pooling; quiet?: boolean; method?: 'earlybert' | 'ia3' | 'prompt'; promptLength?: number; teacher?: string; distillAlpha?: number; distillTemperature?: number; earlybertWeights?: 'keep' | 'rewind'; earlybertTicket?: 'earlybird' | 'random'; earlybertHeads?: number; earlybertFfn?: number; resume?: boolean; snapshotEvery?: number; earlyExit?: boolean } & TaskColumnFlags;
 
 export function registerFinetune(program: Command): void {
   withTaskColumnFlags(program.command('finetune'))
@@ -27,14 +27,21 @@ export function registerFinetune(program: Command): void {
     .option('--distill-temperature <t>', 'with --teacher: softmax temperature of both models (default 2)', positiveNumber('--distill-temperature'))
     .addOption(new Option('--earlybert-weights <how>', "the ticket's start: the weights where the search ended, or the pretrained encoder's (rewind)").choices(['keep', 'rewind']))
     .addOption(new Option('--earlybert-ticket <kind>', 'the early-bird ticket, or one of the same per-layer sizes drawn at random (the control)').choices(['earlybird', 'random']))
+    .option('--earlybert-heads <share>', 'share of each layer\'s attention heads the ticket removes, rounded down, at least one head kept (default 1/3)', shareBelowOne('--earlybert-heads'))
+    .option('--earlybert-ffn <share>', 'share of the FFN neurons the ticket removes across layers, rounded down (default 0.4)', shareBelowOne('--earlybert-ffn'))
     .option('--early-exit', 'train a classifier head after every layer jointly (DeeBERT/PABEE), so tltc predict and tltc eval can stop a sequence at the first confident layer (--exit-entropy, --exit-patience); finetune.json scores each exit')
     .option('--resume', 'continue the interrupted fine-tuning in --out from its newest snapshot (the same flags; ends as if never interrupted)')
     .option('--snapshot-every <seconds>', 'training seconds between snapshots that --resume continues from (default 60)', positiveNumber('--snapshot-every'))
     .option('--quiet', 'no progress output')
     .action(async (flags: FinetuneFlags) => {
-      const { method, earlybertWeights, earlybertTicket, snapshotEvery, ...rest } = flags;
-      if ((earlybertWeights || earlybertTicket) && method !== 'earlybert') throw new Error('--earlybert-weights and --earlybert-ticket need --method earlybert');
-      const earlybert = { ...(earlybertWeights ? { weights: earlybertWeights } : {}), ...(earlybertTicket ? { ticket: earlybertTicket } : {}) };
+      const { method, earlybertWeights, earlybertTicket, earlybertHeads, earlybertFfn, snapshotEvery, ...rest } = flags;
+      const earlybert = {
+        ...(earlybertWeights ? { weights: earlybertWeights } : {}),
+        ...(earlybertTicket ? { ticket: earlybertTicket } : {}),
+        ...(earlybertHeads !== undefined ? { head_ratio: earlybertHeads } : {}),
+        ...(earlybertFfn !== undefined ? { ffn_ratio: earlybertFfn } : {}),
+      };
+      if (Object.keys(earlybert).length > 0 && method !== 'earlybert') throw new Error('--earlybert-weights, --earlybert-ticket, --earlybert-heads and --earlybert-ffn need --method earlybert');
       const r = await finetuneAny({ ...withoutTaskColumns(rest), columns: taskColumns(rest), outDir: flags.out, ...(snapshotEvery !== undefined ? { snapshotEveryS: snapshotEvery } : {}), ...(method ? { method, ...(method === 'earlybert' ? { earlybert } : {}) } : {}) });
       process.stdout.write(`${JSON.stringify(r)}\n`);
     });

@@ -5,12 +5,14 @@
  * lottery tickets beside their controls (ticket_table.ts), grids of compressed models
  * (compression_table.ts), sentence-encoder distillations (sentence_table.ts), queue speed-ups
  * (queue_speedup_table.ts), early-exit curves (early_exit_table.ts), part-of-speech taggers (tagger_table.ts), pretraining methods against dense
- * training (method_table.ts) or fine-tuning runs (finetune_table.ts).
+ * training (method_table.ts) or fine-tuning runs (finetune_table.ts, and earlybert_finetune_table.ts
+ * where some used --method earlybert).
  */
 import { compressionTable, hasCompressionGrid } from './compression_table.ts';
 import { exitTable, hasExitCurves } from './early_exit_table.ts';
 import { hasTaggers, taggerTable } from './tagger_table.ts';
 import { finetuneTable, findFinetunes } from './finetune_table.ts';
+import { earlyBertFinetuneTable, hasEarlyBertFinetunes } from './earlybert_finetune_table.ts';
 import { hasMethods, methodTable } from './method_table.ts';
 import { recipeTable } from './recipe_table.ts';
 import { hasSentenceDistills, sentenceTable } from './sentence_table.ts';
@@ -34,7 +36,7 @@ export function markdownTable(root: string, options: { byRecipe?: boolean } = {}
     if (hasQueueSpeedups(resolved)) return queueSpeedupTable(root);
     if (hasExitCurves(resolved)) return exitTable(root);
     if (hasTaggers(resolved)) return taggerTable(root);
-    if (findFinetunes(resolved).length > 0) return finetuneTable(root);
+    if (findFinetunes(resolved).length > 0) return hasEarlyBertFinetunes(resolved) ? `${finetuneTable(root)}\n\n${earlyBertFinetuneTable(root)}` : finetuneTable(root);
     throw new Error(`${root} holds no completed run: neither a training run (run.json and summary.json) nor a fine-tuning run (finetune.json)`);
   }
   if (isTranslationRun(findRuns(resolved)[0])) return [translationTable(root), translationSizesTable(root), translationCompressionTable(root), beamSearchTable(root)].filter((t) => t !== null).join('\n\n');

@@ -129,7 +129,7 @@ describe('tltc finetune and compress end to end', () => {
       assert.equal(r.code, 0, r.stderr);
       return { result: JSON.parse(r.stdout.trim()), ticket: JSON.parse(readFileSync(path.join(dir, name, 'ticket.json'), 'utf8')), ck: loadCheckpoint(path.join(dir, name), false, 'tltc-classifier') };
     };
-    const bird = run('eb');
+    const bird = run('eb', '--earlybert-heads', '0.5');
     const eb = bird.result.earlybert;
     assert.equal(bird.result.steps, 300, 'the search and the ticket share the budget');
     assert.ok(eb.search.steps >= 20 && eb.search.steps <= 150, `the search ends at a draw within max_search: ${eb.search.steps}`);
@@ -138,13 +138,18 @@ describe('tltc finetune and compress end to end', () => {
     assert.equal(ffn.reduce((a: number, b: number) => a + b, 0), 2 * 256 - Math.floor(0.4 * 2 * 256), 'the ticket removes 40% of the FFN neurons, rounded down');
     assert.ok(bird.ck.params.get('roberta.encoder.layer.0.intermediate.dense.weight')!.length === ffn[0] * 64, 'the checkpoint holds the smaller model');
     assert.ok(![...bird.ck.params.keys()].some((k) => k.startsWith('slimming/')), 'no coefficients are left');
-    const control = run('eb-random', '--earlybert-ticket', 'random', '--earlybert-weights', 'rewind');
+    assert.deepEqual(bird.ck.config.model.layer_heads, [1, 1], '--earlybert-heads 0.5 removes one of each layer\'s two heads');
+    const control = run('eb-random', '--earlybert-ticket', 'random', '--earlybert-weights', 'rewind', '--earlybert-heads', '0.5');
     assert.deepEqual([control.ck.config.model.layer_ffn, control.ck.config.model.layer_heads], [ffn, bird.ck.config.model.layer_heads]);
     assert.deepEqual([control.result.earlybert.kind, control.result.earlybert.weights], ['random', 'rewind']);
     assert.notDeepEqual(control.ticket.kept.neurons, bird.ticket.kept.neurons);
     const bad = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--out', path.join(dir, 'eb-bad'), '--earlybert-ticket', 'random'], env);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr.trim(), /^tltc: --earlybert-weights and --earlybert-ticket need --method earlybert$/);
+    assert.match(bad.stderr.trim(), /^tltc: --earlybert-weights, --earlybert-ticket, --earlybert-heads and --earlybert-ffn need --method earlybert$/);
+    const all = runCli(['finetune', '--checkpoint', pre, '--task', 'genre', '--out', path.join(dir, 'eb-bad'), '--method', 'earlybert', '--earlybert-ffn', '1'], env);
+    assert.equal(all.code, 1);
+    assert.match(all.stderr.trim(), /^tltc: --earlybert-ffn must be in \[0, 1\), got "1"$/);
+    assert.ok(!existsSync(path.join(dir, 'eb-bad')));
   });
 
   it('fine-tunes with --method ia3: only the vectors and the head train, merged into the checkpoint, the add-on a few KB', () => {
