@@ -167,12 +167,12 @@ function recommendationLines(budget: string, analysis: SweepAnalysis, points: De
   ].filter(Boolean);
 }
 
-/** The smallest file whose accuracy interval overlaps the most accurate one's. */
-function smallestTiedWith(best: DemoPoint, points: DemoPoint[]): DemoPoint | undefined {
+/** The smallest file whose accuracy interval overlaps the most accurate one's; of files of equal size, the more accurate. */
+export function smallestTiedWith(best: DemoPoint, points: readonly DemoPoint[]): DemoPoint | undefined {
   if (!best.accuracy_95) return undefined;
   const [low] = best.accuracy_95;
   const tied = points.filter((p) => p.accuracy_95 && p.accuracy_95[1] >= low);
-  return tied.reduce((a, b) => (b.bytes < a.bytes ? b : a), best);
+  return tied.reduce((a, b) => (b.bytes < a.bytes || (b.bytes === a.bytes && b.accuracy > a.accuracy) ? b : a), best);
 }
 
 /** The size with the lowest final validation perplexity at the shared budget, beside every size's. */

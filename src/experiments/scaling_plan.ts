@@ -231,14 +231,20 @@ export function scalingFindings(runs: readonly ScalingRun[], sizes: readonly Pla
 
 const bestSize = (law: ScalingLaw, sizes: readonly PlannedSize[], t: number) => sizes.reduce((a, b) => (lossAtBudget(law, b, t) < lossAtBudget(law, a, t) ? b : a));
 
-/** The first budget above `fromS` at which the best size is larger than the best at `fromS` (a log-grid scan refined by bisection). */
+/**
+ * The first budget above `fromS` at which the best size is larger than the best at `fromS` (a
+ * log-grid scan refined by bisection); null when no larger size ever leads that one by a
+ * material margin within the horizon, the rule crossoverTime applies, so curves that merge
+ * towards the same floor recommend nothing.
+ */
 export function recommendationChange(law: ScalingLaw, sizes: readonly PlannedSize[], fromS: number): { size: string; budget_s: number } | null {
-  const now = bestSize(law, sizes, fromS).params;
-  const larger = (x: number) => bestSize(law, sizes, Math.exp(x)).params > now;
+  const incumbent = bestSize(law, sizes, fromS);
+  const larger = (x: number) => bestSize(law, sizes, Math.exp(x)).params > incumbent.params;
+  const lead = (x: number) => lossAtBudget(law, incumbent, Math.exp(x)) - lossAtBudget(law, bestSize(law, sizes, Math.exp(x)), Math.exp(x));
   const [lo, hi] = [Math.log(fromS), Math.log(HORIZON_S[1])];
   const grid = Array.from({ length: 401 }, (_, i) => lo + ((hi - lo) * i) / 400);
   const first = grid.findIndex(larger);
-  if (first <= 0) return null;
+  if (first <= 0 || !grid.slice(first).some((x) => larger(x) && lead(x) > MATERIAL_NATS)) return null;
   let [a, b] = [grid[first - 1], grid[first]];
   for (let k = 0; k < 60; k++) {
     const mid = (a + b) / 2;

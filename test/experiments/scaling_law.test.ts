@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { minimizeBfgs } from '../../src/experiments/minimize.ts';
 import { effectiveTokens, fitScalingLaw, huberObjective, lawLoss, REPEAT_DECAY, type ScalingLaw } from '../../src/experiments/scaling_law.ts';
-import { crossoverTime, heldOutError, interval95, observationsOf, type PlannedSize, type ScalingRun } from '../../src/experiments/scaling_plan.ts';
+import { crossoverTime, heldOutError, interval95, lossAtBudget, observationsOf, recommendationChange, type PlannedSize, type ScalingRun } from '../../src/experiments/scaling_plan.ts';
 
 const rosenbrock = (x: readonly number[]) => ({
   value: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2,
@@ -73,6 +73,19 @@ describe('scaling-law fit', () => {
     assert.ok(Math.abs(t / closed - 1) < 1e-6, `${t} against ${closed}`);
     assert.equal(crossoverTime({ ...law, A: 1e-9 }, small, large), null, 'no size effect: the larger never catches up');
     assert.equal(crossoverTime(law, small, { ...large, tokens_per_s: 8000 }), 1, 'as fast and larger: better from the start');
+  });
+
+  it('the next size up needs the same material lead as a crossover: curves that merge towards one floor recommend nothing', () => {
+    const law: ScalingLaw = { E: 1.8, A: 60, alpha: 0.3, B: 400, beta: 0.35 };
+    const [small, large] = [size('S', 4e5, 8000), size('L', 1e7, 500)];
+    const change = recommendationChange(law, [small, large], 60)!;
+    assert.equal(change.size, 'L');
+    assert.ok(Math.abs(change.budget_s / crossoverTime(law, small, large)! - 1) < 1e-6, 'it starts where the larger overtakes');
+    // The larger overtakes after about 1e4 s, but its lead tends to A (N_S^-alpha - N_L^-alpha), 0.0004 nats: under 0.1% perplexity.
+    const merged: ScalingLaw = { ...law, A: 0.03, B: 0.138 };
+    assert.ok(lossAtBudget(merged, large, 1e6) < lossAtBudget(merged, small, 1e6), 'the larger is ahead, by a hair');
+    assert.equal(crossoverTime(merged, small, large), null);
+    assert.equal(recommendationChange(merged, [small, large], 60), null);
   });
 
   it('95% intervals take percentiles and mark an unbounded end as null', () => {
