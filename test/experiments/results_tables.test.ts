@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { recipeTable } from '../../src/experiments/recipe_table.ts';
 import { markdownTable } from '../../src/experiments/markdown_report.ts';
+import { rewriteGeneratedTables } from '../../src/experiments/generated_tables.ts';
 import { tmpDir } from '../helpers/cli.ts';
 import { validateSeq2SeqConfig } from '../../src/nn/seq2seq_config.ts';
 import { ROOT } from '../helpers/cli.ts';
@@ -25,6 +26,15 @@ describe('docs/RESULTS.md', () => {
       }
     });
   }
+
+  it('rewriting fills an empty block without reaching into the next one, and replaces a filled block whole', () => {
+    const close = '<!-- end of generated table -->';
+    const doc = ['## A', '<!-- tltc report --markdown a -->', close, '', 'Text between.', '', '<!-- tltc report --markdown b --by-recipe -->', '| old |', close, 'End.'].join('\n');
+    const { doc: next, changed } = rewriteGeneratedTables(doc, (b) => `| ${b.dir}${b.byRecipe ? ' by recipe' : ''} |`);
+    assert.equal(next, ['## A', '<!-- tltc report --markdown a -->', '| a |', close, '', 'Text between.', '', '<!-- tltc report --markdown b --by-recipe -->', '| b by recipe |', close, 'End.'].join('\n'));
+    assert.equal(changed, 2);
+    assert.equal(rewriteGeneratedTables(next, (b) => `| ${b.dir}${b.byRecipe ? ' by recipe' : ''} |`).changed, 0);
+  });
 
   it('the queue speed-up table lists each repetition in order, with the grid and the machine', () => {
     const root = tmpDir();
