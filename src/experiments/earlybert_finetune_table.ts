@@ -25,9 +25,9 @@ interface EarlyBertRun {
 }
 
 const seedless = (name: string) => name.replace(/-s\d+(?=-|$)/, '');
-const spread = (xs: number[], digits: number, scale = 1) => {
+const spread = (xs: number[], digits: number, scale = 1, unit = '') => {
   const { mean, std, n } = meanStd(xs.map((x) => scale * x));
-  return n > 1 ? `${fixed(mean, digits)} ± ${fixed(std, digits)}` : fixed(mean, digits);
+  return n > 1 ? `${fixed(mean, digits)}${unit} ± ${fixed(std, digits)}` : `${fixed(mean, digits)}${unit}`;
 };
 const sizes = (xs: number[][]) => [...new Set(xs.map((x) => x.join('/')))].join(', ');
 
@@ -54,7 +54,7 @@ export function earlyBertFinetuneTable(root: string): string {
       eb.length ? found.join(', ') : '-',
       eb.length ? spread(eb.map((e) => e.search.train_s), 1) : '-',
       spread(runs.map((r) => r.train_s), 1),
-      `${spread(runs.map((r) => r.test.accuracy), 1, 100)}%`,
+      spread(runs.map((r) => r.test.accuracy), 1, 100, '%'),
     ];
   });
   const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
