@@ -115,6 +115,9 @@ export const TrainConfigSchema = z
         // Ends training at the first evaluation whose validation perplexity is at or below this
         // (sizes pretrained to matched quality); the budget is then an upper bound.
         stop_at_ppl: z.number().gt(1).finite().optional(),
+        // Keeps a copy of the checkpoint of the first evaluation at or below each of these
+        // perplexities (kept/ppl-<target>/), so one run yields snapshots at matched qualities.
+        keep_at_ppl: z.array(z.number().gt(1).finite()).optional(),
       })
       .strict()
       .default({ evaluations: 15, max_interval_s: 60, sequences: 128 }),

@@ -2,7 +2,7 @@
  * What a pretraining run leaves in its folder as it trains: a metrics.jsonl row and a checkpoint
  * per evaluation, and summary.json once it is done.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { saveCheckpoint, type SaveInput, type TrainState } from './checkpoint.ts';
@@ -58,6 +58,9 @@ export function metricsRow(state: TrainState, w: StepWindow, val: { loss: number
   };
 }
 
+/** Where eval.keep_at_ppl keeps the checkpoint that first reached `target`. */
+export const keptDir = (runDir: string, target: number) => path.join(runDir, 'kept', `ppl-${target}`);
+
 /** What every checkpoint of a run shares; the state and weights come with each save. */
 export type RunIdentity = Pick<SaveInput<unknown>, 'model' | 'train' | 'tokenizerJson' | 'modelType'>;
 
@@ -105,6 +108,25 @@ export class RunLog {
     }
     this.lastCheckpoint = saveCheckpoint(this.runDir, { ...this.identity, ...snapshot }, this.keepCheckpoints);
     this.lastRow = row;
+  }
+
+  /**
+   * Copies the newest checkpoint to kept/ppl-<target>/ for each target the last row's validation
+   * perplexity is at or below, unless a copy for that target exists (an earlier evaluation, or
+   * before a resume, reached it first). Copied to a temporary folder, then renamed: a copy is
+   * whole or absent. Returns the targets kept now.
+   */
+  keepAtPpl(targets: readonly number[]): number[] {
+    const row = this.lastRow;
+    if (!row || !this.lastCheckpoint) return [];
+    const due = targets.filter((t) => row.val_ppl <= t && !existsSync(keptDir(this.runDir, t)));
+    for (const t of due) {
+      const tmp = `${keptDir(this.runDir, t)}.tmp`;
+      rmSync(tmp, { recursive: true, force: true });
+      cpSync(this.lastCheckpoint, tmp, { recursive: true });
+      renameSync(tmp, keptDir(this.runDir, t));
+    }
+    return due;
   }
 
   /** Writes summary.json from the last row and returns what it holds. Written last: it marks the run complete (sweeps skip such runs). */

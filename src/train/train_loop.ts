@@ -155,6 +155,7 @@ async function evaluateAndSave(job: TrainingJob, log: RunLog, bar: Progress, sta
   const evalS = (performance.now() - t0) / 1000;
   const row = { ...metricsRow(state, window, { loss: val.loss, seconds: evalS }, log.last), ...val.metrics };
   log.record(row, { state, ...job.weights() });
+  for (const t of log.keepAtPpl(job.eval.keep_at_ppl ?? [])) bar.log(`val ppl ${fmt(row.val_ppl, 1)} <= ${t}: kept ${log.checkpoint} as kept/ppl-${t}`);
   const extra = Object.entries(val.metrics ?? {}).map(([k, v]) => `, ${k.replace(/_/g, ' ')} ${fmt(v, 2)}`);
   bar.log(`step ${row.step}: train loss ${fmt(row.train_loss)}, val loss ${fmt(row.val_loss)}, val ppl ${fmt(row.val_ppl, 1)}${extra.join('')} (eval ${fmt(evalS, 2)}s, not counted in the budget)`);
   return row;

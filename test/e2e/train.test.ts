@@ -161,11 +161,14 @@ describe('tltc train end to end', () => {
     const zeros = runWith('zeros');
     assert.ok(zeros.rows[0].val_ppl > 1.5 * bar, `a zero output bias starts far above the unigram perplexity: ${zeros.rows[0].val_ppl} against ${bar}`);
 
-    // eval.stop_at_ppl ends the same run at the first evaluation at or below the target.
+    // eval.stop_at_ppl ends the same run at the first evaluation at or below the target;
+    // eval.keep_at_ppl keeps the checkpoint of the first evaluation at or below each of its targets.
     const target = unigram.rows[9].val_ppl;
     const first = unigram.rows.findIndex((r) => r.val_ppl <= target);
+    const keepTarget = unigram.rows[4].val_ppl;
+    const keptAt = unigram.rows.findIndex((r) => r.val_ppl <= keepTarget);
     const cfgFile = path.join(dir, 'recipe-target.json');
-    writeFileSync(cfgFile, JSON.stringify({ ...recipe('unigram'), eval: { sequences: 32, stop_at_ppl: target } }));
+    writeFileSync(cfgFile, JSON.stringify({ ...recipe('unigram'), eval: { sequences: 32, stop_at_ppl: target, keep_at_ppl: [keepTarget, 1.5] } }));
     const out = path.join(dir, 'recipe-target');
     const r = runCli(['train', '--config', cfgFile, '--out', out, '--json', '--quiet'], env);
     assert.equal(r.code, 0, r.stderr);
@@ -173,5 +176,9 @@ describe('tltc train end to end', () => {
     assert.equal(summary.step, first + 1);
     assert.equal(summary.stopped_at_ppl, target);
     assert.deepEqual(readMetrics(out).map((x) => x.val_ppl), unigram.rows.slice(0, first + 1).map((x) => x.val_ppl));
+    const kept = JSON.parse(readFileSync(path.join(out, 'kept', `ppl-${keepTarget}`, 'config.json'), 'utf8'));
+    assert.equal(kept.state.step, keptAt + 1, 'the copy is the checkpoint of the first evaluation at or below the target');
+    assert.ok(existsSync(path.join(out, 'kept', `ppl-${keepTarget}`, 'model.safetensors')));
+    assert.deepEqual(readdirSync(path.join(out, 'kept')), [`ppl-${keepTarget}`], 'a target never reached keeps nothing');
   });
 });
