@@ -9,7 +9,9 @@
 # the tokens it would see in MINUTES at the tokens/s that plan used, which is the prediction's
 # own conversion: the runs may then share the machine, be interrupted and resume anywhere.
 # tltc sweep skips finished runs and resumes interrupted ones, so the script can be run again.
-# Usage: bash scripts/experiments/crossover-long.sh SMALL LARGE MINUTES OUT_DIR [PLAN_JSON]
+# KEEP_AT_PPL (for example 150,100) keeps each run's checkpoint at the first evaluation at or below
+# each perplexity (eval.keep_at_ppl), for compression at matched quality; it changes no training.
+# Usage: [KEEP_AT_PPL=150,100] bash scripts/experiments/crossover-long.sh SMALL LARGE MINUTES OUT_DIR [PLAN_JSON]
 set -euo pipefail
 usage="usage: crossover-long.sh SMALL LARGE MINUTES OUT_DIR [PLAN_JSON]"
 small="${1:?$usage}"
@@ -24,7 +26,7 @@ mkdir -p "$out"
 write_config() { # SEEDS FILE
   node -e '
     const fs = require("node:fs");
-    const [base, small, large, minutes, plan, seeds, file] = process.argv.slice(1);
+    const [base, small, large, minutes, plan, seeds, file, keep] = process.argv.slice(1);
     const sweep = JSON.parse(fs.readFileSync(base, "utf8"));
     const models = [small, large];
     const config = { ...sweep, models, seeds: JSON.parse(seeds), budget: `${minutes}m` };
@@ -38,9 +40,10 @@ write_config() { # SEEDS FILE
       config.budgets = Object.fromEntries(models.map((m) => [m, `${Math.round(rate(m) * minutes * 60)}tokens`]));
     }
     // One evaluation per minute of the run (the 10-minute sweep had 20), at least 20.
-    config.base = { ...sweep.base, eval: { ...sweep.base.eval, evaluations: Math.max(20, Math.ceil(+minutes)) } };
+    const keepAtPpl = keep ? { keep_at_ppl: keep.split(",").map(Number) } : {};
+    config.base = { ...sweep.base, eval: { ...sweep.base.eval, evaluations: Math.max(20, Math.ceil(+minutes)), ...keepAtPpl } };
     fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n");
-  ' "$here/crossover-sweep.json" "$small" "$large" "$minutes" "$plan" "$1" "$2"
+  ' "$here/crossover-sweep.json" "$small" "$large" "$minutes" "$plan" "$1" "$2" "${KEEP_AT_PPL:-}"
 }
 write_config '[0]' "$out/long-seed0.json"
 write_config '[0, 1]' "$out/long.json"
