@@ -82,7 +82,9 @@ export function switchFfn(x: Tensor, ctx: LayerContext, s: SwitchSpec): { y: Ten
   const slotIndex = ops.cast(slot, 'int64'); // (N, 1)
   // Row numbers 1..N of the tokens (each one-hot row sums to 1); 0 marks an empty slot.
   const rowNumber = ops.cumsum(ops.reduceSum(oneHot, [1]), 0);
-  const tokenOfSlot = ops.cast(ops.scatterND(cap.zeroSlots, slotIndex, ops.mul(rowNumber, ops.squeeze(kept, [1])), 'add'), 'int64');
+  // ScatterElements, not ScatterND: every dropped token adds 0 at slot 0, and onnxruntime's ScatterND
+  // can lose the kept token's update there when it runs on more than one thread.
+  const tokenOfSlot = ops.cast(ops.scatterElements(cap.zeroSlots, ops.squeeze(slotIndex, [1]), ops.mul(rowNumber, ops.squeeze(kept, [1])), 0, 'add'), 'int64');
   const padded = ops.concat([zerosLike(rows, [1, s.d], 'empty_slot'), rows], 0); // row 0: zeros
   const block = ops.reshape(ops.gather(padded, tokenOfSlot), [s.experts, -1, s.d]); // (E, C, d)
   const bias = (name: string, width: number) => ops.unsqueeze(w.tensor(name, [s.experts, width]), [1]);

@@ -59,14 +59,21 @@ export const shapeRules: Record<string, RuleEntry> = {
     const axes = shape.map((_, i) => i);
     return [ops.slice(dy(c), axes.map((a) => pads[a]), axes.map((a) => pads[a] + shape[a]), axes), null];
   },
-  // Gather on axis 0 (embeddings): scatter-add rows of dy into zeros shaped like the table
+  // Gather on axis 0 (embeddings): the rows of dy added into zeros shaped like the table, each
+  // row at its index. ScatterElements, not ScatterND: onnxruntime's ScatterND loses updates to
+  // repeated indices (a frequent token's row) when it runs on more than one thread.
   Gather: (c) => {
     const [data, indices] = [input(c, 0), input(c, 1)];
     if (intAttr(c, 'axis', 0) !== 0) throw new Error(`Gather gradient: only axis 0 is supported (node ${c.node.name})`);
-    const zeros = ops.expand(ops.scalarLike(data, 0), staticShape(data.shape, 'Gather'));
-    const idx = ops.unsqueeze(indices.dtype === 'int64' ? indices : ops.cast(indices, 'int64'), [-1]);
-    return [ops.scatterND(zeros, idx, dy(c), 'add'), null];
+    const table = staticShape(data.shape, 'Gather');
+    const width = table.slice(1).reduce((a, b) => a * b, 1);
+    const rows = ops.reshape(dy(c), [-1, width]);
+    const idx = ops.reshape(indices.dtype === 'int64' ? indices : ops.cast(indices, 'int64'), [-1, 1]);
+    const spread = ops.expandTo(idx, ops.shapeOf(rows), rows.shape);
+    const zeros = ops.expand(ops.scalarLike(data, 0), [table[0], width]);
+    return [ops.reshape(ops.scatterElements(zeros, spread, rows, 0, 'add'), table), null];
   },
+  ScatterElements: NOT_DIFFERENTIABLE,
   ScatterND: NOT_DIFFERENTIABLE,
   // Used for position ids in exported graphs only.
   CumSum: NOT_DIFFERENTIABLE,

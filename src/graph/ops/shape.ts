@@ -112,7 +112,12 @@ export function gather(data: Tensor, indices: Tensor, axis = 0): Tensor {
   return g.addNode('Gather', [data, indices], { axis: ax }, [{ dtype: data.dtype, shape }])[0];
 }
 
-/** ScatterND-18: copies `data` and writes (or with reduction 'add', accumulates) `updates` at `indices`. */
+/**
+ * ScatterND-18: copies `data` and writes (or with reduction 'add', accumulates) `updates` at
+ * `indices`. onnxruntime's CPU kernel splits the updates across threads without guarding
+ * repeated indices, so with 'add' and more than one thread it loses updates (measured: errors as
+ * large as the sums themselves); accumulate with scatterElements instead.
+ */
 export function scatterND(data: Tensor, indices: Tensor, updates: Tensor, reduction: 'none' | 'add' = 'none'): Tensor {
   const g = requireSameGraph('ScatterND', data, indices, updates);
   requireDtype('ScatterND', indices, ['int64']);
@@ -127,6 +132,24 @@ export function scatterND(data: Tensor, indices: Tensor, updates: Tensor, reduct
   }
   const attrs: Record<string, string> = reduction === 'none' ? {} : { reduction };
   return g.addNode('ScatterND', [data, indices, updates], attrs, [{ dtype: data.dtype, shape: data.shape }])[0];
+}
+
+/**
+ * ScatterElements-18 along `axis`: copies `data`, then for every element of `indices` (shaped
+ * like `updates`, data's rank) writes, or with 'add' accumulates, that update at data's position
+ * with the axis coordinate replaced by the index. onnxruntime accumulates serially: exact and the
+ * same at any thread count, repeated indices included.
+ */
+export function scatterElements(data: Tensor, indices: Tensor, updates: Tensor, axis = 0, reduction: 'none' | 'add' = 'none'): Tensor {
+  const g = requireSameGraph('ScatterElements', data, indices, updates);
+  requireDtype('ScatterElements', indices, ['int64']);
+  requireSameDtype('ScatterElements', data, updates);
+  if (indices.rank !== data.rank || updates.rank !== data.rank || indices.shape.some((d, i) => d !== updates.shape[i])) {
+    throw new Error(`ScatterElements: indices ${formatShape(indices.shape)} and updates ${formatShape(updates.shape)} must match, with the rank of ${formatShape(data.shape)}`);
+  }
+  const ax = normalizeAxis(axis, data.rank, 'ScatterElements', data.shape);
+  const attrs: Record<string, string | number> = reduction === 'none' ? { axis: ax } : { axis: ax, reduction };
+  return g.addNode('ScatterElements', [data, indices, updates], attrs, [{ dtype: data.dtype, shape: data.shape }])[0];
 }
 
 /** Unsqueeze-21: inserts size-1 axes at `axes` (positions in the output). */
