@@ -136,6 +136,9 @@ export function validationBatches(stream: Uint16Array, shape: MlmBatchShape, voc
     }
     batches.push({ inputIds, ...maskSequences(inputIds, shape, vocabSize, rng) });
   }
+  if (batches.length === 0 && count < shape.batch) {
+    throw new Error(`eval.sequences is ${count}, fewer than one batch of ${shape.batch}: raise eval.sequences or lower batch_size`);
+  }
   if (batches.length === 0) {
     throw new Error(`the validation split has ${sequences.count} sequences, fewer than one batch of ${shape.batch}: lower batch_size or use a larger corpus`);
   }

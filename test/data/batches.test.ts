@@ -50,6 +50,7 @@ describe('MLM batches', () => {
 
   it('builds a fixed validation set and refuses one too small for a batch', () => {
     assert.deepEqual(validationBatches(stream, shape, 1000, 32), validationBatches(stream, shape, 1000, 32));
-    assert.throws(() => validationBatches(stream.subarray(0, 200), shape, 1000, 32), /fewer than one batch/);
+    assert.throws(() => validationBatches(stream.subarray(0, 200), shape, 1000, 32), /^Error: the validation split has \d+ sequences, fewer than one batch/);
+    assert.throws(() => validationBatches(stream, shape, 1000, shape.batch - 1), new RegExp(`^Error: eval.sequences is ${shape.batch - 1}, fewer than one batch of ${shape.batch}: raise eval.sequences or lower batch_size$`));
   });
 });
