@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { meanStd } from './analysis.ts';
-import { findFinetunes } from './finetune_table.ts';
+import { findFinetunes, seedless } from './finetune_table.ts';
 import { fixed } from './run_table.ts';
 
 interface EarlyBertRun {
@@ -24,7 +24,6 @@ interface EarlyBertRun {
   };
 }
 
-const seedless = (name: string) => name.replace(/-s\d+(?=-|$)/, '');
 const spread = (xs: number[], digits: number, scale = 1, unit = '') => {
   const { mean, std, n } = meanStd(xs.map((x) => scale * x));
   return n > 1 ? `${fixed(mean, digits)}${unit} ± ${fixed(std, digits)}` : `${fixed(mean, digits)}${unit}`;

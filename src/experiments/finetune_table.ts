@@ -40,7 +40,8 @@ export function findFinetunes(root: string): string[] {
 }
 
 const percent = (x: number) => `${fixed(100 * x, 1)}%`;
-const seedless = (name: string) => name.replace(/-s\d+(?=-|$)/, '');
+/** A run folder's name without its seed part (`-s0`, `-s1`, ...): the name of its group. */
+export const seedless = (name: string) => name.replace(/-s\d+(?=-|$)/, '');
 
 /** Accuracy of one run with its interval, or of several with their spread over seeds. */
 function accuracyCell(runs: FinetuneFile[]): string {
