@@ -20,15 +20,12 @@ shift 2
 cli="$(cd "$(dirname "$0")/../.." && pwd)/bin/tltc.js"
 mkdir -p "$out/finetuned" "$out/compressed"
 
+# shellcheck source=compress-arm.sh
+source "$(dirname "$0")/compress-arm.sh"
 one() { # SIZE ARM SEED FLAGS...
   local size=$1 arm=$2 seed=$3
   shift 3
-  local dir="$out/compressed/$size-$arm-s$seed"
-  [ -f "$dir/compress.json" ] && return 0
-  rm -rf "$dir"
-  node "$cli" compress --checkpoint "$out/finetuned/$size-s$seed" --task spam --budget "${steps}steps" --seed "$seed" --threads 2 --quiet --out "$dir" "$@" > "$dir.log" 2>&1 || { echo "failed: $size-$arm-s$seed (see $dir.log)"; exit 1; }
-  rm -rf "$dir/checkpoints" "$dir/reference"
-  echo "done: $size-$arm-s$seed"
+  compress_arm "$out/compressed/$size-$arm-s$seed" "$out/finetuned/$size-s$seed" "$seed" "$steps" "$@"
 }
 
 for seed in 0 1 2; do

@@ -19,15 +19,12 @@ steps="${3:-300}"
 cli="$(cd "$(dirname "$0")/../.." && pwd)/bin/tltc.js"
 mkdir -p "$out/compressed"
 
+# shellcheck source=compress-arm.sh
+source "$(dirname "$0")/compress-arm.sh"
 one() { # NAME SEED FLAGS...
   local name=$1 seed=$2
   shift 2
-  local dir="$out/compressed/$name-s$seed"
-  [ -f "$dir/compress.json" ] && return 0
-  rm -rf "$dir"
-  node "$cli" compress --checkpoint "$out/finetuned-s$seed" --task spam --budget "${steps}steps" --seed "$seed" --threads 2 --quiet --out "$dir" "$@" > "$dir.log" 2>&1 || { echo "failed: $name-s$seed (see $dir.log)"; exit 1; }
-  rm -rf "$dir/checkpoints" "$dir/reference"
-  echo "done: $name-s$seed"
+  compress_arm "$out/compressed/$name-s$seed" "$out/finetuned-s$seed" "$seed" "$steps" "$@"
 }
 
 for seed in 0 1 2; do
