@@ -7,13 +7,12 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rewriteGeneratedTables } from '../../src/experiments/generated_tables.ts';
-import { markdownTable } from '../../src/experiments/markdown_report.ts';
+import { generatedTable, rewriteGeneratedTables } from '../../src/experiments/generated_tables.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 for (const name of ['docs/RESULTS.md', 'docs/DISTRIBUTED.md']) {
   const file = path.join(root, name);
-  const { doc, changed } = rewriteGeneratedTables(readFileSync(file, 'utf8'), (b) => markdownTable(path.join(root, b.dir), { byRecipe: b.byRecipe }));
+  const { doc, changed } = rewriteGeneratedTables(readFileSync(file, 'utf8'), (b) => generatedTable(root, b));
   writeFileSync(`${file}.tmp`, doc);
   renameSync(`${file}.tmp`, file);
   console.log(`${name}: ${changed} generated table(s) rewritten`);

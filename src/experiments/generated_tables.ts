@@ -1,23 +1,47 @@
 /**
- * The generated tables of a Markdown document: `<!-- tltc report --markdown DIR [--by-recipe] -->`,
- * the table, `<!-- end of generated table -->`. scripts/experiments/regenerate-results.ts
- * rewrites them from the committed run files; test/experiments/results_tables.test.ts checks them.
+ * The generated tables of a Markdown document: `<!-- tltc report --markdown DIR [--by-recipe]
+ * [--prediction PLAN] -->`, the table, `<!-- end of generated table -->`.
+ * scripts/experiments/regenerate-results.ts rewrites them from the committed run files;
+ * test/experiments/results_tables.test.ts checks them.
  */
+import path from 'node:path';
+import { crossoverOutcome } from './crossover_outcome.ts';
+import { markdownTable } from './markdown_report.ts';
 
 export interface TableBlock {
   dir: string;
   byRecipe: boolean;
+  /** The plan file a crossover table tests (`--prediction`). */
+  prediction?: string;
 }
 
 // A new block may be empty: the opening and closing comments on consecutive lines. The optional
 // body is lazy (??), so an empty block never reaches on to the next block's closing comment.
-const BLOCK = /(<!-- tltc report --markdown (\S+)( --by-recipe)? -->\n)(?:[\s\S]*?\n)??(<!-- end of generated table -->)/g;
+const BLOCK = /(<!-- tltc report --markdown (\S+)( --by-recipe)?(?: --prediction (\S+))? -->\n)(?:[\s\S]*?\n)??(<!-- end of generated table -->)/g;
+// A filled block, for reading: its table is everything between the two comments.
+const FILLED = /<!-- tltc report --markdown (\S+)( --by-recipe)?(?: --prediction (\S+))? -->\n([\s\S]*?)\n<!-- end of generated table -->/g;
+
+const blockOf = (dir: string, byRecipe?: string, prediction?: string): TableBlock => ({ dir, byRecipe: Boolean(byRecipe), ...(prediction ? { prediction } : {}) });
+
+/** The command line a block stands for, as its opening comment writes it. */
+export const blockCommand = (b: TableBlock) => `tltc report --markdown ${b.dir}${b.byRecipe ? ' --by-recipe' : ''}${b.prediction ? ` --prediction ${b.prediction}` : ''}`;
+
+/** What `tltc report` makes of a block's files, paths taken from `root` (the repository). */
+export function generatedTable(root: string, b: TableBlock): string {
+  const dir = path.join(root, b.dir);
+  return b.prediction ? crossoverOutcome(dir, path.join(root, b.prediction)) : markdownTable(dir, { byRecipe: b.byRecipe });
+}
+
+/** Every filled block of `doc` with the table it holds. */
+export function readGeneratedTables(doc: string): { block: TableBlock; table: string }[] {
+  return [...doc.matchAll(FILLED)].map(([, dir, byRecipe, prediction, table]) => ({ block: blockOf(dir, byRecipe, prediction), table }));
+}
 
 /** `doc` with every block's body replaced by `make(block)`, and how many bodies changed. */
 export function rewriteGeneratedTables(doc: string, make: (block: TableBlock) => string): { doc: string; changed: number } {
   let changed = 0;
-  const next = doc.replace(BLOCK, (whole, open: string, dir: string, byRecipe: string | undefined, close: string) => {
-    const made = `${open}${make({ dir, byRecipe: Boolean(byRecipe) })}\n${close}`;
+  const next = doc.replace(BLOCK, (whole, open: string, dir: string, byRecipe: string | undefined, prediction: string | undefined, close: string) => {
+    const made = `${open}${make(blockOf(dir, byRecipe, prediction))}\n${close}`;
     if (made !== whole) changed++;
     return made;
   });

@@ -4,36 +4,34 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { recipeTable } from '../../src/experiments/recipe_table.ts';
 import { markdownTable } from '../../src/experiments/markdown_report.ts';
-import { rewriteGeneratedTables } from '../../src/experiments/generated_tables.ts';
+import { blockCommand, generatedTable, readGeneratedTables, rewriteGeneratedTables } from '../../src/experiments/generated_tables.ts';
 import { tmpDir } from '../helpers/cli.ts';
 import { validateSeq2SeqConfig } from '../../src/nn/seq2seq_config.ts';
 import { ROOT } from '../helpers/cli.ts';
-
-/** docs/RESULTS.md's generated tables: `<!-- tltc report --markdown DIR [--by-recipe] -->`, the table, `<!-- end of generated table -->`. */
-const BLOCK = /<!-- tltc report --markdown (\S+)( --by-recipe)? -->\n([\s\S]*?)\n<!-- end of generated table -->/g;
 
 describe('docs/RESULTS.md', () => {
   for (const name of ['docs/RESULTS.md', 'docs/DISTRIBUTED.md']) {
     it(`every generated table of ${name} is what tltc report --markdown makes of the committed run files`, () => {
       const doc = readFileSync(path.join(ROOT, name), 'utf8');
-      const blocks = [...doc.matchAll(BLOCK)];
+      const blocks = readGeneratedTables(doc);
       assert.ok(blocks.length >= 1, `${name} has no generated table`);
       const opened = doc.match(/<!-- tltc report --markdown /g)!.length;
       assert.equal(blocks.length, opened, 'a generated table is empty or unclosed: run npx tsx scripts/experiments/regenerate-results.ts');
-      for (const [, dir, byRecipe, table] of blocks) {
-        const made = markdownTable(path.join(ROOT, dir), { byRecipe: Boolean(byRecipe) });
-        assert.equal(table, made, `the table of ${dir} differs from its files: regenerate it with tltc report --markdown ${dir}${byRecipe ?? ''}`);
+      for (const { block, table } of blocks) {
+        assert.equal(table, generatedTable(ROOT, block), `the table of ${block.dir} differs from its files: regenerate it with ${blockCommand(block)}`);
       }
     });
   }
 
   it('rewriting fills an empty block without reaching into the next one, and replaces a filled block whole', () => {
     const close = '<!-- end of generated table -->';
-    const doc = ['## A', '<!-- tltc report --markdown a -->', close, '', 'Text between.', '', '<!-- tltc report --markdown b --by-recipe -->', '| old |', close, 'End.'].join('\n');
-    const { doc: next, changed } = rewriteGeneratedTables(doc, (b) => `| ${b.dir}${b.byRecipe ? ' by recipe' : ''} |`);
-    assert.equal(next, ['## A', '<!-- tltc report --markdown a -->', '| a |', close, '', 'Text between.', '', '<!-- tltc report --markdown b --by-recipe -->', '| b by recipe |', close, 'End.'].join('\n'));
-    assert.equal(changed, 2);
-    assert.equal(rewriteGeneratedTables(next, (b) => `| ${b.dir}${b.byRecipe ? ' by recipe' : ''} |`).changed, 0);
+    const doc = ['## A', '<!-- tltc report --markdown a -->', close, '', 'Text between.', '', '<!-- tltc report --markdown b --by-recipe -->', '| old |', close, '<!-- tltc report --markdown c --prediction p.json -->', close, 'End.'].join('\n');
+    const make = (b: { dir: string; byRecipe: boolean; prediction?: string }) => `| ${b.dir}${b.byRecipe ? ' by recipe' : ''}${b.prediction ? ` against ${b.prediction}` : ''} |`;
+    const { doc: next, changed } = rewriteGeneratedTables(doc, make);
+    assert.equal(next, ['## A', '<!-- tltc report --markdown a -->', '| a |', close, '', 'Text between.', '', '<!-- tltc report --markdown b --by-recipe -->', '| b by recipe |', close, '<!-- tltc report --markdown c --prediction p.json -->', '| c against p.json |', close, 'End.'].join('\n'));
+    assert.equal(changed, 3);
+    assert.equal(rewriteGeneratedTables(next, make).changed, 0);
+    assert.deepEqual(readGeneratedTables(next).map((t) => [blockCommand(t.block), t.table]), [['tltc report --markdown a', '| a |'], ['tltc report --markdown b --by-recipe', '| b by recipe |'], ['tltc report --markdown c --prediction p.json', '| c against p.json |']]);
   });
 
   it('the queue speed-up table lists each repetition in order, with the grid and the machine', () => {
