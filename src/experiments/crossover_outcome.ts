@@ -69,18 +69,25 @@ function curveTable(sizes: readonly SizeCurves[], prediction: CrossoverPredictio
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
-/** The first evaluation of a later size whose seed mean is below every earlier size's at the same plan-second. */
-function firstLead(sizes: readonly SizeCurves[]): string {
+/**
+ * Where each larger size leads the smallest: the first of its evaluations at which its seed mean
+ * is below the smallest size's at the same plan-second (the pre-registered test), and the
+ * evaluation from which it stays below to the end (a lead that lasts, not one noisy point).
+ */
+function leads(sizes: readonly SizeCurves[]): string {
   const [smaller, ...larger] = sizes;
-  const leads = larger.map((l) => {
-    const times = l.curves[0]?.seconds ?? [];
-    const t = times.find((s) => {
+  const lines = larger.map((l) => {
+    const below = (l.curves[0]?.seconds ?? []).flatMap((s) => {
       const [a, b] = [meanAt(l, s), meanAt(smaller, s)];
-      return a !== undefined && b !== undefined && a.mean < b.mean;
+      return a !== undefined && b !== undefined ? [{ s, below: a.mean < b.mean }] : [];
     });
-    return t === undefined ? `${l.size.model} never below ${smaller.size.model} at any of its evaluations` : `${l.size.model} first below ${smaller.size.model} at ${fixed(t / 60, 1)} plan minutes`;
+    const first = below.find((x) => x.below);
+    if (!first) return `${l.size.model} never below ${smaller.size.model} at any of its evaluations`;
+    const lastAbove = below.map((x) => x.below).lastIndexOf(false);
+    const lasting = lastAbove === below.length - 1 ? 'not below at its last evaluation' : `below at every evaluation from ${fixed(below[lastAbove + 1].s / 60, 1)} on`;
+    return `${l.size.model} first below ${smaller.size.model} at ${fixed(first.s / 60, 1)} plan minutes, ${lasting}`;
   });
-  return leads.length > 0 ? ` ${leads.join('; ')}.` : '';
+  return lines.length > 0 ? ` ${lines.join('; ')}.` : '';
 }
 
 function finalTable(sizes: readonly SizeCurves[], prediction: CrossoverPrediction): string {
@@ -100,6 +107,6 @@ export function crossoverOutcome(root: string, predictionFile: string): string {
   const prediction = readPrediction(predictionFile);
   const sizes = curvesBySize(readScalingRuns(root).runs, prediction, predictionFile);
   sizes.sort((a, b) => a.size.params - b.size.params);
-  const note = `\n\nPlan minutes: each evaluation's training tokens divided by its size's tokens/s in the plan (${sizes.map((s) => `${s.size.model} ${fixed(s.size.tokens_per_s, 0)}`).join(', ')}), the prediction's own conversion. Measured: the seed mean of validation perplexity interpolated between evaluations (runs reaching that time); predicted: the plan's fitted law.${firstLead(sizes)}`;
+  const note = `\n\nPlan minutes: each evaluation's training tokens divided by its size's tokens/s in the plan (${sizes.map((s) => `${s.size.model} ${fixed(s.size.tokens_per_s, 0)}`).join(', ')}), the prediction's own conversion. Measured: the seed mean of validation perplexity interpolated between evaluations (runs reaching that time); predicted: the plan's fitted law.${leads(sizes)}`;
   return `${curveTable(sizes, prediction)}\n\n${finalTable(sizes, prediction)}${note}`;
 }

@@ -11,8 +11,11 @@ import { runCli, tmpDir } from '../helpers/cli.ts';
 // ten times slower (a shared machine), which the outcome must ignore.
 const RATES: Record<string, number> = { 'L2-H64': 2000, 'L2-H128': 1000 };
 
-/** Validation perplexity at plan-second t: the small size starts lower, the large one falls faster and passes it at 30 minutes. */
-const truth = (model: string, t: number, seed: number) => (model === 'L2-H64' ? 400 - t / 60 : 430 - (2 * t) / 60) + seed;
+/**
+ * Validation perplexity at plan-second t: the small size starts lower, the large one falls faster
+ * and passes it for good after 30 minutes; at 10 minutes one noisy evaluation dips below too.
+ */
+const truth = (model: string, t: number, seed: number) => (model === 'L2-H64' ? 400 - t / 60 : t === 600 ? 380 : 430 - (2 * t) / 60) + seed;
 
 function writeLongRuns(dir: string): void {
   for (const model of Object.keys(RATES)) {
@@ -49,11 +52,12 @@ describe('tltc report --prediction: a pre-registered crossover against long runs
 
   it('compares the sizes on the plan clock, finds the first evaluation where the larger leads, and checks each final against its interval', () => {
     const table = crossoverOutcome(dir, plan);
-    // At 10 plan minutes: L2-H64 400 - 10 + 0.5 = 390.5, L2-H128 430 - 20 + 0.5 = 410.5 (seed means).
-    assert.match(table, /\| 10 \| 390\.5 \(2\) \| [\d.,]+ \| 410\.5 \(2\) \| [\d.,]+ \| L2-H64 \|/);
+    // At 5 plan minutes: L2-H64 400 - 5 + 0.5 = 395.5, L2-H128 430 - 10 + 0.5 = 420.5 (seed means); at 10 the dip.
+    assert.match(table, /\| 5 \| 395\.5 \(2\) \| [\d.,]+ \| 420\.5 \(2\) \| [\d.,]+ \| L2-H64 \|/);
+    assert.match(table, /\| 10 \| 390\.5 \(2\) \| [\d.,]+ \| 380\.5 \(2\) \| [\d.,]+ \| L2-H128 \|/);
     assert.match(table, /\| 60 \| 340\.5 \(2\) \| [\d.,]+ \| 310\.5 \(2\) \| [\d.,]+ \| L2-H128 \|/);
-    // Equal at 30 minutes; the first evaluation strictly below is the next one, at 35.
-    assert.match(table, /L2-H128 first below L2-H64 at 35\.0 plan minutes/);
+    // The dip is the first lead; equal at 30 minutes, so the lasting lead starts at the next evaluation, 35.
+    assert.match(table, /L2-H128 first below L2-H64 at 10\.0 plan minutes, below at every evaluation from 35\.0 on\./);
     assert.match(table, /\| L2-H64 \| 2 \| 60\.0 \| 340\.5 ± 0\.7 \| 341\.0 \(335\.0-345\.0\) \| inside \|/);
     assert.match(table, /\| L2-H128 \| 2 \| 60\.0 \| 310\.5 ± 0\.7 \| 330\.0 \(320\.0-340\.0\) \| outside \|/);
   });

@@ -3,26 +3,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { markdownTable } from '../../src/experiments/markdown_report.ts';
+import { blockCommand, generatedTable, readGeneratedTables } from '../../src/experiments/generated_tables.ts';
 
-// Every table in docs/RESULTS.md between `<!-- tltc report --markdown DIR -->` and its end marker
-// is the command's output on the committed raw files, not typed: regenerated here and compared.
+// Every table in docs/RESULTS.md between `<!-- tltc report --markdown DIR ... -->` and its end
+// marker is the command's output on the committed raw files, not typed: regenerated here and
+// compared, one test per table. Paths inside the comments are relative to the repository root.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const results = readFileSync(path.join(root, 'docs/RESULTS.md'), 'utf8');
-const blocks = [...results.matchAll(/<!-- tltc report --markdown (\S+)( --by-recipe)? -->\n([\s\S]*?)<!-- end of generated table -->/g)];
+const blocks = readGeneratedTables(readFileSync(path.join(root, 'docs/RESULTS.md'), 'utf8'));
 
 describe('docs/RESULTS.md tables', () => {
   it('has generated tables', () => assert.ok(blocks.length >= 10, `found ${blocks.length}`));
-  for (const [, dir, byRecipe, table] of blocks) {
-    it(`${dir}${byRecipe ?? ''} is what tltc report prints from the raw files`, () => {
-      // Paths inside tables are relative to the repository root, as the command is run there.
-      const cwd = process.cwd();
-      process.chdir(root);
-      try {
-        assert.equal(markdownTable(dir, { byRecipe: byRecipe !== undefined }).trim(), table.trim());
-      } finally {
-        process.chdir(cwd);
-      }
+  for (const { block, table } of blocks) {
+    it(`${blockCommand(block)} prints the table from the raw files`, () => {
+      assert.equal(generatedTable(root, block).trim(), table.trim());
     });
   }
 });
