@@ -5,7 +5,7 @@
  * prediction's own clock. Runs that shared the machine or resumed on another CPU are then
  * compared on the clock the prediction used, not on their own inflated wall-clock.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { interpolate, meanStd } from './analysis.ts';
 import { fixed } from './run_table.ts';
 import { lawLoss, type ScalingLaw } from './scaling_law.ts';
@@ -32,7 +32,13 @@ interface SizeCurves {
 }
 
 function readPrediction(file: string): CrossoverPrediction {
-  const plan = JSON.parse(readFileSync(file, 'utf8')) as Partial<CrossoverPrediction>;
+  if (!existsSync(file)) throw new Error(`--prediction ${file} does not exist: pass the tltc plan --json output the long runs were budgeted from`);
+  let plan: Partial<CrossoverPrediction>;
+  try {
+    plan = JSON.parse(readFileSync(file, 'utf8')) as Partial<CrossoverPrediction>;
+  } catch {
+    throw new Error(`--prediction ${file} is not JSON: pass the tltc plan --json output the long runs were budgeted from`);
+  }
   if (!plan.fit || !plan.sizes || !plan.best?.by_size) throw new Error(`${file} is not a tltc plan --json output with --train-budget: it needs fit, sizes and best`);
   return plan as CrossoverPrediction;
 }
@@ -104,6 +110,7 @@ function finalTable(sizes: readonly SizeCurves[], prediction: CrossoverPredictio
 }
 
 export function crossoverOutcome(root: string, predictionFile: string): string {
+  if (!existsSync(root)) throw new Error(`${root} does not exist: pass the folder of the long runs (crossover-long.sh's OUT_DIR)`);
   const prediction = readPrediction(predictionFile);
   const sizes = curvesBySize(readScalingRuns(root).runs, prediction, predictionFile);
   sizes.sort((a, b) => a.size.params - b.size.params);

@@ -62,7 +62,7 @@ describe('tltc report --prediction: a pre-registered crossover against long runs
     assert.match(table, /\| L2-H128 \| 2 \| 60\.0 \| 310\.5 ± 0\.7 \| 330\.0 \(320\.0-340\.0\) \| outside \|/);
   });
 
-  it('refuses a plan without the long runs\' sizes or without a budget, in one line', () => {
+  it('refuses a missing or malformed plan, a plan without the long runs\' sizes or budget, and a missing folder, in one line', () => {
     const other = path.join(dir, 'other.json');
     writeFileSync(other, JSON.stringify({ fit: { E: 1, A: 0, alpha: 1, B: 5, beta: 0.1 }, sizes: [], best: { budget_s: 3600, by_size: [] } }));
     const r = runCli(['report', '--markdown', dir, '--prediction', other]);
@@ -70,5 +70,9 @@ describe('tltc report --prediction: a pre-registered crossover against long runs
     assert.match(r.stderr, /predicts no L2-H\d+: pass the plan the long runs were budgeted from/);
     writeFileSync(other, JSON.stringify({ fit: {}, sizes: [] }));
     assert.match(runCli(['report', '--markdown', dir, '--prediction', other]).stderr, /not a tltc plan --json output with --train-budget/);
+    writeFileSync(other, '{');
+    assert.match(runCli(['report', '--markdown', dir, '--prediction', other]).stderr, /^tltc: --prediction \S+ is not JSON: pass the tltc plan --json output/);
+    assert.match(runCli(['report', '--markdown', dir, '--prediction', path.join(dir, 'none.json')]).stderr, /^tltc: --prediction \S+ does not exist/);
+    assert.match(runCli(['report', '--markdown', path.join(dir, 'none'), '--prediction', plan]).stderr, /^tltc: \S+ does not exist: pass the folder of the long runs/);
   });
 });
