@@ -10,7 +10,6 @@ import { TASK_HELP, taskColumns, withTaskColumnFlags, type TaskColumnFlags } fro
 import { registerSweep, registerWorker } from './queue.ts';
 import { downstreamStatus, enqueueDownstream } from '../queue/downstream_queue.ts';
 import { markdownTable } from '../experiments/markdown_report.ts';
-import { crossoverOutcome } from '../experiments/crossover_outcome.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './errors.ts';
 
 interface DownstreamFlags extends TaskColumnFlags {
@@ -133,6 +132,6 @@ function registerReport(program: Command): void {
     .option('--by-recipe', 'one row per recipe (rate, warm-up, dropout, output bias) and one column per model, over seeds')
     .option('--prediction <plan.json>', 'the tltc plan --json output (with --train-budget) that long runs budgeted in tokens test: measured against predicted perplexity on the plan\'s clock')
     .action((flags: { markdown: string; byRecipe?: boolean; prediction?: string }) => {
-      process.stdout.write(`${flags.prediction ? crossoverOutcome(flags.markdown, flags.prediction) : markdownTable(flags.markdown, { byRecipe: flags.byRecipe })}\n`);
+      process.stdout.write(`${markdownTable(flags.markdown, { byRecipe: flags.byRecipe, prediction: flags.prediction })}\n`);
     });
 }

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { meanStd, seedDifference } from './analysis.ts';
 import { compressFiles, type CompressFile } from './compress_files.ts';
-import { fixed } from './run_table.ts';
+import { fixed, markdownGrid } from './run_table.ts';
 
 interface Arm {
   name: string;
@@ -88,7 +88,7 @@ export function compressionTable(root: string): string {
     const sparse = a.files.every((x) => x.sparse_bytes !== undefined) ? mb(meanStd(a.files.map((x) => x.sparse_bytes!)).mean) : '-';
     return [a.name, path.basename(f.onnx), training(f), fixed(f.sparsity, 2), mb(a.bytes), sparse, percent(a.accuracy), loss(a), beatenBy(a, all), latency(a)];
   });
-  const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const table = markdownGrid(header, rows);
   const first = files[0];
   const note = first
     ? `\n\n${first.task}, ${first.examples} test examples; uncompressed fp32 ${uncompressed(files)}; majority class ${fixed(100 * first.baselines.majority.accuracy, 1)}%, bag of words ${fixed(100 * first.baselines.bag_of_words.accuracy, 1)}%. Latency: median at sequence length 128 on ${first.threads} threads, against the fp32 file measured in the same run.`

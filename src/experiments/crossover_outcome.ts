@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { interpolate, meanStd } from './analysis.ts';
-import { fixed } from './run_table.ts';
+import { fixed, markdownGrid } from './run_table.ts';
 import { lawLoss, type ScalingLaw } from './scaling_law.ts';
 import type { PlannedSize, ScalingRun } from './scaling_plan.ts';
 import { readScalingRuns } from './scaling_runs.ts';
@@ -72,7 +72,7 @@ function curveTable(sizes: readonly SizeCurves[], prediction: CrossoverPredictio
     const lower = measured.length === sizes.length ? measured.reduce((a, b) => (b.ppl < a.ppl ? b : a)).model : '-';
     return [String(m), ...cells, lower];
   });
-  return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  return markdownGrid(head, rows);
 }
 
 /**
@@ -106,7 +106,7 @@ function finalTable(sizes: readonly SizeCurves[], prediction: CrossoverPredictio
     return [s.size.model, String(finals.n), reached, `${fixed(finals.mean, 1)}${spread}`, p ? `${fixed(p.predicted_ppl, 1)} (${fixed(p.interval[0], 1)}-${fixed(p.interval[1], 1)})` : '-', inside];
   });
   const head = ['size', 'seeds', 'plan minutes reached', 'final val ppl', 'predicted at the budget (95%)', 'measured mean'];
-  return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  return markdownGrid(head, rows);
 }
 
 export function crossoverOutcome(root: string, predictionFile: string): string {

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { meanStd } from './analysis.ts';
-import { fixed } from './run_table.ts';
+import { fixed, markdownGrid } from './run_table.ts';
 
 interface Scores {
   accuracy: number;
@@ -84,7 +84,7 @@ export function exitTable(root: string): string {
   const plain = runsOf(dir, 'plain').map((r) => readJson<Finetune>(path.join(r, 'finetune.json')));
   const header = ['exit rule', 'test accuracy', 'layers per example', 'left after layer 1', 'ms per example', 'time vs first row'];
   const rows = curveRows(evals);
-  const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const table = markdownGrid(header, rows);
   const layers = evals[0].early_exit.layers;
   const exitAlone = Array.from({ length: layers }, (_, i) => `exit ${i + 1} ${spread(tunes.map((t) => t.exits!.test[i].accuracy), 100, 1, '%')}`).join(', ');
   const whole = `${spread(evals.map((e) => e.early_exit.full.accuracy), 100, 1, '%')} at ${spread(evals.map((e) => e.early_exit.full.ms_per_example), 1, 3)} ms per example`;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { meanStd } from './analysis.ts';
 import { findFinetunes, seedless } from './finetune_table.ts';
-import { fixed } from './run_table.ts';
+import { fixed, markdownGrid } from './run_table.ts';
 
 interface EarlyBertRun {
   steps: number;
@@ -56,6 +56,6 @@ export function earlyBertFinetuneTable(root: string): string {
       spread(runs.map((r) => r.test.accuracy), 1, 100, '%'),
     ];
   });
-  const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const table = markdownGrid(header, rows);
   return `${table}\n\nSeconds: training time measured by each run (evaluation excluded), mean ± standard deviation over seeds; "none (N)": no early bird within the search's share of the budget, the ticket drawn at step N.`;
 }

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { meanStd } from './analysis.ts';
-import { fixed } from './run_table.ts';
+import { fixed, markdownGrid } from './run_table.ts';
 
 interface Scores {
   accuracy: number;
@@ -77,5 +77,5 @@ export function finetuneTable(root: string): string {
       percent(first.baselines.test.bag_of_words.accuracy),
     ];
   });
-  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownGrid(header, rows);
 }

@@ -5,7 +5,6 @@
  * test/experiments/results_tables.test.ts checks them.
  */
 import path from 'node:path';
-import { crossoverOutcome } from './crossover_outcome.ts';
 import { markdownTable } from './markdown_report.ts';
 
 export interface TableBlock {
@@ -17,9 +16,11 @@ export interface TableBlock {
 
 // A new block may be empty: the opening and closing comments on consecutive lines. The optional
 // body is lazy (??), so an empty block never reaches on to the next block's closing comment.
-const BLOCK = /(<!-- tltc report --markdown (\S+)( --by-recipe)?(?: --prediction (\S+))? -->\n)(?:[\s\S]*?\n)??(<!-- end of generated table -->)/g;
+const OPEN = String.raw`<!-- tltc report --markdown (\S+)( --by-recipe)?(?: --prediction (\S+))? -->\n`;
+const CLOSE = '<!-- end of generated table -->';
+const BLOCK = new RegExp(String.raw`(${OPEN})(?:[\s\S]*?\n)??(${CLOSE})`, 'g');
 // A filled block, for reading: its table is everything between the two comments.
-const FILLED = /<!-- tltc report --markdown (\S+)( --by-recipe)?(?: --prediction (\S+))? -->\n([\s\S]*?)\n<!-- end of generated table -->/g;
+const FILLED = new RegExp(String.raw`${OPEN}([\s\S]*?)\n${CLOSE}`, 'g');
 
 const blockOf = (dir: string, byRecipe?: string, prediction?: string): TableBlock => ({ dir, byRecipe: Boolean(byRecipe), ...(prediction ? { prediction } : {}) });
 
@@ -28,8 +29,7 @@ export const blockCommand = (b: TableBlock) => `tltc report --markdown ${b.dir}$
 
 /** What `tltc report` makes of a block's files, paths taken from `root` (the repository). */
 export function generatedTable(root: string, b: TableBlock): string {
-  const dir = path.join(root, b.dir);
-  return b.prediction ? crossoverOutcome(dir, path.join(root, b.prediction)) : markdownTable(dir, { byRecipe: b.byRecipe });
+  return markdownTable(path.join(root, b.dir), { byRecipe: b.byRecipe, ...(b.prediction ? { prediction: path.join(root, b.prediction) } : {}) });
 }
 
 /** Every filled block of `doc` with the table it holds. */

@@ -6,9 +6,11 @@
  * (compression_table.ts), sentence-encoder distillations (sentence_table.ts), queue speed-ups
  * (queue_speedup_table.ts), early-exit curves (early_exit_table.ts), part-of-speech taggers (tagger_table.ts), pretraining methods against dense
  * training (method_table.ts) or fine-tuning runs (finetune_table.ts, and earlybert_finetune_table.ts
- * where some used --method earlybert).
+ * where some used --method earlybert); with --prediction, long runs against the plan that
+ * predicted them (crossover_outcome.ts).
  */
 import { compressionTable, hasCompressionGrid } from './compression_table.ts';
+import { crossoverOutcome } from './crossover_outcome.ts';
 import { exitTable, hasExitCurves } from './early_exit_table.ts';
 import { hasTaggers, taggerTable } from './tagger_table.ts';
 import { finetuneTable, findFinetunes } from './finetune_table.ts';
@@ -25,7 +27,8 @@ import { isTranslationRun, translationTable } from './translation_table.ts';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 
-export function markdownTable(root: string, options: { byRecipe?: boolean } = {}): string {
+export function markdownTable(root: string, options: { byRecipe?: boolean; prediction?: string } = {}): string {
+  if (options.prediction) return crossoverOutcome(root, options.prediction);
   if (!existsSync(root)) throw new Error(`${root} does not exist: pass a folder of training or fine-tuning runs`);
   const resolved = path.resolve(root);
   if (hasMethods(resolved)) return methodTable(root);

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MetricsRow } from '../train/run_log.ts';
 import { meanStd, seedDifference, timeToTarget } from './analysis.ts';
-import { fixed } from './run_table.ts';
+import { fixed, markdownGrid } from './run_table.ts';
 import { readCurve } from './sweep.ts';
 
 type RoutedRow = MetricsRow & { expert_load_max?: number; expert_dropped?: number; sparsity?: number };
@@ -97,7 +97,7 @@ function routingTable(methods: MethodRuns[]): string | null {
   const shares = [0.25, 0.5, 1];
   const header = ['method', 'model', ...shares.map((s) => `busiest expert × E at ${s * 100}%`), ...shares.map((s) => `tokens dropped at ${s * 100}%`)];
   const rows = routed.map((m) => [m.method, m.model, ...shares.map((s) => fixed(at(m, s, 'expert_load_max'), 2)), ...shares.map((s) => `${fixed(100 * at(m, s, 'expert_dropped'), 1)}%`)]);
-  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownGrid(header, rows);
 }
 
 /** What the distilled methods' teachers cost: the table above is the student alone; with the teacher's training added, the budget grows by it. */
@@ -121,7 +121,7 @@ export function methodTable(root: string): string {
     const ppl = finals(m, (r) => r.val_ppl);
     return [m.method, m.model, String(m.curves.length), meanSd(finals(m, (r) => r.step), 0), meanSd(finals(m, (r) => r.tokens / r.wall_s), 0), meanSd(finals(m, (r) => r.flops), 1, 1e-12), meanSd(ppl, 1), versusDense(ppl, densePpl, m === dense), versusDenseAt(m, dense, 'step'), versusDenseAt(m, dense, 'flops'), timeTo(m, target)];
   });
-  const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const table = markdownGrid(header, rows);
   const note = "\n\nMean ± standard deviation over seeds; tokens/s over the whole budget; train TFLOPs: the matmul FLOPs of the steps taken, forward and backward (sparse methods count only unmasked weights, though dense kernels do not get faster; Switch layers count their router and every capacity slot). Same time: the final perplexities, a difference only beyond twice its standard error. Equal steps and equal FLOPs: each run's final perplexity against the dense run of the same seed where that run had taken as many steps or FLOPs (interpolated between evaluations), a mean difference only beyond twice its standard error. Time to the dense runs' mean final perplexity in training seconds (runs that reached it / runs).";
   const routing = routingTable(methods);
   return `${table}${note}${teacherNote(methods)}${routing ? `\n\nRouting over the runs (1.00 = every expert takes the same share; E = all on one):\n\n${routing}` : ''}`;

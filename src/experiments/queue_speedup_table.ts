@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fixed } from './run_table.ts';
+import { fixed, markdownGrid } from './run_table.ts';
 
 interface Speedup {
   grid: string;
@@ -33,7 +33,7 @@ export function queueSpeedupTable(root: string): string {
   const files = speedupFiles(path.resolve(root));
   const header = ['file', '1 worker x 2 threads (s)', '2 workers x 1 thread (s)', 'speed-up'];
   const rows = files.map(({ name, s }) => [name, fixed(s.one_worker_2_threads_s, 1), fixed(s.two_workers_1_thread_s, 1), `${fixed(s.speedup, 2)}x`]);
-  const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const table = markdownGrid(header, rows);
   const machines = [...new Set(files.map(({ s }) => `${s.machine.cpu}, ${s.machine.cores} cores, ${s.machine.cpu_flags.join('/') || 'no AVX2'}`))];
   const grids = [...new Set(files.map(({ s }) => s.grid))];
   return `${table}\n\nGrid: ${grids.join('; ')}. Machine: ${machines.join('; ')}. Wall seconds from the first worker's start to the last run's end.`;

@@ -6,7 +6,7 @@
  * docs/RESULTS.md; like every generated table there, a test rebuilds it from the committed files.
  */
 import { meanStd } from './analysis.ts';
-import { completedRuns, fixed, readRun, warmupOf, type RunFiles } from './run_table.ts';
+import { completedRuns, fixed, markdownGrid, readRun, type RunFiles, warmupOf } from './run_table.ts';
 
 /** The four changes of the current recipe, each as it reads in a run's files. */
 const CHANGES: { name: string; isNew: (r: RunFiles) => boolean }[] = [
@@ -66,5 +66,5 @@ export function recipeTable(root: string): string {
   const ordered = [...groups].sort(([a, x], [b, y]) => x.changes - y.changes || a.localeCompare(b));
   const header = ['recipe', ...models.map((m) => `${m} final val ppl`)];
   const rows = ordered.map(([label, g]) => [label === 'older recipe' && olderRun ? olderRecipe(olderRun) : label, ...models.map((m) => cell(g.byModel.get(m), older?.get(m)))]);
-  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownGrid(header, rows);
 }

@@ -45,6 +45,9 @@ export function readRun(dir: string): RunFiles {
 
 export const fixed = (x: number, digits: number) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** A Markdown table: the header row, its rule, then the rows. */
+export const markdownGrid = (header: readonly string[], rows: readonly (readonly string[])[]) => [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+
 export function warmupOf(o: RunFiles['run']['optimizer']): string {
   if (!o) return '-';
   return o.warmup_fraction !== undefined ? `${fixed(100 * o.warmup_fraction, 0)}%` : `${o.warmup_steps} steps`;
@@ -73,5 +76,5 @@ export function runTable(root: string): string {
       fixed(r.summary.unigram_val_ppl, 1),
     ];
   });
-  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownGrid(header, rows);
 }

@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fixed } from './run_table.ts';
+import { fixed, markdownGrid } from './run_table.ts';
 
 interface Scores {
   accuracy: number;
@@ -56,7 +56,7 @@ export function sentenceTable(root: string): string {
     const [fp32, int8] = [file('fp32'), file('int8')];
     return [name, d.student.model, String(d.steps), fp32 ? fixed(fp32.bytes / 1e6, 2) : '-', int8 ? fixed(int8.bytes / 1e6, 2) : '-', ms(fp32), ms(int8), cos(d.fidelity.student), int8 ? cos(int8) : '-', cos(d.fidelity.undistilled), pct(d.probe.student), pct(d.probe.undistilled), fixed(d.train_s, 0), fixed(d.teacher.labeling_s, 0)];
   });
-  const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const table = markdownGrid(header, rows);
   const first = runs[0]?.d;
   const note = first
     ? `\n\nTeacher: Universal Sentence Encoder Lite, ${fixed(first.teacher.onnx_bytes / 1e6, 2)} MB fp32; its probe ${pct(first.probe.teacher)}. Fidelity: mean (and minimum) cosine to the teacher's embeddings over ${first.sentences.val} sentences of held-out documents. Probe: a linear classifier on each model's embeddings, ${first.probe.task}, ${first.probe.examples} test examples (95% interval); majority class ${pct(first.probe.baselines.majority)}, bag of words ${pct(first.probe.baselines.bag_of_words)}. Milliseconds: median of 20 calls at batch 8 and the student's full sequence length, as measured during the run. Teacher seconds: embedding the ${first.sentences.train} training sentences, charged to the student.`

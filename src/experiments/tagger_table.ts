@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { meanStd } from './analysis.ts';
-import { fixed } from './run_table.ts';
+import { fixed, markdownGrid } from './run_table.ts';
 
 interface TokenScores {
   accuracy: number;
@@ -47,7 +47,7 @@ function armTable(groups: Map<string, TaggerRun[]>): string {
     const first = runs[0].exits ? spread(runs.map((r) => r.exits!.test[0].accuracy), 100, 1, '%') : '-';
     return [arm, runs[0].model, String(runs[0].steps), String(runs.length), spread(runs.map((r) => r.test.accuracy), 100, 1, '%'), first, String(runs[0].test.tokens)];
   });
-  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownGrid(header, rows);
 }
 
 function curveTable(runs: readonly TaggerRun[]): string {
@@ -56,7 +56,7 @@ function curveTable(runs: readonly TaggerRun[]): string {
     const at = runs.map((r) => r.token_exit![i]);
     return [fixed(p.threshold, 3), spread(at.map((q) => q.accuracy), 100, 1, '%'), spread(at.map((q) => q.mean_layers), 1, 2), spread(at.map((q) => q.saved_token_layers), 100, 1, '%')];
   });
-  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownGrid(header, rows);
 }
 
 export function taggerTable(root: string): string {

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { meanStd, seedDifference } from './analysis.ts';
 import { compressFiles, type CompressFile } from './compress_files.ts';
-import { fixed } from './run_table.ts';
+import { fixed, markdownGrid } from './run_table.ts';
 
 type Kind = 'imp' | 'oneshot' | 'random' | 'dense';
 const KINDS: Kind[] = ['imp', 'oneshot', 'random'];
@@ -36,7 +36,7 @@ export function ticketTable(root: string): string {
   const rows = sparsities.map((s) => [fixed(s, 2), rounds(s), ...KINDS.map((k) => percent(cell(k, s))), verdict(cell('imp', s), cell('dense')), verdict(cell('imp', s), cell('random', s)), verdict(cell('imp', s), cell('oneshot', s))]);
   const first = files[0];
   const dense = ['0 (dense, trained as long as one round)', '-', percent(cell('dense')), '-', '-', '-', '-', '-'];
-  const table = [header, header.map(() => '---'), dense, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const table = markdownGrid(header, [dense, ...rows]);
   const note = first ? `\n\n${first.model} on ${first.task}, ${first.examples} test examples; accuracy of the fine-tuned model before compression ${fixed(100 * first.fp32_accuracy, 1)}%, majority class ${fixed(100 * first.baselines.majority.accuracy, 1)}%, bag of words ${fixed(100 * first.baselines.bag_of_words.accuracy, 1)}%.` : '';
   return `${table}${note}`;
 }

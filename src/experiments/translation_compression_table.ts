@@ -10,7 +10,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { completedRuns, fixed } from './run_table.ts';
+import { completedRuns, fixed, markdownGrid } from './run_table.ts';
 
 interface OnnxEval {
   format: string;
@@ -49,7 +49,7 @@ function filesOf<T>(root: string, pattern: RegExp): { run: string; file: T }[] {
 const interval = (x: [number, number] | undefined) => (x ? ` (${fixed(x[0], 2)} to ${fixed(x[1], 2)})` : '');
 /** 'no difference' when the interval holds zero, else the sign of the difference. */
 const verdict = (x: [number, number]) => (x[0] <= 0 && x[1] >= 0 ? 'no difference' : x[0] > 0 ? 'higher' : 'lower');
-const table = (header: string[], rows: string[][]) => [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+const table = (header: string[], rows: string[][]) => markdownGrid(header, rows);
 
 /** One row per run and weight format; null when no run folder holds an onnx-eval-*.json. */
 export function translationCompressionTable(root: string): string | null {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { seq2seqName, type Seq2SeqConfig } from '../nn/seq2seq_config.ts';
 import { interpolate, meanStd, seedDifference } from './analysis.ts';
-import { completedRuns, fixed } from './run_table.ts';
+import { completedRuns, fixed, markdownGrid } from './run_table.ts';
 
 interface SizeRuns {
   model: string;
@@ -59,5 +59,5 @@ export function translationSizesTable(root: string): string | null {
   const best = withTest.length > 0 ? withTest.reduce((a, b) => (meanStd(b.test).mean > meanStd(a.test).mean ? b : a)).test : [];
   const header = ['model', 'seeds', 'peak lr', ...times.map((t) => `val BLEU at ${fixed(t / 60, 1)} min`), 'test BLEU', 'test BLEU against the best size'];
   const rows = sizes.map((s) => [s.model, String(s.curves.length), [...new Set(s.lr.map((x) => x.toExponential(1)))].join(', ') || '-', ...times.map((t) => spread(at(s, t))), spread(s.test), s.test.length > 0 ? againstBest(s.test, best) : '-']);
-  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownGrid(header, rows);
 }

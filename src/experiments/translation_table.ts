@@ -9,7 +9,7 @@ import path from 'node:path';
 import { countParams } from '../nn/params.ts';
 import { seq2seqName, type Seq2SeqConfig } from '../nn/seq2seq_config.ts';
 import { seq2seqParamSpecs } from '../nn/seq2seq_params.ts';
-import { completedRuns, fixed } from './run_table.ts';
+import { completedRuns, fixed, markdownGrid } from './run_table.ts';
 
 interface TranslationRunFiles {
   run: { model: Seq2SeqConfig; config: { budget: string; task: string }; optimizer?: { lr: number }; evaluation?: { copy_source_bleu: number } };
@@ -53,5 +53,5 @@ export function translationTable(root: string): string {
       test ? fixed(test.copy_source_bleu, 2) : '-',
     ];
   });
-  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdownGrid(header, rows);
 }
