@@ -21,14 +21,15 @@ out="${4:?$usage}"
 plan="${5:-}"
 here="$(cd "$(dirname "$0")" && pwd)"
 [ "$minutes" -le 90 ] || { echo "crossover-long.sh: MINUTES is at most 90 (the protocol's cap), got $minutes" >&2; exit 1; }
+[ -z "${ONLY:-}" ] || [ "$ONLY" = "$small" ] || [ "$ONLY" = "$large" ] || { echo "crossover-long.sh: ONLY is $small or $large, got $ONLY" >&2; exit 1; }
 [ -z "$plan" ] || [ -f "$plan" ] || { echo "crossover-long.sh: no plan file $plan: give the tltc plan --json output the prediction came from" >&2; exit 1; }
 mkdir -p "$out"
 write_config() { # SEEDS FILE
   node -e '
     const fs = require("node:fs");
-    const [base, small, large, minutes, plan, seeds, file, keep] = process.argv.slice(1);
+    const [base, small, large, minutes, plan, seeds, file, keep, only] = process.argv.slice(1);
     const sweep = JSON.parse(fs.readFileSync(base, "utf8"));
-    const models = [small, large];
+    const models = only ? [only] : [small, large];
     const config = { ...sweep, models, seeds: JSON.parse(seeds), budget: `${minutes}m` };
     if (plan) {
       const sizes = JSON.parse(fs.readFileSync(plan, "utf8")).sizes;
@@ -43,10 +44,15 @@ write_config() { # SEEDS FILE
     const keepAtPpl = keep ? { keep_at_ppl: keep.split(",").map(Number) } : {};
     config.base = { ...sweep.base, eval: { ...sweep.base.eval, evaluations: Math.max(20, Math.ceil(+minutes)), ...keepAtPpl } };
     fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n");
-  ' "$here/crossover-sweep.json" "$small" "$large" "$minutes" "$plan" "$1" "$2" "${KEEP_AT_PPL:-}"
+  ' "$here/crossover-sweep.json" "$small" "$large" "$minutes" "$plan" "$1" "$2" "${KEEP_AT_PPL:-}" "${ONLY:-}"
 }
-write_config '[0]' "$out/long-seed0.json"
-write_config '[0, 1]' "$out/long.json"
-node "$here/../../bin/tltc.js" sweep --config "$out/long-seed0.json" --out "$out"
-node "$here/../../bin/tltc.js" sweep --config "$out/long.json" --out "$out"
+if [ -n "${SEEDS:-}${ONLY:-}" ]; then
+  write_config "[${SEEDS:-0, 1}]" "$out/long-part.json"
+  node "$here/../../bin/tltc.js" sweep --config "$out/long-part.json" --out "$out"
+else
+  write_config '[0]' "$out/long-seed0.json"
+  write_config '[0, 1]' "$out/long.json"
+  node "$here/../../bin/tltc.js" sweep --config "$out/long-seed0.json" --out "$out"
+  node "$here/../../bin/tltc.js" sweep --config "$out/long.json" --out "$out"
+fi
 echo "done: tltc report --markdown $out/runs; compare with the prediction in docs/RESULTS.md"
