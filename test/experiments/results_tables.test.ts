@@ -111,7 +111,7 @@ describe('docs/RESULTS.md', () => {
     assert.deepEqual(tables[2].slice(2), ['| E1-D1-H32-s0 | E1-D1-H32 | 4 (length exponent 1) | 8.00 | 9.00 | 1.00 (0.30 to 1.70): higher | 500 |']);
   });
 
-  it('translation runs of several seeds get a sizes table: BLEU against wall-clock and each size against the best', () => {
+  it('translation runs of several seeds get a sizes table: BLEU against wall-clock, each size against the best, each larger size against the smallest along the curves', () => {
     const root = tmpDir();
     const write = (d: number, seed: number, lr: number, bleus: number[], test: number) => {
       const dir = path.join(root, `E1-D1-H${d}-s${seed}`);
@@ -128,12 +128,18 @@ describe('docs/RESULTS.md', () => {
     write(64, 0, 1e-3, [2, 4, 6, 8], 8);
     write(64, 1, 1e-3, [2, 4, 6, 8.2], 8.2);
     const tables = markdownTable(root).split('\n\n').map((t) => t.split('\n'));
-    assert.equal(tables.length, 2);
+    assert.equal(tables.length, 3);
     assert.equal(tables[1][0], '| model | seeds | peak lr | val BLEU at 1.0 min | val BLEU at 2.0 min | val BLEU at 3.0 min | val BLEU at 4.0 min | test BLEU | test BLEU against the best size |');
     assert.deepEqual(tables[1].slice(2), [
       '| E1-D1-H32 | 2 | 2.0e-3 | 1.00 ± 0.00 | 2.00 ± 0.00 | 3.00 ± 0.00 | 5.00 ± 1.41 | 5.00 ± 1.41 | -3.10 (threshold 2.01): lower |',
       '| E1-D1-H64 | 2 | 1.0e-3 | 2.00 ± 0.00 | 4.00 ± 0.00 | 6.00 ± 0.00 | 8.10 ± 0.14 | 8.10 ± 0.14 | (best) |',
     ]);
+    const along = 'Along the curves (validation BLEU, seed means at each evaluation time of the larger size): ';
+    assert.deepEqual(tables[2], [`${along}E1-D1-H64 is ahead of E1-D1-H32 at 4 of its 4 evaluations (the first at 1.0 min), test BLEU 3.10 against it (threshold 2.01): higher.`]);
+    write(96, 0, 7e-4, [0.5, 1, 4, 1], 1);
+    write(96, 1, 7e-4, [0.5, 1, 4, 5], 5);
+    const [, , withThree] = markdownTable(root).split('\n\n');
+    assert.equal(withThree, `${along}E1-D1-H64 is ahead of E1-D1-H32 at 4 of its 4 evaluations (the first at 1.0 min), test BLEU 3.10 against it (threshold 2.01): higher; E1-D1-H96 is ahead of E1-D1-H32 at 1 of its 4 evaluations (the first at 3.0 min), test BLEU -2.00 against it (threshold 4.47): no difference.`);
   });
 
   it('lottery tickets get a table by sparsity: each method over seeds, and the ticket against the random ticket and one-shot pruning', () => {
