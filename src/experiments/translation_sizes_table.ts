@@ -33,12 +33,14 @@ function bySize(root: string): SizeRuns[] {
     const lines = existsSync(metrics) ? readFileSync(metrics, 'utf8').split('\n').filter(Boolean) : [];
     const rows = lines.map((l) => JSON.parse(l) as { wall_s: number; val_bleu?: number });
     const model = seq2seqName(run.model);
-    const size = sizes.get(model) ?? { model, params: countParams(seq2seqParamSpecs(run.model)), lr: [], curves: [], test: [] };
+    // Runs of one size at different rates are a rate grid, not seeds: each rate is its own row.
+    const key = `${model} ${run.optimizer?.lr ?? ''}`;
+    const size = sizes.get(key) ?? { model, params: countParams(seq2seqParamSpecs(run.model)), lr: [], curves: [], test: [] };
     const scored = rows.filter((r) => r.val_bleu !== undefined);
     size.curves.push({ wall_s: scored.map((r) => r.wall_s), bleu: scored.map((r) => r.val_bleu!) });
     if (run.optimizer) size.lr.push(run.optimizer.lr);
     if (existsSync(path.join(dir, 'eval.json'))) size.test.push(json('eval.json').bleu);
-    sizes.set(model, size);
+    sizes.set(key, size);
   }
   return [...sizes.values()];
 }
@@ -69,6 +71,7 @@ const bleuAt = (s: SizeRuns, t: number) => s.curves.map((c) => interpolate(c.wal
  */
 function aheadOfBase(sizes: readonly SizeRuns[]): string {
   const [base, ...larger] = [...sizes].sort((a, b) => a.params - b.params);
+  const name = (s: SizeRuns) => (sizes.filter((o) => o.model === s.model).length > 1 ? `${s.model} at lr ${s.lr[0]?.toExponential(1)}` : s.model);
   const lines = larger.map((l) => {
     const points = (l.curves[0]?.wall_s ?? []).flatMap((t) => {
       const [mine, theirs] = [bleuAt(l, t), bleuAt(base, t)];
@@ -76,7 +79,7 @@ function aheadOfBase(sizes: readonly SizeRuns[]): string {
     });
     const ahead = points.filter((p) => p.ahead);
     const first = ahead.length > 0 ? ` (the first at ${fixed(ahead[0].t / 60, 1)} min)` : '';
-    return `${l.model} is ahead of ${base.model} at ${ahead.length} of its ${points.length} evaluations${first}${testAgainstBase(l.test, base.test)}`;
+    return `${name(l)} is ahead of ${name(base)} at ${ahead.length} of its ${points.length} evaluations${first}${testAgainstBase(l.test, base.test)}`;
   });
   return `Along the curves (validation BLEU, seed means at each evaluation time of the larger size): ${lines.join('; ')}.`;
 }

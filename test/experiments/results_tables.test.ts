@@ -137,9 +137,12 @@ describe('docs/RESULTS.md', () => {
     const along = 'Along the curves (validation BLEU, seed means at each evaluation time of the larger size): ';
     assert.deepEqual(tables[2], [`${along}E1-D1-H64 is ahead of E1-D1-H32 at 4 of its 4 evaluations (the first at 1.0 min), test BLEU 3.10 against it (threshold 2.01): higher.`]);
     write(96, 0, 7e-4, [0.5, 1, 4, 1], 1);
+    write(96, 5, 1.4e-3, [9, 9, 9, 9], 9); // another rate: a row of its own, not a third seed
+
     write(96, 1, 7e-4, [0.5, 1, 4, 5], 5);
-    const [, , withThree] = markdownTable(root).split('\n\n');
-    assert.equal(withThree, `${along}E1-D1-H64 is ahead of E1-D1-H32 at 4 of its 4 evaluations (the first at 1.0 min), test BLEU 3.10 against it (threshold 2.01): higher; E1-D1-H96 is ahead of E1-D1-H32 at 1 of its 4 evaluations (the first at 3.0 min), test BLEU -2.00 against it (threshold 4.47): no difference.`);
+    const [, withRates, withThree] = markdownTable(root).split('\n\n');
+    assert.deepEqual(withRates.split('\n').slice(4).map((r) => r.split(' | ').slice(0, 3)), [['| E1-D1-H96', '2', '7.0e-4'], ['| E1-D1-H96', '1', '1.4e-3']]);
+    assert.equal(withThree, `${along}E1-D1-H64 is ahead of E1-D1-H32 at 4 of its 4 evaluations (the first at 1.0 min), test BLEU 3.10 against it (threshold 2.01): higher; E1-D1-H96 at lr 7.0e-4 is ahead of E1-D1-H32 at 1 of its 4 evaluations (the first at 3.0 min), test BLEU -2.00 against it (threshold 4.47): no difference; E1-D1-H96 at lr 1.4e-3 is ahead of E1-D1-H32 at 4 of its 4 evaluations (the first at 1.0 min).`);
   });
 
   it('lottery tickets get a table by sparsity: each method over seeds, and the ticket against the random ticket and one-shot pruning', () => {
