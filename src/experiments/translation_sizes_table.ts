@@ -18,7 +18,8 @@ import { completedRuns, fixed, markdownGrid } from './run_table.ts';
 interface SizeRuns {
   model: string;
   params: number;
-  lr: number[];
+  /** The peak rate these seeds share (runs at other rates are other rows). */
+  lr: number | undefined;
   /** Per seed: (wall_s, val_bleu) at each evaluation. */
   curves: { wall_s: number[]; bleu: number[] }[];
   test: number[];
@@ -35,10 +36,9 @@ function bySize(root: string): SizeRuns[] {
     const model = seq2seqName(run.model);
     // Runs of one size at different rates are a rate grid, not seeds: each rate is its own row.
     const key = `${model} ${run.optimizer?.lr ?? ''}`;
-    const size = sizes.get(key) ?? { model, params: countParams(seq2seqParamSpecs(run.model)), lr: [], curves: [], test: [] };
+    const size = sizes.get(key) ?? { model, params: countParams(seq2seqParamSpecs(run.model)), lr: run.optimizer?.lr, curves: [], test: [] };
     const scored = rows.filter((r) => r.val_bleu !== undefined);
     size.curves.push({ wall_s: scored.map((r) => r.wall_s), bleu: scored.map((r) => r.val_bleu!) });
-    if (run.optimizer) size.lr.push(run.optimizer.lr);
     if (existsSync(path.join(dir, 'eval.json'))) size.test.push(json('eval.json').bleu);
     sizes.set(key, size);
   }
@@ -71,7 +71,7 @@ const bleuAt = (s: SizeRuns, t: number) => s.curves.map((c) => interpolate(c.wal
  */
 function aheadOfBase(sizes: readonly SizeRuns[]): string {
   const [base, ...larger] = [...sizes].sort((a, b) => a.params - b.params);
-  const name = (s: SizeRuns) => (sizes.filter((o) => o.model === s.model).length > 1 ? `${s.model} at lr ${s.lr[0]?.toExponential(1)}` : s.model);
+  const name = (s: SizeRuns) => (sizes.filter((o) => o.model === s.model).length > 1 ? `${s.model} at lr ${s.lr?.toExponential(1)}` : s.model);
   const lines = larger.map((l) => {
     const points = (l.curves[0]?.wall_s ?? []).flatMap((t) => {
       const [mine, theirs] = [bleuAt(l, t), bleuAt(base, t)];
@@ -93,6 +93,6 @@ export function translationSizesTable(root: string): string | null {
   const withTest = sizes.filter((s) => s.test.length > 0);
   const best = withTest.length > 0 ? withTest.reduce((a, b) => (meanStd(b.test).mean > meanStd(a.test).mean ? b : a)).test : [];
   const header = ['model', 'seeds', 'peak lr', ...times.map((t) => `val BLEU at ${fixed(t / 60, 1)} min`), 'test BLEU', 'test BLEU against the best size'];
-  const rows = sizes.map((s) => [s.model, String(s.curves.length), [...new Set(s.lr.map((x) => x.toExponential(1)))].join(', ') || '-', ...times.map((t) => spread(bleuAt(s, t))), spread(s.test), s.test.length > 0 ? againstBest(s.test, best) : '-']);
+  const rows = sizes.map((s) => [s.model, String(s.curves.length), s.lr?.toExponential(1) ?? '-', ...times.map((t) => spread(bleuAt(s, t))), spread(s.test), s.test.length > 0 ? againstBest(s.test, best) : '-']);
   return `${markdownGrid(header, rows)}${sizes.length > 1 ? `\n\n${aheadOfBase(sizes)}` : ''}`;
 }
