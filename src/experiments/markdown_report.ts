@@ -20,7 +20,7 @@ import { recipeTable } from './recipe_table.ts';
 import { hasSentenceDistills, sentenceTable } from './sentence_table.ts';
 import { hasQueueSpeedups, queueSpeedupTable } from './queue_speedup_table.ts';
 import { findRuns, runTable } from './run_table.ts';
-import { beamSearchTable, translationCompressionTable } from './translation_compression_table.ts';
+import { beamSearchBySize, beamSearchTable, translationCompressionBySize, translationCompressionTable } from './translation_compression_table.ts';
 import { translationSizesTable } from './translation_sizes_table.ts';
 import { hasTickets, ticketTable } from './ticket_table.ts';
 import { isTranslationRun, translationTable } from './translation_table.ts';
@@ -42,6 +42,6 @@ export function markdownTable(root: string, options: { byRecipe?: boolean; predi
     if (findFinetunes(resolved).length > 0) return hasEarlyBertFinetunes(resolved) ? `${finetuneTable(root)}\n\n${earlyBertFinetuneTable(root)}` : finetuneTable(root);
     throw new Error(`${root} holds no completed run: neither a training run (run.json and summary.json) nor a fine-tuning run (finetune.json)`);
   }
-  if (isTranslationRun(findRuns(resolved)[0])) return [translationTable(root), translationSizesTable(root), translationCompressionTable(root), beamSearchTable(root)].filter((t) => t !== null).join('\n\n');
+  if (isTranslationRun(findRuns(resolved)[0])) return [translationTable(root), translationSizesTable(root), translationCompressionTable(root), translationCompressionBySize(root), beamSearchTable(root), beamSearchBySize(root)].filter((t) => t !== null).join('\n\n');
   return options.byRecipe ? recipeTable(root) : runTable(root);
 }

@@ -111,6 +111,38 @@ describe('docs/RESULTS.md', () => {
     assert.deepEqual(tables[2].slice(2), ['| E1-D1-H32-s0 | E1-D1-H32 | 4 (length exponent 1) | 8.00 | 9.00 | 1.00 (0.30 to 1.70): higher | 500 |']);
   });
 
+  it("translation runs of several seeds get per-size summaries of compression and beam search, each larger size's BLEU change against the base's", () => {
+    const root = tmpDir();
+    const write = (d: number, seed: number, q4Change: number, beamGain: number) => {
+      const dir = path.join(root, `E1-D1-H${d}-s${seed}`);
+      mkdirSync(dir, { recursive: true });
+      const model = validateSeq2SeqConfig({ vocab_size: 100, max_len: 16, d_model: d, encoder_layers: 1, decoder_layers: 1, n_heads: 2, d_ff: 2 * d }, 'test');
+      writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ model, config: { budget: '10m', task: 'translate-en-es' } }));
+      writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ step: 100, wall_s: 600, tokens_per_s: 5000, val_ppl: 50, val_bleu: 5, val_chrf: 20 }));
+      const onnx = (name: string, format: string, bytes: number, change?: number) =>
+        writeFileSync(path.join(dir, `onnx-eval-${name}.json`), JSON.stringify({ format, pairs: 500, bytes, bleu: 8 + (change ?? 0), chrf: 25, latency_ms_per_sentence: d / 2 + seed, ...(change === undefined ? {} : { bleu_change: change, bleu_change_95: [change - 0.3, change + 0.3] }) }));
+      onnx('fp32', 'fp32', d * 1e5);
+      onnx('q4', '_q4', d * 2e4, q4Change);
+      const interval = [beamGain - 0.5, beamGain + 0.5];
+      writeFileSync(path.join(dir, 'eval-validation-beam4.json'), JSON.stringify({ model: `E1-D1-H${d}`, pairs: 500, decoding: { beam: 4, length_penalty: 1 }, bleu: 8 + beamGain, greedy_bleu: 8, beam_minus_greedy_bleu: beamGain, beam_minus_greedy_bleu_95: interval }));
+    };
+    write(64, 0, -2, 1);
+    write(64, 1, -2.2, 0.2);
+    write(32, 0, -1, 0.1);
+    write(32, 1, -1.2, -0.8);
+    const tables = markdownTable(root).split('\n\n').map((t) => t.split('\n'));
+    assert.equal(tables.length, 7, 'runs, sizes and the sentence below it, compression and its summary, beam and its summary');
+    assert.equal(tables[4][0], "| model | weights | runs | MB | test BLEU | change from fp32 | change against E1-D1-H32's | ms per sentence |");
+    assert.deepEqual(tables[4].slice(2), [
+      '| E1-D1-H32 | fp32 | 2 | 3.20 | 8.00 ± 0.00 | (reference) | - | 16.5 ± 0.7 |',
+      "| E1-D1-H32 | 4-bit | 2 | 0.64 | 6.90 ± 0.14 | -1.10 ± 0.14 | (base) | 16.5 ± 0.7 |",
+      '| E1-D1-H64 | fp32 | 2 | 6.40 | 8.00 ± 0.00 | (reference) | - | 32.5 ± 0.7 |',
+      '| E1-D1-H64 | 4-bit | 2 | 1.28 | 5.90 ± 0.14 | -2.10 ± 0.14 | -1.00 (threshold 0.28): lower | 32.5 ± 0.7 |',
+    ]);
+    assert.equal(tables[6][0], '| model | beam | runs | greedy validation BLEU | beam validation BLEU | beam - greedy | runs higher / no difference / lower (paired 95%) |');
+    assert.deepEqual(tables[6].slice(2), ['| E1-D1-H32 | 4 | 2 | 8.00 ± 0.00 | 7.65 ± 0.64 | -0.35 ± 0.64 | 0 / 1 / 1 |', '| E1-D1-H64 | 4 | 2 | 8.00 ± 0.00 | 8.60 ± 0.57 | 0.60 ± 0.57 | 1 / 1 / 0 |']);
+  });
+
   it('translation runs of several seeds get a sizes table: BLEU against wall-clock, each size against the best, each larger size against the smallest along the curves', () => {
     const root = tmpDir();
     const write = (d: number, seed: number, lr: number, bleus: number[], test: number) => {
