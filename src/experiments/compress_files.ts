@@ -36,3 +36,9 @@ export function compressFiles(root: string): CompressFile[] {
     .sort()
     .map((name) => ({ ...(JSON.parse(readFileSync(path.join(root, name, 'compress.json'), 'utf8')) as Omit<CompressFile, 'name'>), name }));
 }
+
+/** A grid folder's arm: its name without the seed (`L2-H128-q4-s1` -> `L2-H128-q4`). */
+export const armOf = (name: string) => name.replace(/-s\d+$/, '');
+
+/** The fine-tuned model a file came from, without its seed: `finetuned` of `.../finetuned-s0/checkpoints/step-N`, `teacher` of `.../teacher-s1/...`. */
+export const sourceOf = (f: CompressFile) => armOf(path.basename(path.dirname(path.dirname(f.checkpoint))));

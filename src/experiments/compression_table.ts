@@ -3,11 +3,14 @@
  * as scripts/experiments/sparse-lowbit.sh writes them): one row per arm, smallest file first,
  * with its accuracy over seeds, its loss against the uncompressed model it came from (paired by
  * seed), and the smallest arm at no more bytes that is more accurate beyond the noise (twice
- * the standard error of the difference), so "better at equal bytes" is read off the table.
+ * the standard error of the difference), so "better at equal bytes" is read off the table. Where
+ * the grid has control arms, also each arm against its control and each level across sizes
+ * (control_losses.ts).
  */
 import path from 'node:path';
 import { meanStd, seedDifference } from './analysis.ts';
-import { compressFiles, type CompressFile } from './compress_files.ts';
+import { armOf, compressFiles, sourceOf, type CompressFile } from './compress_files.ts';
+import { controlLoss, hasControl, levelsBySize } from './control_losses.ts';
 import { fixed, markdownGrid } from './run_table.ts';
 
 interface Arm {
@@ -22,8 +25,6 @@ export function hasCompressionGrid(root: string): boolean {
   const files = compressFiles(root);
   return files.length > 0 && files.every((c) => c.recovery?.ticket === undefined);
 }
-
-const armOf = (name: string) => name.replace(/-s\d+$/, '');
 
 function arms(files: readonly CompressFile[]): Arm[] {
   const byArm = new Map<string, CompressFile[]>();
@@ -60,9 +61,6 @@ const latency = (a: Arm) => {
   return `${fixed(meanStd(a.files.map((f) => f.latency_ms.batch8)).mean, 1)} (${fixed(ratio, 2)}x)`;
 };
 
-/** The fine-tuned model a file came from, without its seed: `finetuned` of `.../finetuned-s0/checkpoints/step-N`, `teacher` of `.../teacher-s1/...`. */
-const sourceOf = (f: CompressFile) => armOf(path.basename(path.dirname(path.dirname(f.checkpoint))));
-
 /** Each fine-tuned model the grid compressed: its accuracy over seeds and its fp32 bytes. */
 function uncompressed(files: readonly CompressFile[]): string {
   const bySource = new Map<string, Map<string, CompressFile>>();
@@ -82,13 +80,17 @@ function uncompressed(files: readonly CompressFile[]): string {
 export function compressionTable(root: string): string {
   const files = compressFiles(path.resolve(root));
   const all = arms(files);
-  const header = ['arm', 'file', 'training', 'sparsity', 'MB', 'MB if zeros stored sparsely', 'accuracy', '− uncompressed (points)', 'beaten at no more bytes by', 'batch-8 ms (x fp32)'];
+  // Grids with a control arm (the same training, nothing compressed) also say what compression itself cost.
+  const controlled = hasControl(files);
+  const header = ['arm', 'file', 'training', 'sparsity', 'MB', 'MB if zeros stored sparsely', 'accuracy', '− uncompressed (points)', ...(controlled ? ['− control (points)'] : []), 'beaten at no more bytes by', 'batch-8 ms (x fp32)'];
   const rows = all.map((a) => {
     const f = a.files[0];
     const sparse = a.files.every((x) => x.sparse_bytes !== undefined) ? mb(meanStd(a.files.map((x) => x.sparse_bytes!)).mean) : '-';
-    return [a.name, path.basename(f.onnx), training(f), fixed(f.sparsity, 2), mb(a.bytes), sparse, percent(a.accuracy), loss(a), beatenBy(a, all), latency(a)];
+    const control = controlled ? [controlLoss(a.files, files)] : [];
+    return [a.name, path.basename(f.onnx), training(f), fixed(f.sparsity, 2), mb(a.bytes), sparse, percent(a.accuracy), loss(a), ...control, beatenBy(a, all), latency(a)];
   });
-  const table = markdownGrid(header, rows);
+  const bySize = levelsBySize(files);
+  const table = `${markdownGrid(header, rows)}${bySize ? `\n\n${bySize}` : ''}`;
   const first = files[0];
   const note = first
     ? `\n\n${first.task}, ${first.examples} test examples; uncompressed fp32 ${uncompressed(files)}; majority class ${fixed(100 * first.baselines.majority.accuracy, 1)}%, bag of words ${fixed(100 * first.baselines.bag_of_words.accuracy, 1)}%. Latency: median at sequence length 128 on ${first.threads} threads, against the fp32 file measured in the same run.`

@@ -46,4 +46,31 @@ describe('compression grid table', () => {
     assert.match(compressionTable(root), /uncompressed fp32 finetuned \(L2-H128\): 94\.0% ± 1\.0 \(3\), 6\.000 MB;/);
     assert.equal(markdownTable(root), compressionTable(root));
   });
+
+  it('with control arms of two sizes: each arm against its control, paired by seed, and each level across sizes against the smaller one', () => {
+    const grid = tmpDir();
+    const arm = (size: string, level: string, seed: number, accuracy: number, bytes: number, fp32Bytes: number) =>
+      write(grid, `${size}-${level}-s${seed}`, accuracy, 0.9, bytes, { checkpoint: `/runs/finetuned/${size}-s${seed}/checkpoints/step-00000300`, fp32_bytes: fp32Bytes });
+    for (const s of [0, 1, 2]) {
+      arm('L2-H128', 'fp32-recover', s, 0.95 + 0.01 * s, 6e6, 6e6);
+      arm('L2-H128', 'q2', s, 0.9 + 0.01 * s, 0.6e6, 6e6); // 5 points below its control on every seed
+      arm('L2-H128', 'int8', s, 0.95 + 0.01 * s + (s - 1) * 0.001, 1.7e6, 6e6); // within the noise of its control
+      arm('L2-H192', 'fp32-recover', s, 0.96, 11e6, 11e6);
+      arm('L2-H192', 'q2', s, 0.95 - 0.001 * s, 1.1e6, 11e6); // 1 point below its control, about
+      arm('L2-H192', 'p50', s, 0.96, 11e6, 11e6); // a level the smaller size lacks: no row
+    }
+    const [table, bySize] = compressionTable(grid).split('\n\n');
+    const row = (name: string) => table.split('\n').find((l) => l.startsWith(`| ${name} |`))!.split(' | ');
+    const header = table.split('\n')[0].split(' | ');
+    const control = header.indexOf('− control (points)');
+    assert.equal(header[control - 1], '− uncompressed (points)');
+    assert.equal(row('L2-H128-q2')[control], '-5.0 ± 0.0');
+    assert.equal(row('L2-H128-int8')[control], '0.0 ± 0.1 (no difference)');
+    assert.equal(row('L2-H128-fp32-recover')[control], '(control)');
+    assert.deepEqual(bySize.split('\n'), [
+      '| level | L2-H128 − its control (points) | L2-H192 − its control (points) | L2-H192 against L2-H128 |',
+      '| --- | --- | --- | --- |',
+      '| q2 | -5.0 ± 0.0 | -1.1 ± 0.1 | 3.9 (threshold 0.1): loses less |',
+    ]);
+  });
 });
