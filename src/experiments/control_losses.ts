@@ -6,9 +6,9 @@
  * quality), each level's cost for every size beside the smallest size's: the paper's claim (b) is
  * that larger models lose less.
  */
-import { meanStd, seedDifference } from './analysis.ts';
+import { meanStd } from './analysis.ts';
 import { armOf, sourceOf, type CompressFile } from './compress_files.ts';
-import { fixed, markdownGrid } from './run_table.ts';
+import { fixed, markdownGrid, seedVerdict } from './run_table.ts';
 
 const CONTROL = 'fp32-recover';
 const isControl = (f: CompressFile) => armOf(f.name).endsWith(CONTROL);
@@ -53,12 +53,7 @@ export function levelsBySize(files: readonly CompressFile[]): string | null {
   const [base, ...larger] = sizes;
   const baseFiles = files.filter((f) => sourceOf(f) === base && !isControl(f));
   const levels = [...new Set(baseFiles.sort((a, b) => a.bytes - b.bytes || a.name.localeCompare(b.name)).map(levelOf))].filter((l) => sizes.every((s) => cost(s, l).length > 0));
-  const against = (xs: number[], ys: number[]) => {
-    if (xs.length < 2 || ys.length < 2) return '-';
-    const { difference, threshold, differs } = seedDifference(xs, ys);
-    return `${fixed(difference, 1)} (threshold ${fixed(threshold, 1)}): ${differs ? (difference > 0 ? 'loses less' : 'loses more') : 'no difference'}`;
-  };
   const header = ['level', ...sizes.map((s) => `${s} − its control (points)`), ...larger.map((l) => `${l} against ${base}`)];
-  const rows = levels.map((level) => [level, ...sizes.map((s) => pairedCell(cost(s, level))), ...larger.map((l) => against(cost(l, level), cost(base, level)))]);
+  const rows = levels.map((level) => [level, ...sizes.map((s) => pairedCell(cost(s, level))), ...larger.map((l) => seedVerdict(cost(l, level), cost(base, level), 1, ['loses less', 'loses more']))]);
   return markdownGrid(header, rows);
 }

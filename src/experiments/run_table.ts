@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { seedDifference } from './analysis.ts';
 
 export interface RunFiles {
   dir: string;
@@ -46,6 +47,16 @@ export function readRun(dir: string): RunFiles {
 export const fixed = (x: number, digits: number) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** A Markdown table: the header row, its rule, then the rows. */
+/**
+ * `xs` against `ys` over seeds as one cell: the difference of the means, its threshold (twice the
+ * standard error of the difference) and the verdict in `words` ('-' with fewer than 2 seeds a side).
+ */
+export function seedVerdict(xs: readonly number[], ys: readonly number[], digits: number, words: [higher: string, lower: string] = ['higher', 'lower']): string {
+  if (xs.length < 2 || ys.length < 2) return '-';
+  const { difference, threshold, differs } = seedDifference(xs, ys);
+  return `${fixed(difference, digits)} (threshold ${fixed(threshold, digits)}): ${differs ? (difference > 0 ? words[0] : words[1]) : 'no difference'}`;
+}
+
 export const markdownGrid = (header: readonly string[], rows: readonly (readonly string[])[]) => [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 
 export function warmupOf(o: RunFiles['run']['optimizer']): string {

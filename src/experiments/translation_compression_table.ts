@@ -14,8 +14,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { meanStd, seedDifference } from './analysis.ts';
-import { completedRuns, fixed, markdownGrid } from './run_table.ts';
+import { meanStd } from './analysis.ts';
+import { completedRuns, fixed, markdownGrid, seedVerdict } from './run_table.ts';
 import { seq2seqName, type Seq2SeqConfig } from '../nn/seq2seq_config.ts';
 
 interface OnnxEval {
@@ -61,12 +61,6 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 const spread = (xs: number[], digits: number) => (xs.length === 1 ? fixed(xs[0], digits) : `${fixed(meanStd(xs).mean, digits)} ± ${fixed(meanStd(xs).std, digits)}`);
-/** `xs` against `base` over seeds: the difference of the means, its threshold and the verdict. */
-function againstSeeds(xs: number[], base: number[]): string {
-  if (xs.length < 2 || base.length < 2) return '-';
-  const { difference, threshold, differs } = seedDifference(xs, base);
-  return `${fixed(difference, 2)} (threshold ${fixed(threshold, 2)}): ${differs ? (difference > 0 ? 'higher' : 'lower') : 'no difference'}`;
-}
 const hasSeeds = (groups: Map<string, unknown[]>) => [...groups.values()].some((g) => g.length >= 2);
 
 const interval = (x: [number, number] | undefined) => (x ? ` (${fixed(x[0], 2)} to ${fixed(x[1], 2)})` : '');
@@ -123,7 +117,7 @@ export function translationCompressionBySize(root: string): string | null {
   const rows = [...groups].map(([key, files]) => {
     const [model, format] = key.split('\t');
     const mine = changes(model, format);
-    const vsBase = mine.length === 0 ? '-' : model === base ? '(base)' : againstSeeds(mine, changes(base, format));
+    const vsBase = mine.length === 0 ? '-' : model === base ? '(base)' : seedVerdict(mine, changes(base, format), 2);
     const pick = (f: (e: OnnxEval) => number) => files.map((x) => f(x.file));
     return [model, format, String(files.length), fixed(meanStd(pick((e) => e.bytes)).mean / 1e6, 2), spread(pick((e) => e.bleu), 2), mine.length > 0 ? spread(mine, 2) : '(reference)', vsBase, spread(pick((e) => e.latency_ms_per_sentence), 1)];
   });
