@@ -48,20 +48,48 @@ export function readMetrics(runDir: string): Record<string, number>[] {
     .map((l) => JSON.parse(l));
 }
 
+/** The newest complete checkpoint (or snapshot) under `runDir`, '' while there is none. */
+function newestCheckpoint(runDir: string): string {
+  const root = path.join(runDir, 'checkpoints');
+  if (!existsSync(root)) return '';
+  const done = readdirSync(root).filter((f) => existsSync(path.join(root, f, 'config.json')));
+  return done.sort().at(-1) ?? '';
+}
+
+/**
+ * Waits until the run writing checkpoints into `runDir` has written `count` new ones since this
+ * call, then a further `jitterMs`; false if `exited` settles first. Kill points are tied to the
+ * run's progress, not to wall-clock, so that on a machine of any speed each kill lands mid-run
+ * (after start-up, somewhere inside a later step or checkpoint write).
+ */
+async function progressed(runDir: string, count: number, jitterMs: number, exited: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void exited.then(() => (done = true));
+  let seen = newestCheckpoint(runDir);
+  for (let left = count; left > 0 && !done; ) {
+    await new Promise((res) => setTimeout(res, 10));
+    const now = newestCheckpoint(runDir);
+    if (now !== seen) [seen, left] = [now, left - 1];
+  }
+  if (!done) await new Promise((res) => setTimeout(res, jitterMs));
+  return !done;
+}
+
 /**
  * Runs the command `args` into `out` (adding --resume once `out` holds `resumeWhen`, a training
- * run's run.json by default), SIGKILLing it after a random 0.9 s to 0.9 + spreadMs s up to
- * `kills` times, then lets it finish. Returns the kills that landed before the run ended.
+ * run's run.json by default), SIGKILLing it up to `kills` times, then lets it finish. Each kill
+ * lands after the run has written 1 to 3 new checkpoints into `out`/`snapshots` (a random count)
+ * and a random 0 to 50 ms more. Returns the kills that landed before the run ended.
  */
-export async function killUntilDone(args: string[], out: string, env: Record<string, string>, o: { kills: number; spreadMs: number; rand: () => number; resumeWhen?: string }): Promise<number> {
+export async function killUntilDone(args: string[], out: string, env: Record<string, string>, o: { kills: number; rand: () => number; resumeWhen?: string; snapshots?: string }): Promise<number> {
   let kills = 0;
   for (;;) {
     const child = startCli([...args, '--out', out, ...(existsSync(path.join(out, o.resumeWhen ?? 'run.json')) ? ['--resume'] : [])], env);
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-    const timer = new Promise<null>((res) => setTimeout(() => res(null), 900 + o.rand() * o.spreadMs));
-    const outcome = kills < o.kills ? await Promise.race([exited.then((code) => ({ code })), timer]) : { code: await exited };
-    if (outcome) {
-      if (outcome.code !== 0) throw new Error(`tltc ${args.join(' ')} exited ${outcome.code}`);
+    const killNow = kills < o.kills && (await progressed(path.join(out, o.snapshots ?? ''), 1 + Math.floor(o.rand() * 3), o.rand() * 50, exited));
+    if (!killNow) {
+      const code = await exited;
+      if (code !== 0) throw new Error(`tltc ${args.join(' ')} exited ${code}`);
       return kills;
     }
     child.kill('SIGKILL');
