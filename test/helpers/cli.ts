@@ -62,7 +62,7 @@ function newestCheckpoint(runDir: string): string {
  * run's progress, not to wall-clock, so that on a machine of any speed each kill lands mid-run
  * (after start-up, somewhere inside a later step or checkpoint write).
  */
-async function progressed(runDir: string, count: number, jitterMs: number, exited: Promise<unknown>): Promise<boolean> {
+export async function afterNewCheckpoints(runDir: string, count: number, jitterMs: number, exited: Promise<unknown>): Promise<boolean> {
   let done = false;
   void exited.then(() => (done = true));
   let seen = newestCheckpoint(runDir);
@@ -86,7 +86,7 @@ export async function killUntilDone(args: string[], out: string, env: Record<str
   for (;;) {
     const child = startCli([...args, '--out', out, ...(existsSync(path.join(out, o.resumeWhen ?? 'run.json')) ? ['--resume'] : [])], env);
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-    const killNow = kills < o.kills && (await progressed(path.join(out, o.snapshots ?? ''), 1 + Math.floor(o.rand() * 3), o.rand() * 50, exited));
+    const killNow = kills < o.kills && (await afterNewCheckpoints(path.join(out, o.snapshots ?? ''), 1 + Math.floor(o.rand() * 3), o.rand() * 50, exited));
     if (!killNow) {
       const code = await exited;
       if (code !== 0) throw new Error(`tltc ${args.join(' ')} exited ${code}`);

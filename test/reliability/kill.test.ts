@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { listCheckpoints, loadCheckpoint } from '../../src/train/checkpoint.ts';
-import { killUntilDone, mobyCorpus, readMetrics, runCli, startCli, tmpDir } from '../helpers/cli.ts';
+import { afterNewCheckpoints, killUntilDone, mobyCorpus, readMetrics, runCli, startCli, tmpDir } from '../helpers/cli.ts';
 import { seededRandom } from '../helpers/rng.ts';
 
 const KILLS = 24;
@@ -40,11 +40,10 @@ describe('kill at any moment', () => {
       let stderr = '';
       child.stderr!.on('data', (d) => (stderr += d));
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      // Start-up takes most of a second; kill somewhere between 0.7 s and 1.7 s in.
-      const delay = 700 + rand() * 1000;
-      const outcome = await Promise.race([exited.then((code) => ({ code })), new Promise<null>((r) => setTimeout(() => r(null), delay))]);
-      if (outcome) {
-        assert.equal(outcome.code, 0, stderr);
+      // Kill 0-20 ms after the run's next new checkpoint (one every 20 ms of training), so kills land
+      // inside steps and checkpoint writes alike, on a machine of any speed.
+      if (!(await afterNewCheckpoints(out, 1, rand() * 20, exited))) {
+        assert.equal(await exited, 0, stderr);
         finished = true;
         break;
       }
@@ -62,7 +61,8 @@ describe('kill at any moment', () => {
     }
     if (!finished) assert.equal(runCli(['train', '--config', cfgFile, '--out', out, '--resume', '--quiet'], env).code, 0);
     console.log(`# reliability: kills survived ${kills} (${duringWrites} inside a checkpoint write; newest checkpoint then at step ${lastStep} of 8000)`);
-    assert.ok(kills >= 20, `only ${kills} kills landed before the run finished`);
+    assert.equal(kills, KILLS, `only ${kills} kills landed before the run finished`);
+    assert.ok(lastStep > 0, 'the kills landed after training had written checkpoints');
     const final = (run: string) => readFileSync(path.join(run, 'checkpoints', 'step-00008000', 'model.safetensors'));
     assert.ok(final(out).equals(final(straight)), 'the killed-and-resumed run ends with the same bytes as the uninterrupted one');
     const rows = readMetrics(out);
