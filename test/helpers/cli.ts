@@ -57,36 +57,40 @@ function newestCheckpoint(runDir: string): string {
 }
 
 /**
- * Waits until the run writing checkpoints into `runDir` has written `count` new ones since this
- * call, then a further `jitterMs`; false if `exited` settles first. Kill points are tied to the
- * run's progress, not to wall-clock, so that on a machine of any speed each kill lands mid-run
- * (after start-up, somewhere inside a later step or checkpoint write).
+ * Waits until the run writing checkpoints into `runDir` has written `count` (at least 2) new ones
+ * since this call, then a further `fraction` of the time between the last two; false if `exited`
+ * settles first. Kill points are tied to the run's progress, not to wall-clock, so that on a
+ * machine of any speed each kill lands mid-run, at a random point of a checkpoint cycle: inside
+ * training steps, evaluations or checkpoint writes in proportion to the time each takes.
  */
-export async function afterNewCheckpoints(runDir: string, count: number, jitterMs: number, exited: Promise<unknown>): Promise<boolean> {
+export async function afterNewCheckpoints(runDir: string, count: number, fraction: number, exited: Promise<unknown>): Promise<boolean> {
   let done = false;
   void exited.then(() => (done = true));
   let seen = newestCheckpoint(runDir);
-  for (let left = count; left > 0 && !done; ) {
-    await new Promise((res) => setTimeout(res, 10));
+  const seenAt: number[] = [];
+  while (seenAt.length < Math.max(2, count) && !done) {
+    await new Promise((res) => setTimeout(res, 5));
     const now = newestCheckpoint(runDir);
-    if (now !== seen) [seen, left] = [now, left - 1];
+    if (now === seen) continue;
+    seen = now;
+    seenAt.push(performance.now());
   }
-  if (!done) await new Promise((res) => setTimeout(res, jitterMs));
+  if (!done) await new Promise((res) => setTimeout(res, fraction * (seenAt.at(-1)! - seenAt.at(-2)!)));
   return !done;
 }
 
 /**
  * Runs the command `args` into `out` (adding --resume once `out` holds `resumeWhen`, a training
  * run's run.json by default), SIGKILLing it up to `kills` times, then lets it finish. Each kill
- * lands after the run has written 1 to 3 new checkpoints into `out`/`snapshots` (a random count)
- * and a random 0 to 50 ms more. Returns the kills that landed before the run ended.
+ * lands after the run has written 2 to 4 new checkpoints into `out`/`snapshots` (a random count),
+ * at a random point of the next checkpoint cycle. Returns the kills that landed before the run ended.
  */
 export async function killUntilDone(args: string[], out: string, env: Record<string, string>, o: { kills: number; rand: () => number; resumeWhen?: string; snapshots?: string }): Promise<number> {
   let kills = 0;
   for (;;) {
     const child = startCli([...args, '--out', out, ...(existsSync(path.join(out, o.resumeWhen ?? 'run.json')) ? ['--resume'] : [])], env);
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-    const killNow = kills < o.kills && (await afterNewCheckpoints(path.join(out, o.snapshots ?? ''), 1 + Math.floor(o.rand() * 3), o.rand() * 50, exited));
+    const killNow = kills < o.kills && (await afterNewCheckpoints(path.join(out, o.snapshots ?? ''), 2 + Math.floor(o.rand() * 3), o.rand(), exited));
     if (!killNow) {
       const code = await exited;
       if (code !== 0) throw new Error(`tltc ${args.join(' ')} exited ${code}`);
