@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listCheckpoints } from '../../src/train/checkpoint.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/tltc.js');
@@ -48,13 +49,7 @@ export function readMetrics(runDir: string): Record<string, number>[] {
     .map((l) => JSON.parse(l));
 }
 
-/** The newest complete checkpoint (or snapshot) under `runDir`, '' while there is none. */
-function newestCheckpoint(runDir: string): string {
-  const root = path.join(runDir, 'checkpoints');
-  if (!existsSync(root)) return '';
-  const done = readdirSync(root).filter((f) => existsSync(path.join(root, f, 'config.json')));
-  return done.sort().at(-1) ?? '';
-}
+const newestCheckpoint = (runDir: string) => listCheckpoints(runDir).at(-1) ?? '';
 
 /**
  * Waits until the run writing checkpoints into `runDir` has written `count` (at least 2) new ones
